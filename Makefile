@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := elearn
+
+.PHONY: run test install translations migrate demo bench courses-check clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml plugins/elearn-centre-example/pyproject.toml
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,postgres]' -e plugins/elearn-centre-example
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d elearn/translations --statistics
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask elearn demo load
+
+run: demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+courses-check: install
+	$(BIN)/flask elearn courses check
+
+# Extract new messages and merge them into the vi and en catalogues.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o elearn/translations/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i elearn/translations/messages.pot -d elearn/translations --no-fuzzy-matching --omit-header
+
+clean:
+	rm -rf $(VENV) test-output .pytest_cache

@@ -1,0 +1,79 @@
+"""The app factory: the start-up sequence and nothing else."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from . import security
+from .cli import make_cli
+from .config import load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+from .models import User
+from .plugins import make_plugin_manager
+from .registry import build_registry
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    # ELEARN_INSTANCE_PATH puts the database, secret key and local courses elsewhere.
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("ELEARN_INSTANCE_PATH") or None)
+    load_config(app, test_config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    _init_login(app)
+    security.init_app(app)
+
+    pm = make_plugin_manager(app.config)
+    app.extensions["elearn.plugin_manager"] = pm
+    registry = build_registry(pm, app)
+    app.extensions["elearn.registry"] = registry
+
+    from . import views
+
+    views.register(app)
+    for blueprints in pm.hook.register_blueprints(app=app):
+        for blueprint in blueprints or ():
+            app.register_blueprint(blueprint)
+
+    cli = make_cli()
+    pm.hook.register_commands(cli=cli)
+    app.cli.add_command(cli)
+
+    pm.hook.startup(app=app, registry=registry)
+    return app
+
+
+def select_locale() -> str:
+    """The signed-in person's choice, else the language cookie, else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    cookie = request.cookies.get("lang")
+    if cookie in languages:
+        return cookie
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None

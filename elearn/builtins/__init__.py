@@ -1,0 +1,1 @@
+"""Default plugins: core features, loaded exactly like third-party plugins."""

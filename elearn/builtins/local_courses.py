@@ -1,0 +1,14 @@
+"""Default plugin: course folders from the configured directories (COURSE_DIRS)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .. import hookimpl
+from ..plugins import as_list
+
+
+@hookimpl
+def register_courses(app: Flask) -> list[Path]:
+    return [Path(folder) for folder in as_list(app.config.get("COURSE_DIRS"))]

@@ -1,0 +1,150 @@
+"""Built-in question types: single choice, multiple choice, true/false, short text."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Mapping
+
+from flask_babel import lazy_gettext as _l
+
+from .. import hookimpl
+from ..content.model import Question
+from ..interfaces import Grade, ParseContext, QuestionType
+
+_OPTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def parse_options(raw: Mapping[str, Any], ctx: ParseContext, *, min_correct: int,
+                  max_correct: int | None) -> list[dict[str, Any]]:
+    """Read `options`: each {id, text, correct?}; ids unique; a bounded number correct."""
+    options: list[dict[str, Any]] = []
+    items = ctx.items(raw, "options", minimum=2)
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            ctx.error(items, index, _l("an option must be a mapping with id and text"))
+            continue
+        option_id = item.get("id")
+        if not isinstance(option_id, str) or not _OPTION_ID.match(option_id):
+            ctx.error(item, "id" if "id" in item else None,
+                      _l("an option needs a short 'id' (letters, digits, '_' or '-')"))
+            continue
+        if option_id in seen:
+            ctx.error(item, "id", _l("option id '%(id)s' is used twice", id=option_id))
+            continue
+        seen.add(option_id)
+        for key in item:
+            if key not in {"id", "text", "correct"}:
+                ctx.error(item, key, _l("unknown field '%(field)s'", field=key))
+        text = ctx.text(item, "text")
+        options.append({"id": option_id, "text": text,
+                        "correct": ctx.boolean(item, "correct", False)})
+    correct = sum(1 for option in options if option["correct"])
+    if items and (correct < min_correct or (max_correct is not None and correct > max_correct)):
+        if max_correct == 1:
+            ctx.error(raw, "options", _l("exactly one option must be marked correct: true"))
+        else:
+            ctx.error(raw, "options", _l("at least %(n)d options must be marked correct: true",
+                                         n=min_correct))
+    return options
+
+
+def public_options(question: Question, language: str | None) -> list[dict[str, str]]:
+    return [{"id": o["id"], "text": o["text"].get(language)} for o in question.data["options"]]
+
+
+class SingleChoice(QuestionType):
+    name = "single_choice"
+    label = _l("Single choice")
+    fields = frozenset({"options"})
+
+    def parse(self, raw, ctx):
+        return {"options": parse_options(raw, ctx, min_correct=1, max_correct=1)}
+
+    def grade(self, question: Question, answer: Any) -> Grade:
+        right = next(o["id"] for o in question.data["options"] if o["correct"])
+        return Grade.of(1.0 if answer == right else 0.0)
+
+    def public_view(self, question, language):
+        return {"options": public_options(question, language), "multiple": False}
+
+
+class MultipleChoice(QuestionType):
+    name = "multiple_choice"
+    label = _l("Multiple choice")
+    fields = frozenset({"options", "partial_credit"})
+
+    def parse(self, raw, ctx):
+        return {"options": parse_options(raw, ctx, min_correct=1, max_correct=None),
+                "partial_credit": ctx.boolean(raw, "partial_credit", True)}
+
+    def grade(self, question: Question, answer: Any) -> Grade:
+        chosen = set(answer or ())
+        right = {o["id"] for o in question.data["options"] if o["correct"]}
+        if not question.data["partial_credit"]:
+            return Grade.of(1.0 if chosen == right else 0.0)
+        # Each right pick earns a share; each wrong pick takes one back, so ticking
+        # every box never pays.
+        return Grade.of((len(chosen & right) - len(chosen - right)) / len(right))
+
+    def public_view(self, question, language):
+        return {"options": public_options(question, language), "multiple": True}
+
+
+class TrueFalse(QuestionType):
+    name = "true_false"
+    label = _l("True or false")
+    fields = frozenset({"answer"})
+
+    def parse(self, raw, ctx):
+        answer = ctx.require(raw, "answer")
+        if answer is not None and not isinstance(answer, bool):
+            ctx.error(raw, "answer", _l("'answer' must be true or false"))
+        return {"answer": answer}
+
+    def grade(self, question: Question, answer: Any) -> Grade:
+        if isinstance(answer, str):
+            answer = {"true": True, "false": False}.get(answer.lower())
+        return Grade.of(1.0 if answer is question.data["answer"] else 0.0)
+
+    def public_view(self, question, language):
+        return {}
+
+
+def normalise_text(text: str, ignore_diacritics: bool = False) -> str:
+    """Case-, spacing- and punctuation-insensitive form of a typed answer."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    if ignore_diacritics:
+        text = text.replace("đ", "d")
+        text = "".join(c for c in unicodedata.normalize("NFD", text)
+                       if not unicodedata.combining(c))
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+class ShortText(QuestionType):
+    name = "short_text"
+    label = _l("Short text")
+    fields = frozenset({"answers", "ignore_diacritics"})
+
+    def parse(self, raw, ctx):
+        answers = ctx.items(raw, "answers", minimum=1)
+        if not all(isinstance(a, (str, int)) and str(a).strip() for a in answers):
+            ctx.error(raw, "answers", _l("'answers' must be a list of texts"))
+            answers = []
+        return {"answers": [str(a) for a in answers],
+                "ignore_diacritics": ctx.boolean(raw, "ignore_diacritics", False)}
+
+    def grade(self, question: Question, answer: Any) -> Grade:
+        strip = question.data["ignore_diacritics"]
+        given = normalise_text(str(answer or ""), strip)
+        accepted = {normalise_text(a, strip) for a in question.data["answers"]}
+        return Grade.of(1.0 if given and given in accepted else 0.0)
+
+    def public_view(self, question, language):
+        return {}
+
+
+@hookimpl
+def register_question_types() -> list[type[QuestionType]]:
+    return [SingleChoice, MultipleChoice, TrueFalse, ShortText]

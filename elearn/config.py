@@ -1,0 +1,70 @@
+"""Configuration: defaults, then instance/config.py, then ELEARN_* environment variables."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    # None means "derive at start-up" (see finalise).
+    DATABASE_URL: str | None = None
+    SECRET_KEY: str | None = None
+    COURSE_DIRS: list[str] | None = None
+    PLUGINS: list[str] = []
+    BLOCKED_PLUGINS: list[str] = []
+    LOAD_ENTRYPOINTS = True
+
+    LANGUAGES = ["vi", "en"]
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("ELEARN")
+    if test_config:
+        app.config.update(test_config)
+    finalise(app)
+
+
+def finalise(app: Flask) -> None:
+    config = app.config
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = (
+            config.get("DATABASE_URL") or f"sqlite:///{instance / 'elearn.sqlite3'}")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if config.get("COURSE_DIRS") is None:
+        config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")
+                                 if p.is_dir()]
+    if config.get("PREFERRED_URL_SCHEME") == "https":
+        config.setdefault("SESSION_COOKIE_SECURE", True)
+
+
+def _instance_secret(path: Path) -> str:
+    """A per-installation key, generated on first run and never committed."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,352 @@
+"""Load a course folder into a frozen Course, reporting every problem with file and line."""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask_babel import lazy_gettext as _l
+
+from ..interfaces import ParseContext, QuestionType
+from .errors import CourseLoadError, Problems
+from .hashing import content_hash
+from .model import (
+    LANGUAGES, Audience, Course, Lesson, LocalText, Question, QuizSettings, ReviewPolicy,
+    TopicKind,
+)
+from .rendering import count_words, image_sources, render_markdown
+from .yamlsource import LineDict, YamlSyntaxError, load_yaml
+
+COURSE_FILE = "course.yaml"
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+QUESTION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+TERM = re.compile(r"^(\d{4})-(\d{4})$")
+WORDS_PER_MINUTE = 200
+
+_COURSE_KEYS = {
+    "slug", "version", "title", "description", "kind", "term", "year", "scope", "audience",
+    "languages", "min_reading_seconds", "lessons", "quiz", "completion_rule", "pledge_years",
+}
+_QUIZ_KEYS = {
+    "bank", "draw", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "review",
+    "requires_lessons",
+}
+_COMMON_QUESTION_KEYS = {"id", "type", "prompt", "points", "feedback"}
+
+
+def is_course_folder(path: Path) -> bool:
+    return (path / COURSE_FILE).is_file()
+
+
+def load_course(folder: Path, question_types: Mapping[str, QuestionType]) -> Course:
+    """Load and validate one course folder. Raises CourseLoadError listing every problem."""
+    folder = Path(folder).resolve()
+    problems = Problems()
+    course_file = folder / COURSE_FILE
+    raw = _read_yaml(course_file, problems)
+    if raw is None:
+        raise CourseLoadError(problems.errors)
+    ctx = ParseContext(course_file, problems)
+    if not isinstance(raw, LineDict):
+        ctx.error(raw, None, _l("course.yaml must be a mapping of fields"))
+        raise CourseLoadError(problems.errors)
+    _reject_unknown(ctx, raw, _COURSE_KEYS)
+
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        ctx.error(raw, "slug", _l("'slug' must be lowercase letters, digits and hyphens"))
+    version = raw.get("version")
+    if not isinstance(version, str) or not version.strip():
+        ctx.error(raw, "version", _l("'version' must be a quoted string such as \"1.0.0\""))
+    title = ctx.text(raw, "title")
+    description = ctx.text(raw, "description")
+    kind = _enum(ctx, raw, "kind", TopicKind, None)
+    audience = _enum(ctx, raw, "audience", Audience, None)
+    term = raw.get("term")
+    term_match = TERM.match(term) if isinstance(term, str) else None
+    if not term_match:
+        ctx.error(raw, "term", _l("'term' must look like \"2021-2025\""))
+    year = _integer(ctx, raw, "year", None, minimum=1900, maximum=2200)
+    if term_match and isinstance(year, int):
+        start, end = int(term_match.group(1)), int(term_match.group(2))
+        if not start <= year <= end + 1:
+            ctx.error(raw, "year", _l("'year' %(year)s is outside the term %(term)s",
+                                      year=year, term=term))
+    scope = raw.get("scope", "central")
+    if not isinstance(scope, str) or not scope.strip():
+        ctx.error(raw, "scope", _l("'scope' must be 'central' or a province code"))
+    languages = _languages(ctx, raw)
+    min_reading = _integer(ctx, raw, "min_reading_seconds", 60, minimum=0, maximum=36000)
+    completion_rule = raw.get("completion_rule", "lessons_and_quiz")
+    if not isinstance(completion_rule, str):
+        ctx.error(raw, "completion_rule", _l("'completion_rule' must be a name"))
+    pledge_years = _pledge_years(ctx, raw)
+
+    lessons = _lessons(folder, raw, ctx, languages)
+    quiz = _quiz(folder, raw, ctx, question_types) if "quiz" in raw else None
+
+    if problems:
+        raise CourseLoadError(problems.errors)
+    return Course(
+        slug=slug, version=version.strip(), title=title, description=description, kind=kind,
+        term=term, year=year, scope=scope.strip(), audience=audience, languages=languages,
+        min_reading_seconds=min_reading, lessons=tuple(lessons), quiz=quiz,
+        completion_rule=completion_rule, pledge_years=pledge_years,
+        content_hash=content_hash(folder), path=folder,
+    )
+
+
+def _read_yaml(path: Path, problems: Problems, line_offset: int = 0, text: str | None = None) -> Any:
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            problems.add(path, None, _l("file not found"))
+            return None
+        except UnicodeDecodeError:
+            problems.add(path, None, _l("file is not UTF-8 text"))
+            return None
+    try:
+        return load_yaml(text, line_offset)
+    except YamlSyntaxError as exc:
+        problems.add(path, exc.line, _l("YAML syntax error: %(problem)s", problem=str(exc)))
+        return None
+
+
+def _reject_unknown(ctx: ParseContext, node: Mapping, known: set[str]) -> None:
+    for key in node:
+        if key not in known:
+            ctx.error(node, key, _l("unknown field '%(field)s'", field=key))
+
+
+def _enum(ctx: ParseContext, node: Mapping, key: str, enum: type, default: Any) -> Any:
+    value = node.get(key, default)
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        ctx.error(node, key if key in node else None,
+                  _l("'%(field)s' must be one of: %(choices)s", field=key, choices=choices))
+        return None
+
+
+def _integer(ctx: ParseContext, node: Mapping, key: str, default: int | None, *,
+             minimum: int, maximum: int) -> int | None:
+    value = node.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        ctx.error(node, key if key in node else None,
+                  _l("'%(field)s' must be a whole number from %(min)d to %(max)d",
+                     field=key, min=minimum, max=maximum))
+        return None
+    return value
+
+
+def _number(ctx: ParseContext, node: Mapping, key: str, default: float, *,
+            minimum: float, maximum: float) -> float:
+    value = node.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or not minimum <= value <= maximum:
+        ctx.error(node, key, _l("'%(field)s' must be a number from %(min)s to %(max)s",
+                                field=key, min=minimum, max=maximum))
+        return default
+    return float(value)
+
+
+def _languages(ctx: ParseContext, raw: Mapping) -> tuple[str, ...]:
+    value = raw.get("languages", ["vi"])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) \
+            or "vi" not in value or any(v not in LANGUAGES for v in value):
+        ctx.error(raw, "languages", _l("'languages' must list vi and optionally en"))
+        return ("vi",)
+    return tuple(dict.fromkeys(value))
+
+
+def _pledge_years(ctx: ParseContext, raw: Mapping) -> tuple[int, ...]:
+    value = raw.get("pledge_years", [])
+    if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
+        ctx.error(raw, "pledge_years", _l("'pledge_years' must be a list of years"))
+        return ()
+    return tuple(value)
+
+
+def _inside(folder: Path, relative: str) -> Path | None:
+    """Resolve an author-given relative path, refusing anything outside the course folder."""
+    candidate = (folder / relative).resolve()
+    return candidate if candidate.is_relative_to(folder) else None
+
+
+def _lessons(folder: Path, raw: Mapping, ctx: ParseContext,
+             languages: tuple[str, ...]) -> list[Lesson]:
+    entries = ctx.items(raw, "lessons")
+    lessons: list[Lesson] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, str) or not entry.endswith(".md"):
+            ctx.error(entries, index, _l("a lesson entry must be a .md file name"))
+            continue
+        path = _inside(folder / "lessons", entry)
+        if path is None or not path.is_file():
+            ctx.error(entries, index, _l("lesson file lessons/%(name)s not found", name=entry))
+            continue
+        slug = path.stem
+        if not SLUG.match(slug):
+            ctx.error(entries, index, _l("lesson file name must be lowercase letters, digits "
+                                         "and hyphens"))
+            continue
+        if slug in seen:
+            ctx.error(entries, index, _l("lesson %(name)s is listed twice", name=entry))
+            continue
+        seen.add(slug)
+        lesson = _lesson(folder, path, slug, len(lessons) + 1, ctx.problems, languages)
+        if lesson:
+            lessons.append(lesson)
+    return lessons
+
+
+def _split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (front matter YAML, body, line number where the body starts)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == "---":
+            return "".join(lines[1:number - 1]), "".join(lines[number:]), number + 1
+    return None, text, 1
+
+
+def _lesson(folder: Path, path: Path, slug: str, position: int, problems: Problems,
+            languages: tuple[str, ...]) -> Lesson | None:
+    ctx = ParseContext(path, problems)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.add(path, None, _l("file is not UTF-8 text"))
+        return None
+    front, body, body_line = _split_front_matter(text)
+    if front is None:
+        problems.add(path, 1, _l("a lesson starts with front matter between '---' lines"))
+        return None
+    meta = _read_yaml(path, problems, line_offset=1, text=front)
+    if not isinstance(meta, LineDict):
+        if meta is not None:
+            problems.add(path, 2, _l("front matter must be a mapping of fields"))
+        return None
+    _reject_unknown(ctx, meta, {"title", "summary", "reading_minutes"})
+    title = ctx.text(meta, "title")
+    summary = ctx.text(meta, "summary", required=False)
+    if not body.strip():
+        problems.add(path, body_line, _l("the lesson has no text"))
+    for line, src in image_sources(body):
+        if "://" in src or src.startswith("//"):
+            problems.add(path, body_line + line - 1,
+                         _l("image %(src)s must be a file in the course's assets/", src=src))
+        elif _inside(folder, "lessons/" + src) is None or not (path.parent / src).is_file():
+            problems.add(path, body_line + line - 1, _l("image %(src)s not found", src=src))
+    words = count_words(body)
+    default_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+    minutes = meta.get("reading_minutes", default_minutes)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 600:
+        ctx.error(meta, "reading_minutes",
+                  _l("'reading_minutes' must be a whole number from 1 to 600"))
+        minutes = default_minutes
+    html = {"vi": render_markdown(body)}
+    translation = path.with_suffix(".en.md")
+    if "en" in languages and translation.is_file():
+        en_front, en_body, _ = _split_front_matter(translation.read_text(encoding="utf-8"))
+        html["en"] = render_markdown(en_body)
+    if title is None:
+        return None
+    return Lesson(slug=slug, position=position, title=title, summary=summary,
+                  reading_minutes=minutes, word_count=words, html=html)
+
+
+def _quiz(folder: Path, raw: Mapping, ctx: ParseContext,
+          question_types: Mapping[str, QuestionType]) -> QuizSettings | None:
+    quiz = raw["quiz"]
+    if not isinstance(quiz, LineDict):
+        ctx.error(raw, "quiz", _l("'quiz' must be a mapping of settings"))
+        return None
+    _reject_unknown(ctx, quiz, _QUIZ_KEYS)
+    bank = ctx.require(quiz, "bank")
+    questions: list[Question] = []
+    if isinstance(bank, str):
+        bank_path = _inside(folder, bank)
+        if bank_path is None or not bank_path.is_file():
+            ctx.error(quiz, "bank", _l("question bank %(name)s not found", name=bank))
+        else:
+            questions = _questions(bank_path, ctx.problems, question_types)
+    elif bank is not None:
+        ctx.error(quiz, "bank", _l("'bank' must be a file name such as quizzes/bank.yaml"))
+    draw = _integer(ctx, quiz, "draw", len(questions) or 1, minimum=1, maximum=500)
+    if draw and questions and draw > len(questions):
+        ctx.error(quiz, "draw", _l("'draw' is %(draw)d but the bank has only %(n)d questions",
+                                   draw=draw, n=len(questions)))
+    settings = QuizSettings(
+        bank=str(bank),
+        draw=draw or 1,
+        pass_mark=_number(ctx, quiz, "pass_mark", 70.0, minimum=0, maximum=100),
+        max_attempts=_integer(ctx, quiz, "max_attempts", 0, minimum=0, maximum=1000) or 0,
+        time_limit_minutes=_integer(ctx, quiz, "time_limit_minutes", 0, minimum=0,
+                                    maximum=1440) or 0,
+        shuffle=ctx.boolean(quiz, "shuffle", True),
+        review=_enum(ctx, quiz, "review", ReviewPolicy, "after_submit"),
+        requires_lessons=ctx.boolean(quiz, "requires_lessons", True),
+        questions=tuple(questions),
+    )
+    return settings
+
+
+def _questions(path: Path, problems: Problems,
+               question_types: Mapping[str, QuestionType]) -> list[Question]:
+    data = _read_yaml(path, problems)
+    ctx = ParseContext(path, problems)
+    if data is None:
+        return []
+    if not isinstance(data, LineDict) or not isinstance(data.get("questions"), list):
+        problems.add(path, getattr(data, "line", 1),
+                     _l("a question bank is a mapping with a 'questions' list"))
+        return []
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for index, item in enumerate(data["questions"]):
+        if not isinstance(item, LineDict):
+            ctx.error(data["questions"], index, _l("a question must be a mapping of fields"))
+            continue
+        question = _question(item, ctx, question_types, seen)
+        if question:
+            questions.append(question)
+    if not data["questions"]:
+        ctx.error(data, "questions", _l("the question bank is empty"))
+    return questions
+
+
+def _question(item: LineDict, ctx: ParseContext, question_types: Mapping[str, QuestionType],
+              seen: set[str]) -> Question | None:
+    errors_before = len(ctx.problems.errors)
+    qid = item.get("id")
+    if not isinstance(qid, str) or not QUESTION_ID.match(qid):
+        ctx.error(item, "id" if "id" in item else None,
+                  _l("a question needs an 'id' of letters, digits, '_', '-' or '.'"))
+    elif qid in seen:
+        ctx.error(item, "id", _l("question id '%(id)s' is used twice", id=qid))
+    else:
+        seen.add(qid)
+    type_name = item.get("type")
+    qtype = question_types.get(type_name) if isinstance(type_name, str) else None
+    if qtype is None:
+        known = ", ".join(sorted(question_types))
+        ctx.error(item, "type" if "type" in item else None,
+                  _l("unknown question type '%(type)s' (known: %(known)s)",
+                     type=type_name, known=known))
+        return None
+    _reject_unknown(ctx, item, _COMMON_QUESTION_KEYS | set(qtype.fields))
+    prompt = ctx.text(item, "prompt")
+    feedback = ctx.text(item, "feedback", required=False)
+    points = _number(ctx, item, "points", 1.0, minimum=0.01, maximum=1000)
+    data = qtype.parse(item, ctx)
+    if len(ctx.problems.errors) > errors_before:
+        return None
+    return Question(id=qid, type=type_name, prompt=prompt, points=points, feedback=feedback,
+                    data=data)

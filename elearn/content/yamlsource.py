@@ -1,0 +1,85 @@
+"""A safe YAML loader that remembers on which line every mapping, entry and list item stood."""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class LineDict(dict):
+    """A dict from YAML that knows its own line and the line of each key."""
+
+    line: int | None = None
+    lines: dict[Any, int]
+
+
+class LineList(list):
+    """A list from YAML that knows its own line and the line of each item (by index)."""
+
+    line: int | None = None
+    lines: dict[int, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "unhashable key", key_node.start_mark
+            ) from None
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1 + loader.line_offset
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.lines = {
+        i: child.start_mark.line + 1 + loader.line_offset for i, child in enumerate(node.value)
+    }
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+class YamlSyntaxError(ValueError):
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line
+
+
+def load_yaml(text: str, line_offset: int = 0) -> Any:
+    """Parse YAML safely; mappings become LineDict, lists LineList.
+
+    `line_offset` shifts reported lines, for YAML embedded in another file (front matter).
+    Raises YamlSyntaxError with the line of the first syntax problem.
+    """
+    loader = _LineLoader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        raise YamlSyntaxError(f"{exc.problem or exc}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), None) from None
+    finally:
+        loader.dispose()

@@ -1,0 +1,67 @@
+"""The whole plugin API of elearn. Every hook is documented here and in docs/plugins.md.
+
+Hooks only *register* things; behaviour lives in the classes they return
+(see `elearn.interfaces`). Implement a hook with `@elearn.hookimpl` on a function of the
+same name in your plugin module.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import click
+    from flask import Blueprint, Flask
+
+    from .content.model import Course
+    from .interfaces import QuestionType
+    from .registry import Registry
+
+PROJECT_NAME = "elearn"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_courses(app: "Flask") -> "list[Path | str | Course]":
+    """Return the courses this plugin provides.
+
+    Each item is a course folder (a directory with course.yaml), a directory whose
+    sub-folders are course folders, or a ready-made `Course` object. Called once at
+    start-up, before the registry is frozen. A course that fails to load is reported with
+    file and line (log, admin page, `flask elearn courses check`) and left out; the others
+    keep working.
+    """
+
+
+@hookspec
+def register_question_types() -> "list[type[QuestionType]]":
+    """Return `QuestionType` subclasses. Their `name` is what a bank's `type:` refers to.
+
+    Called once at start-up before any course is loaded. Two plugins registering the same
+    name is an error that stops start-up.
+    """
+
+
+@hookspec
+def register_blueprints(app: "Flask") -> "list[Blueprint]":
+    """Return Flask blueprints with the plugin's own pages, templates and static files.
+
+    Called once after the core's own blueprints are registered. Every view in them must
+    declare its permission with `elearn.security.permission`.
+    """
+
+
+@hookspec
+def register_commands(cli: "click.Group") -> None:
+    """Add sub-commands to the `flask elearn` command group (`cli.add_command(...)`)."""
+
+
+@hookspec
+def startup(app: "Flask", registry: "Registry") -> Any:
+    """Called once the registry is frozen and the app is fully configured.
+
+    Use it to check the plugin's own configuration or warm caches; don't write learner state.
+    """

@@ -1,0 +1,41 @@
+"""The organisation tree: a generic parent/child tree of units with a materialised path."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC: stored the same way on SQLite and PostgreSQL; localised only for display."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Unit(db.Model):
+    """Any organisation unit: province, district, grassroots organisation, cell, college, class…
+
+    `level` is a free label, never a fixed number of tiers. `path` ("/1/7/42/") makes a
+    subtree one indexed prefix query.
+    """
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    level: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(1024), index=True, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id])
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2  # "/1/" is depth 0
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"

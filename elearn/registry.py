@@ -1,0 +1,142 @@
+"""The frozen registry: everything plugins registered, collected once at start-up."""
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+import pluggy
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+from .content.errors import ContentError, CourseLoadError
+from .content.loader import is_course_folder, load_course
+from .content.model import Course
+from .interfaces import QuestionType
+from .plugins import PluginInfo, plugin_infos
+
+log = logging.getLogger(__name__)
+
+
+class RegistryError(RuntimeError):
+    """A plugin misuses the API (duplicate names, wrong return types): start-up stops."""
+
+
+@dataclass(frozen=True)
+class CourseProblem:
+    """A course (or a plugin's course hook) that could not be loaded, and why."""
+
+    source: str
+    folder: Path | None
+    errors: tuple[ContentError, ...]
+
+
+@dataclass(frozen=True)
+class Registry:
+    courses: Mapping[str, Course]
+    question_types: Mapping[str, QuestionType]
+    course_problems: tuple[CourseProblem, ...]
+    plugins: tuple[PluginInfo, ...]
+
+    def course(self, slug: str) -> Course | None:
+        return self.courses.get(slug)
+
+    def question_type(self, name: str) -> QuestionType:
+        return self.question_types[name]
+
+
+def current_registry() -> Registry:
+    return current_app.extensions["elearn.registry"]
+
+
+def collect_question_types(pm: pluggy.PluginManager) -> dict[str, QuestionType]:
+    types: dict[str, QuestionType] = {}
+    for impl in pm.hook.register_question_types.get_hookimpls():
+        for cls in impl.function() or ():
+            if not (isinstance(cls, type) and issubclass(cls, QuestionType)):
+                raise RegistryError(f"{impl.plugin_name}: register_question_types returned "
+                                    f"{cls!r}, not a QuestionType subclass")
+            name = getattr(cls, "name", None)
+            if not isinstance(name, str) or not name:
+                raise RegistryError(f"{impl.plugin_name}: {cls.__qualname__} has no name")
+            if name in types:
+                raise RegistryError(f"{impl.plugin_name}: question type '{name}' is already "
+                                    f"registered by {type(types[name]).__module__}")
+            types[name] = cls()
+    return types
+
+
+def _raised_at(exc: BaseException) -> ContentError:
+    """Where a plugin's own code raised: its file and line, for the admin page and the log."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    return ContentError(Path(frame.filename), frame.lineno, f"{type(exc).__name__}: {exc}")
+
+
+def expand_course_items(items: Iterable[Any]) -> Iterable[Path | Course]:
+    for item in items or ():
+        if isinstance(item, Course):
+            yield item
+        elif isinstance(item, (str, Path)):
+            path = Path(item)
+            if is_course_folder(path):
+                yield path
+            elif path.is_dir():
+                yield from sorted(p for p in path.iterdir() if is_course_folder(p))
+        else:
+            raise TypeError(f"register_courses returned {item!r}, "
+                            "expected a folder path or a Course")
+
+
+def collect_courses(pm: pluggy.PluginManager, app: Flask,
+                    question_types: Mapping[str, QuestionType]
+                    ) -> tuple[dict[str, Course], list[CourseProblem]]:
+    courses: dict[str, Course] = {}
+    problems: list[CourseProblem] = []
+    # Call each plugin separately: one plugin's broken hook must not hide the others' courses.
+    for impl in pm.hook.register_courses.get_hookimpls():  # registration order: defaults first
+        try:
+            items = list(expand_course_items(impl.function(app=app)))
+        except Exception as exc:  # noqa: BLE001 - any plugin failure is reported, not fatal
+            problems.append(CourseProblem(impl.plugin_name, None, (_raised_at(exc),)))
+            continue
+        for item in items:
+            try:
+                course = item if isinstance(item, Course) else load_course(item, question_types)
+            except CourseLoadError as exc:
+                problems.append(CourseProblem(impl.plugin_name, Path(item), tuple(exc.errors)))
+                continue
+            except Exception as exc:  # noqa: BLE001
+                problems.append(CourseProblem(impl.plugin_name, Path(item), (_raised_at(exc),)))
+                continue
+            if course.slug in courses:
+                other = courses[course.slug]
+                error = ContentError(
+                    (course.path or Path(course.slug)) / "course.yaml", None,
+                    _l("course slug '%(slug)s' is already used by %(other)s",
+                       slug=course.slug, other=str(other.path or other.source)))
+                problems.append(CourseProblem(impl.plugin_name, course.path, (error,)))
+                continue
+            courses[course.slug] = _with_source(course, impl.plugin_name)
+    for problem in problems:
+        for error in problem.errors:
+            log.error("course not loaded (%s): %s", problem.source, error)
+    return courses, problems
+
+
+def _with_source(course: Course, source: str) -> Course:
+    return replace(course, source=source)
+
+
+def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
+    question_types = collect_question_types(pm)
+    courses, problems = collect_courses(pm, app, question_types)
+    ordered = dict(sorted(courses.items(), key=lambda kv: (kv[1].year, kv[1].kind, kv[0])))
+    return Registry(
+        courses=MappingProxyType(ordered),
+        question_types=MappingProxyType(question_types),
+        course_problems=tuple(problems),
+        plugins=plugin_infos(pm),
+    )

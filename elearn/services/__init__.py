@@ -1,0 +1,1 @@
+"""The rules. Only services write learner state; views and plugins call them."""

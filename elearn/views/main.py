@@ -1,0 +1,70 @@
+"""Home page, catalogue and language choice."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms import LanguageForm, LogoutForm
+from ..registry import current_registry
+from ..security import PUBLIC, permission
+
+bp = Blueprint("main", __name__)
+
+
+def visible_courses():
+    courses = current_registry().courses.values()
+    if not current_user.is_authenticated:
+        return list(courses)
+    return [c for c in courses if c.audience in ("all", current_user.audience)]
+
+
+@bp.get("/")
+@permission(PUBLIC)
+def index():
+    return render_template("index.html", courses=visible_courses())
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths: no open redirects."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
+        return target
+    return url_for("main.index")
+
+
+@bp.post("/language")
+@permission(PUBLIC)
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("main.index"))
+    language = form.language.data
+    if current_user.is_authenticated:
+        current_user.locale = language
+        db.session.commit()
+    response = redirect(safe_next(form.next.data))
+    response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=request.is_secure)
+    return response
+
+
+def localised(text) -> str:
+    """Template filter: course text in the reader's language (Vietnamese fallback)."""
+    return text.get(str(get_locale() or "vi")) if text is not None else ""
+
+
+def register_context(app: Flask) -> None:
+    app.add_template_filter(localised, "lt")
+
+    @app.context_processor
+    def common():
+        return {
+            "current_language": str(get_locale() or "vi"),
+            "language_form": LanguageForm(),
+            "logout_form": LogoutForm(),
+            "languages": app.config["LANGUAGES"],
+        }

@@ -1,0 +1,26 @@
+"""Example plugin of a district political centre: one bundled course, one question type.
+
+Copy this folder to start your centre's own plugin: rename the package, replace the course
+folder, keep the entry point in pyproject.toml.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from elearn import hookimpl
+
+from .ordering import Ordering
+
+__version__ = "1.0.0"
+
+COURSES = Path(__file__).resolve().parent / "courses"
+
+
+@hookimpl
+def register_courses(app):
+    return [COURSES]
+
+
+@hookimpl
+def register_question_types():
+    return [Ordering]

@@ -1,0 +1,244 @@
+"""The plugin API: one manager per app, default plugins like any other, ELEARN_PLUGINS,
+blocking, entry points, and a start-up that fails on a misspelled hook."""
+from __future__ import annotations
+
+import textwrap
+
+import pluggy
+import pytest
+
+from elearn import create_app
+from elearn.registry import RegistryError
+from elearn.testing import base_config
+
+from coursekit import write_course
+
+
+@pytest.fixture
+def plugin_module(tmp_path, monkeypatch):
+    """Write a plugin module importable by name, as a training centre would ship one."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def write(name: str, source: str) -> str:
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        return name
+
+    return write
+
+
+@pytest.fixture
+def build(tmp_path):
+    def factory(**config):
+        return create_app(base_config(f"sqlite:///{tmp_path / 'plugins.sqlite3'}", **config))
+    return factory
+
+
+def registry_of(app):
+    return app.extensions["elearn.registry"]
+
+
+def test_default_plugins_load_like_any_other(build):
+    registry = registry_of(build())
+    names = {info.name: info for info in registry.plugins}
+    assert "register_question_types" in names["elearn.question_types"].hooks
+    assert "register_courses" in names["elearn.local_courses"].hooks
+    assert {"single_choice", "multiple_choice", "true_false", "short_text"} <= set(
+        registry.question_types)
+
+
+def test_each_app_has_its_own_plugin_manager(build, plugin_module, course_root):
+    write_course(course_root, "rieng")
+    name = plugin_module("centre_a", f"""
+        from elearn import hookimpl
+        @hookimpl
+        def register_courses(app):
+            return [{str(course_root)!r}]
+        """)
+    with_plugin, without = build(PLUGINS=[name], COURSE_DIRS=[]), build(COURSE_DIRS=[])
+    assert with_plugin.extensions["elearn.plugin_manager"] is not \
+        without.extensions["elearn.plugin_manager"]
+    assert "rieng" in registry_of(with_plugin).courses
+    assert "rieng" not in registry_of(without).courses
+
+
+def test_hook_register_courses_accepts_folders_and_course_objects(build, plugin_module,
+                                                                    course_root):
+    single = write_course(course_root / "one", "mot")
+    write_course(course_root / "many", "hai")
+    write_course(course_root / "many", "ba")
+    name = plugin_module("centre_b", f"""
+        from dataclasses import replace
+        from elearn import hookimpl
+        from elearn.content.loader import load_course
+        from elearn.builtins.question_types import SingleChoice, TrueFalse
+        @hookimpl
+        def register_courses(app):
+            types = {{"single_choice": SingleChoice(), "true_false": TrueFalse()}}
+            built = replace(load_course({str(single)!r}, types), slug="tu-doi-tuong")
+            return [{str(single)!r}, {str(course_root / 'many')!r}, built]
+        """)
+    registry = registry_of(build(PLUGINS=[name], COURSE_DIRS=[]))
+    assert set(registry.courses) == {"mot", "hai", "ba", "tu-doi-tuong"}
+    assert registry.course("hai").source == "centre_b"
+    assert registry.course_problems == ()
+
+
+def test_hook_register_question_types_adds_a_type_courses_can_use(build, plugin_module,
+                                                                   course_root):
+    bank = textwrap.dedent("""
+        questions:
+          - id: r1
+            type: rating
+            prompt: "Mức độ?"
+            max: 5
+          - id: r2
+            type: rating
+            prompt: "Mức độ hai?"
+        """)
+    write_course(course_root, "danh-gia", bank=bank)
+    name = plugin_module("rating_plugin", """
+        from elearn import hookimpl
+        from elearn.interfaces import Grade, QuestionType
+        class Rating(QuestionType):
+            name = "rating"
+            fields = frozenset({"max"})
+            def parse(self, raw, ctx):
+                return {"max": raw.get("max", 5)}
+            def grade(self, question, answer):
+                return Grade.of(1.0)
+            def public_view(self, question, language):
+                return {"max": question.data["max"]}
+        @hookimpl
+        def register_question_types():
+            return [Rating]
+        """)
+    without = registry_of(build(COURSE_DIRS=[str(course_root)]))
+    assert "danh-gia" not in without.courses
+    assert "unknown question type 'rating'" in str(without.course_problems[0].errors[0].message)
+    registry = registry_of(build(PLUGINS=[name], COURSE_DIRS=[str(course_root)]))
+    assert registry.course("danh-gia").quiz.questions[0].data == {"max": 5}
+
+
+def test_duplicate_question_type_names_stop_start_up(build, plugin_module):
+    name = plugin_module("dup_types", """
+        from elearn import hookimpl
+        from elearn.builtins.question_types import SingleChoice
+        class Again(SingleChoice):
+            pass
+        @hookimpl
+        def register_question_types():
+            return [Again]
+        """)
+    with pytest.raises(RegistryError, match="single_choice"):
+        build(PLUGINS=[name])
+
+
+def test_misspelled_hook_fails_start_up(build, plugin_module):
+    name = plugin_module("typo_plugin", """
+        from elearn import hookimpl
+        @hookimpl
+        def register_course(app):
+            return []
+        """)
+    with pytest.raises(pluggy.PluginValidationError, match="register_course"):
+        build(PLUGINS=[name])
+
+
+def test_blocked_plugins_are_not_loaded(build, plugin_module, course_root):
+    write_course(course_root)
+    registry = registry_of(build(COURSE_DIRS=[str(course_root)],
+                                 BLOCKED_PLUGINS="elearn.local_courses"))
+    assert registry.courses == {}
+    assert "elearn.local_courses" not in {info.name for info in registry.plugins}
+
+
+def test_plugins_come_from_environment_variables(plugin_module, tmp_path, monkeypatch,
+                                                 course_root):
+    write_course(course_root, "tu-bien-moi-truong")
+    name = plugin_module("env_plugin", f"""
+        from elearn import hookimpl
+        @hookimpl
+        def register_courses(app):
+            return [{str(course_root)!r}]
+        """)
+    monkeypatch.setenv("ELEARN_PLUGINS", name)
+    monkeypatch.setenv("ELEARN_COURSE_DIRS", "[]")
+    monkeypatch.setenv("ELEARN_LOAD_ENTRYPOINTS", "false")
+    monkeypatch.setenv("ELEARN_SECRET_KEY", "from-env")
+    monkeypatch.setenv("ELEARN_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite3")
+    assert list(registry_of(app).courses) == ["tu-bien-moi-truong"]
+
+
+def test_hook_register_blueprints_adds_pages_that_declare_permissions(build, plugin_module):
+    name = plugin_module("pages_plugin", """
+        from flask import Blueprint
+        from elearn import hookimpl
+        from elearn.security import PUBLIC, permission
+        bp = Blueprint("centre_pages", __name__, url_prefix="/centre")
+        @bp.get("/hello")
+        @permission(PUBLIC)
+        def hello():
+            return "xin chào"
+        @bp.get("/forgot")
+        def forgot():
+            return "no permission declared"
+        @hookimpl
+        def register_blueprints(app):
+            return [bp]
+        """)
+    client = build(PLUGINS=[name]).test_client()
+    assert client.get("/centre/hello").get_data(as_text=True) == "xin chào"
+    assert client.get("/centre/forgot").status_code == 403
+
+
+def test_hook_register_commands_adds_flask_elearn_subcommands(build, plugin_module):
+    name = plugin_module("command_plugin", """
+        import click
+        from elearn import hookimpl
+        @hookimpl
+        def register_commands(cli):
+            @cli.command("greet")
+            def greet():
+                click.echo("chào trung tâm")
+        """)
+    app = build(PLUGINS=[name])
+    result = app.test_cli_runner().invoke(args=["elearn", "greet"])
+    assert result.exit_code == 0 and "chào trung tâm" in result.output
+    # The group belongs to that app: another app does not get the command.
+    other = build().test_cli_runner().invoke(args=["elearn", "greet"])
+    assert other.exit_code != 0
+
+
+def test_hook_startup_sees_the_frozen_registry(build, plugin_module):
+    name = plugin_module("startup_plugin", """
+        from elearn import hookimpl
+        @hookimpl
+        def startup(app, registry):
+            app.config["SEEN_COURSES"] = sorted(registry.courses)
+            try:
+                registry.courses["x"] = None
+            except TypeError:
+                app.config["REGISTRY_FROZEN"] = True
+        """)
+    app = build(PLUGINS=[name])
+    assert app.config["SEEN_COURSES"] == sorted(registry_of(app).courses)
+    assert app.config["SEEN_COURSES"]  # the shipped courses
+    assert app.config["REGISTRY_FROZEN"] is True
+
+
+def test_flask_elearn_plugins_lists_versions_and_hooks(build, plugin_module):
+    name = plugin_module("listed_plugin", """
+        from elearn import hookimpl
+        __version__ = "2.3.4"
+        @hookimpl
+        def register_courses(app):
+            return []
+        """)
+    result = build(PLUGINS=[name]).test_cli_runner().invoke(args=["elearn", "plugins"])
+    assert result.exit_code == 0
+    assert "listed_plugin  2.3.4  [ELEARN_PLUGINS]" in result.output
+    assert "elearn.question_types  0.1.0  [default]" in result.output
+    assert "hooks: register_question_types" in result.output
