@@ -1,0 +1,73 @@
+"""The courses shipped in courses/ are real: they load, have substance, and say where their
+facts are weak."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from elearn.builtins.question_types import register_question_types
+from elearn.content.loader import load_course
+from elearn.content.model import Audience, TopicKind
+
+from coursekit import PROJECT_ROOT
+
+TYPES = {cls.name: cls() for cls in register_question_types()}
+SHIPPED = {
+    "cd-2016-toan-khoa": (TopicKind.FULL_TERM, 2016, Audience.CADRE),
+    "cd-2017-suy-thoai": (TopicKind.ANNUAL, 2017, Audience.CADRE),
+    "bac-ho-dao-duc-sinh-vien": (TopicKind.STUDENT, None, Audience.STUDENT),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SHIPPED))
+def course(request):
+    return load_course(PROJECT_ROOT / "courses" / request.param, TYPES)
+
+
+def test_shipped_course_has_the_declared_kind_year_and_audience(course):
+    kind, year, audience = SHIPPED[course.slug]
+    assert course.kind is kind and course.audience is audience
+    if year:
+        assert course.year == year and year in course.pledge_years
+
+
+def test_shipped_course_is_bilingual_in_title_and_description(course):
+    for text in (course.title, course.description):
+        assert text.get("vi") != text.get("en") and text.values.keys() >= {"vi", "en"}
+
+
+def test_shipped_course_has_three_substantial_lessons(course):
+    assert len(course.lessons) >= 3
+    assert all(lesson.word_count >= 400 for lesson in course.lessons), \
+        [(lesson.slug, lesson.word_count) for lesson in course.lessons]
+
+
+def test_shipped_question_bank_is_large_and_varied(course):
+    questions = course.quiz.questions
+    assert len(questions) >= 20
+    assert len(Counter(q.type for q in questions)) >= 3
+    assert course.quiz.draw <= len(questions)
+    assert all(q.prompt.values.keys() >= {"vi", "en"} for q in questions)
+
+
+def test_weakly_sourced_courses_say_they_are_demo_content():
+    for slug in ("cd-2017-suy-thoai", "bac-ho-dao-duc-sinh-vien"):
+        description = load_course(PROJECT_ROOT / "courses" / slug, TYPES).description
+        assert "demo" in description.get("vi").lower()
+        assert "demo" in description.get("en").lower()
+
+
+def test_the_quiz_can_be_passed_by_answering_right(course):
+    """Every question's key is gradeable: the right answer earns full marks."""
+    for question in course.quiz.questions:
+        data = question.data
+        if question.type == "single_choice":
+            answer = next(o["id"] for o in data["options"] if o["correct"])
+        elif question.type == "multiple_choice":
+            answer = [o["id"] for o in data["options"] if o["correct"]]
+        elif question.type == "true_false":
+            answer = data["answer"]
+        else:
+            answer = data["answers"][0]
+        assert TYPES[question.type].grade(question, answer).correct, question.id
