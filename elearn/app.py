@@ -9,14 +9,16 @@ from typing import Any, Mapping
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import security
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, csrf, db, login_manager, migrate
-from .models import User
+from .services.sessions import load_session
 from .plugins import make_plugin_manager
 from .registry import build_registry
+from .sessions_cookie import HttpsAwareSessionInterface
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -26,8 +28,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get("ELEARN_INSTANCE_PATH") or None)
     load_config(app, test_config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
+                                x_proto=1)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
+    app.session_interface = HttpsAwareSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
@@ -75,5 +81,5 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(token: str):
+        return load_session(token)

@@ -10,7 +10,12 @@ from flask.cli import with_appcontext
 
 from .content.errors import CourseLoadError
 from .content.loader import is_course_folder, load_course
+from .extensions import db
+from .models import Role
 from .registry import current_registry
+from .services import accounts, imports, invitations
+from .services.imports import ImportReport
+from .services.orgs import unit_by_code
 
 
 def make_cli() -> click.Group:
@@ -21,7 +26,102 @@ def make_cli() -> click.Group:
     cli.add_command(plugins_command)
     cli.add_command(courses_group())
     cli.add_command(demo_group())
+    cli.add_command(units_group())
+    cli.add_command(people_group())
+    cli.add_command(invitations_group())
     return cli
+
+
+def _print_report(report: ImportReport, dry_run: bool) -> None:
+    for problem in report.problems:
+        click.echo(f"error: {problem}", err=True)
+    for row in report.rows:
+        if row.errors:
+            for error in row.errors:
+                click.echo(f"line {row.line}: {row.key}: {error}", err=True)
+        else:
+            detail = f"  temporary password: {row.detail}" if row.detail else ""
+            click.echo(f"line {row.line}: {row.key}: {row.action}{detail}")
+    if not report.ok:
+        click.echo(f"{report.error_count} problem(s); nothing was changed", err=True)
+        sys.exit(1)
+    click.echo("dry run: every row is correct; nothing was changed" if dry_run
+               else f"imported {len(report.rows)} row(s)")
+
+
+def units_group() -> click.Group:
+    @click.group("units")
+    def units() -> None:
+        """The organisation tree."""
+
+    @units.command("import")
+    @click.argument("file", type=click.File("rb"))
+    @click.option("--dry-run", is_flag=True, help="Check every row and change nothing.")
+    @with_appcontext
+    def import_units(file, dry_run: bool) -> None:
+        """Create or update units from CSV (code,name,level,parent_code), idempotent by code."""
+        _print_report(imports.import_units(file.read(), dry_run=dry_run), dry_run)
+
+    return units
+
+
+def people_group() -> click.Group:
+    @click.group("people")
+    def people() -> None:
+        """Accounts."""
+
+    @people.command("import")
+    @click.argument("file", type=click.File("rb"))
+    @click.option("--dry-run", is_flag=True, help="Check every row and change nothing.")
+    @with_appcontext
+    def import_people(file, dry_run: bool) -> None:
+        """Create people from CSV; prints each new username and temporary password once."""
+        _print_report(imports.import_people(file.read(), dry_run=dry_run), dry_run)
+
+    @people.command("create-admin")
+    @click.argument("username")
+    @click.option("--unit", "unit_code", required=True, help="Code of the unit administered.")
+    @click.option("--name", "full_name", required=True)
+    @click.password_option()
+    @with_appcontext
+    def create_admin(username: str, unit_code: str, full_name: str, password: str) -> None:
+        """Create an administrator for a unit's subtree (first set-up of a real site)."""
+        unit = unit_by_code(unit_code)
+        if unit is None:
+            raise click.UsageError(f"no unit with code {unit_code}")
+        if accounts.find_user(username):
+            raise click.UsageError(f"{username} already exists")
+        user = accounts.create_user(username, full_name, password, unit)
+        accounts.grant_role(user, Role.ADMIN, unit)
+        db.session.commit()
+        click.echo(f"created administrator {user.username} for {unit.code}")
+
+    return people
+
+
+def invitations_group() -> click.Group:
+    @click.group("invitations")
+    def invitations_cli() -> None:
+        """Invitation codes for joining a unit."""
+
+    @invitations_cli.command("create")
+    @click.option("--unit", "unit_code", required=True)
+    @click.option("--uses", default=30, show_default=True, type=click.IntRange(1, 10000))
+    @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 365))
+    @click.option("--audience", default="cadre", show_default=True,
+                  type=click.Choice(["cadre", "student"]))
+    @with_appcontext
+    def create(unit_code: str, uses: int, days: int, audience: str) -> None:
+        """Create a code and print it."""
+        unit = unit_by_code(unit_code)
+        if unit is None:
+            raise click.UsageError(f"no unit with code {unit_code}")
+        invitation = invitations.create_invitation(unit, audience=audience, max_uses=uses,
+                                                   days=days)
+        db.session.commit()
+        click.echo(invitation.code)
+
+    return invitations_cli
 
 
 @click.command("plugins")

@@ -29,7 +29,14 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    INVITATION_DEFAULT_DAYS = 30
+    # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
+    PROXY_FIX_X_FOR = 0
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 
@@ -55,8 +62,6 @@ def finalise(app: Flask) -> None:
     if config.get("COURSE_DIRS") is None:
         config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")
                                  if p.is_dir()]
-    if config.get("PREFERRED_URL_SCHEME") == "https":
-        config.setdefault("SESSION_COOKIE_SECURE", True)
 
 
 def _instance_secret(path: Path) -> str:

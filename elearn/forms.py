@@ -1,10 +1,44 @@
-"""WTForms forms (Flask-WTF adds CSRF to each)."""
+"""WTForms forms (Flask-WTF adds CSRF to each). Rules live in services; forms check shape."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Length
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField, SelectChoice, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
+    SubmitField, TelField,
+)
+from wtforms.validators import (
+    AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
+)
+
+from .models import Role
+from .services.accounts import MIN_PASSWORD_LENGTH, USERNAME
+
+LANGUAGE_CHOICES = [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
+
+
+def audience_choices():
+    return [SelectChoice("cadre", _l("Cadre or party member")),
+            SelectChoice("student", _l("Student"))]
+
+
+def role_choices():
+    labels = {
+        Role.LEARNER: _l("Learner"), Role.REVIEWER: _l("Reviewer (receives pledges)"),
+        Role.VERIFIER: _l("Verifier (training centre)"), Role.AUTHOR: _l("Course author"),
+        Role.OFFICER: _l("Propaganda officer (reports)"), Role.INSPECTOR: _l("Inspector (read-only)"),
+        Role.ADMIN: _l("Administrator"),
+    }
+    return [SelectChoice(role.value, labels[role]) for role in Role]
+
+
+def _new_password(label):
+    return PasswordField(label, validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
+                               message=_l("Use at least %(min)d characters.",
+                                          min=MIN_PASSWORD_LENGTH))],
+        render_kw={"autocomplete": "new-password"})
 
 
 class LoginForm(FlaskForm):
@@ -22,3 +56,106 @@ class LogoutForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = HiddenField(validators=[AnyOf(["vi", "en"])])
     next = HiddenField()
+
+
+class UsernameField(StringField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip().lower()
+
+
+class JoinForm(FlaskForm):
+    code = StringField(_l("Invitation code"), validators=[DataRequired(), Length(max=32)],
+                       render_kw={"autocapitalize": "characters", "autocomplete": "off"})
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "name"})
+    username = UsernameField(_l("Username"), validators=[
+        DataRequired(), Regexp(USERNAME.pattern, message=_l(
+            "3–80 characters: lowercase letters without accents, digits, '.', '_' or '-'."))],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Email(), Length(max=254)])
+    phone = TelField(_l("Phone (optional)"), validators=[Optional(), Length(max=32)])
+    password = _new_password(_l("Password"))
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Join"))
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    submit = SubmitField(_l("Save"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    new = _new_password(_l("New password"))
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Change password"))
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    level = StringField(_l("Level (e.g. province, district, grassroots, cell, college, class)"),
+                        validators=[DataRequired(), Length(max=32)])
+    parent_code = StringField(_l("Parent unit code"), validators=[Length(max=64)])
+    submit = SubmitField(_l("Save"))
+
+
+class UnitEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    level = StringField(_l("Level (e.g. province, district, grassroots, cell, college, class)"),
+                        validators=[DataRequired(), Length(max=32)])
+    parent_code = StringField(_l("Parent unit code"), validators=[Length(max=64)])
+    submit = SubmitField(_l("Save"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file (UTF-8)"), validators=[
+        FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))])
+    dry_run = BooleanField(_l("Dry run: check every row, change nothing"), default=True)
+    submit = SubmitField(_l("Import"))
+
+
+class PersonForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
+    position = StringField(_l("Position"), validators=[Length(max=200)])
+    audience = SelectField(_l("Audience"), choices=audience_choices)
+    is_party_member = BooleanField(_l("Party member"))
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    active = BooleanField(_l("Account active"))
+    submit = SubmitField(_l("Save"))
+
+
+class GrantForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=role_choices)
+    unit_code = StringField(_l("On unit (code)"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Grant"))
+
+
+class InvitationForm(FlaskForm):
+    unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
+    audience = SelectField(_l("Who joins"), choices=audience_choices)
+    max_uses = IntegerField(_l("How many people may use it"), default=30,
+                            validators=[DataRequired(), NumberRange(min=1, max=10000)])
+    days = IntegerField(_l("Valid for (days)"), default=30,
+                        validators=[DataRequired(), NumberRange(min=1, max=365)])
+    submit = SubmitField(_l("Create invitation"))
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST form (CSRF only) for buttons such as revoke."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from .content.model import Course
     from .interfaces import QuestionType
+    from .models import User
     from .registry import Registry
 
 PROJECT_NAME = "elearn"
@@ -57,6 +58,17 @@ def register_blueprints(app: "Flask") -> "list[Blueprint]":
 @hookspec
 def register_commands(cli: "click.Group") -> None:
     """Add sub-commands to the `flask elearn` command group (`cli.add_command(...)`)."""
+
+
+@hookspec(firstresult=True)
+def authenticate(identifier: str, secret: str) -> "User | None":
+    """Check a sign-in. Return the `User` to sign in, or None to let the next plugin try.
+
+    The first non-None answer wins; the built-in local-password plugin runs last, so an SSO
+    or LDAP plugin is asked first. Called once per sign-in attempt, after the throttle check,
+    inside a request with the database session available. Create or update the person through
+    `elearn.services.accounts`, never by writing rows directly.
+    """
 
 
 @hookspec

@@ -1,14 +1,20 @@
 """The classes plugins implement. Hooks only register them; behaviour lives here."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
 from .content.errors import Problems, line_of
 from .content.model import LANGUAGES, LocalText, Question
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,12 +91,55 @@ class ParseContext:
         return line_of(node, key)
 
 
+class InvalidAnswer(ValueError):
+    """Raised by `QuestionType.parse_answer` when submitted data cannot be an answer; the
+    message (translated) is shown next to the question and nothing is saved."""
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """How one question looks in one attempt: a seeded shuffle and opaque per-attempt tokens.
+
+    Everything derives from the attempt's stored seed, so a reload shows the same attempt.
+    Tokens stand in for authored ids (option `a` is often the right one), so the page never
+    shows the ids the bank uses; only the server can map them back (`untoken`).
+    """
+
+    seed: int
+    question_id: str
+    shuffle: bool = True
+
+    def rng(self) -> random.Random:
+        return random.Random(f"{self.seed}:{self.question_id}")
+
+    def order(self, items: Iterable[T], *, force: bool = False) -> list[T]:
+        """The items in this attempt's order: shuffled when the quiz shuffles (or `force`)."""
+        items = list(items)
+        if self.shuffle or force:
+            self.rng().shuffle(items)
+        return items
+
+    def token(self, value: str) -> str:
+        key = str(self.seed).encode()
+        message = f"{self.question_id}\x1f{value}".encode()
+        return "t" + hmac.new(key, message, hashlib.sha256).hexdigest()[:11]
+
+    def untoken(self, token: Any, values: Iterable[str]) -> str | None:
+        """The authored value behind a token, or None when the token is not one of them."""
+        return next((v for v in values if hmac.compare_digest(self.token(v), str(token))), None)
+
+
 class QuestionType:
     """One kind of question, CTFd-style: a plugin registers the class, the core instantiates it.
 
     Subclasses set `name`, implement `parse` (validate the author's YAML at load time, return the
     type's data), `grade` (pure: no database, no request), and `public_view` (what a learner may
     see before submitting: never the answer key).
+
+    For the quiz, a type also says how a learner answers it: `present` (the public view as
+    arranged for one attempt), `field` (a WTForms field built from that view), `parse_answer`
+    (the field's data to the answer `grade` expects) and `field_data` (a saved answer back to
+    the field's data, to show it again). The defaults give a one-line text answer.
     """
 
     name: ClassVar[str]
@@ -107,3 +156,33 @@ class QuestionType:
     def public_view(self, question: Question, language: str | None) -> dict[str, Any]:
         """Learner-safe data for rendering the question (no correctness information)."""
         raise NotImplementedError
+
+    # -- answering in a quiz -------------------------------------------------------------
+
+    def present(self, question: Question, language: str | None,
+                arrangement: Arrangement) -> dict[str, Any]:
+        """The learner's view of the question in one attempt (shuffled, tokenised ids)."""
+        return self.public_view(question, language)
+
+    def field(self, question: Question, view: Mapping[str, Any]) -> Any:
+        """An unbound WTForms field for the answer, built from `present`'s view."""
+        from .fields import TextAnswerField
+
+        return TextAnswerField()
+
+    def parse_answer(self, question: Question, data: Any, arrangement: Arrangement) -> Any:
+        """The answer `grade` expects, from the field's data; None when unanswered.
+        Raise `InvalidAnswer` with a translated message when the data cannot be an answer."""
+        text = " ".join(str(data or "").split())
+        return text[:500] or None
+
+    def field_data(self, question: Question, answer: Any, arrangement: Arrangement) -> Any:
+        """A saved answer as the field's data, so the page shows it again."""
+        return answer
+
+
+def tokenised(options: Sequence[Mapping[str, Any]], arrangement: Arrangement, *,
+              force: bool = False) -> list[dict[str, Any]]:
+    """Public choices (each with an `id`) in attempt order, with ids replaced by tokens."""
+    return [{**option, "id": arrangement.token(option["id"])}
+            for option in arrangement.order(options, force=force)]

@@ -16,6 +16,7 @@ ENTRY_POINT_GROUP = "elearn.plugins"
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.question_types", "elearn.builtins.question_types"),
     ("elearn.local_courses", "elearn.builtins.local_courses"),
+    ("elearn.local_auth", "elearn.builtins.local_auth"),
 )
 
 

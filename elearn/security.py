@@ -1,48 +1,70 @@
 """Every route declares the permission it needs; this module is the one place that decides.
 
-Views without a declaration are refused (deny by default), and a test walks every route.
+A role is granted on a unit and holds for the unit's whole subtree. Views without a
+declaration are refused (deny by default), and a test walks every route with every role.
 """
 from __future__ import annotations
 
 from functools import wraps
-from typing import Callable
+from typing import Any, Callable
 
-from flask import Flask, abort, request
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from .extensions import login_manager
-from .models import Role
+from .models import Role, Unit
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
+ScopeResolver = Callable[..., "Unit | None"]
+
+# Pages someone who must change their password may still open.
+_PASSWORD_CHANGE_EXEMPT = {"profile.password", "auth.logout", "main.set_language"}
 
 
-def permission(requirement: str | Role) -> Callable:
-    """Declare who may call a view: PUBLIC, AUTHENTICATED, or a Role."""
+def permission(requirement: str | Role, scope: ScopeResolver | None = None) -> Callable:
+    """Declare who may call a view: PUBLIC, AUTHENTICATED, or a Role.
+
+    With `scope`, the role must be held on the unit the resolver returns for the view's
+    arguments (or on one of its ancestors); an unknown object is a 404.
+    """
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
-        def guarded(*args, **kwargs):
-            if not allowed(requirement):
+        def guarded(*args: Any, **kwargs: Any):
+            if requirement != PUBLIC:
                 if not current_user.is_authenticated:
                     return login_manager.unauthorized()
-                abort(403)
+                if requirement != AUTHENTICATED:
+                    target = None
+                    if scope is not None:
+                        target = scope(**kwargs)
+                        if target is None:
+                            abort(404)
+                    if not has_role(current_user, Role(requirement), target):
+                        abort(403)
             return view(*args, **kwargs)
 
         guarded.elearn_permission = str(requirement)
+        guarded.elearn_scoped = scope is not None
         return guarded
 
     return decorate
 
 
-def allowed(requirement: str | Role) -> bool:
-    if requirement == PUBLIC:
-        return True
-    if not current_user.is_authenticated:
+def has_role(user: Any, role: Role, unit: Unit | None = None) -> bool:
+    """Does `user` hold `role` on `unit` (through it or an ancestor)? Without a unit: anywhere."""
+    if not getattr(user, "is_authenticated", False):
         return False
-    if requirement == AUTHENTICATED:
-        return True
-    return any(grant.role == requirement for grant in current_user.grants)
+    return any(grant.role == role and (unit is None or unit.path.startswith(grant.unit.path))
+               for grant in user.grants)
+
+
+def scope_paths(user: Any, role: Role) -> list[str]:
+    """Paths of the subtrees where `user` holds `role` (for filtering lists in SQL)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [grant.unit.path for grant in user.grants if grant.role == role]
 
 
 def declared_permission(app: Flask, endpoint: str) -> str | None:
@@ -58,4 +80,7 @@ def init_app(app: Flask) -> None:
             return None
         if declared_permission(app, endpoint) is None:
             abort(403)
+        if (current_user.is_authenticated and current_user.must_change_password
+                and endpoint not in _PASSWORD_CHANGE_EXEMPT):
+            return redirect(url_for("profile.password"))
         return None

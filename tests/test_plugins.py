@@ -242,3 +242,32 @@ def test_flask_elearn_plugins_lists_versions_and_hooks(build, plugin_module):
     assert "listed_plugin  2.3.4  [ELEARN_PLUGINS]" in result.output
     assert "elearn.question_types  0.1.0  [default]" in result.output
     assert "hooks: register_question_types" in result.output
+
+
+def test_hook_authenticate_lets_a_plugin_sign_people_in_before_local_passwords(
+        make_app, plugin_module):
+    """An SSO-style plugin answers first; unknown people fall through to local passwords."""
+    from elearn.extensions import db
+    from elearn.services.accounts import create_user, find_user
+    from elearn.services.orgs import create_unit
+    from elearn.testing import login
+
+    name = plugin_module("sso_plugin", """
+        from elearn import hookimpl
+        from elearn.services.accounts import find_user
+        @hookimpl
+        def authenticate(identifier, secret):
+            if secret == "one-time-token-from-sso":
+                return find_user(identifier)
+            return None
+        """)
+    app = make_app(PLUGINS=[name])
+    with app.app_context():
+        unit = create_unit("T", "Tỉnh", "province")
+        create_user("sso.user", "Người SSO", "local-password-1", unit)
+        db.session.commit()
+    assert login(app.test_client(), "sso.user", "one-time-token-from-sso").status_code == 302
+    assert login(app.test_client(), "sso.user", "local-password-1").status_code == 302
+    assert login(app.test_client(), "sso.user", "wrong-password").status_code == 401
+    with app.app_context():
+        assert find_user("sso.user") is not None

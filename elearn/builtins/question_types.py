@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from .. import hookimpl
 from ..content.model import Question
-from ..interfaces import Grade, ParseContext, QuestionType
+from ..fields import CheckboxesField, ChoiceRadioField, TextAnswerField, choices
+from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
 
 _OPTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -53,6 +54,10 @@ def public_options(question: Question, language: str | None) -> list[dict[str, s
     return [{"id": o["id"], "text": o["text"].get(language)} for o in question.data["options"]]
 
 
+def option_ids(question: Question) -> list[str]:
+    return [o["id"] for o in question.data["options"]]
+
+
 class SingleChoice(QuestionType):
     name = "single_choice"
     label = _l("Single choice")
@@ -67,6 +72,19 @@ class SingleChoice(QuestionType):
 
     def public_view(self, question, language):
         return {"options": public_options(question, language), "multiple": False}
+
+    def present(self, question, language, arrangement):
+        view = self.public_view(question, language)
+        return {**view, "options": tokenised(view["options"], arrangement)}
+
+    def field(self, question, view):
+        return ChoiceRadioField(choices=choices(view["options"]))
+
+    def parse_answer(self, question, data, arrangement: Arrangement):
+        return arrangement.untoken(data, option_ids(question)) if data else None
+
+    def field_data(self, question, answer, arrangement: Arrangement):
+        return arrangement.token(answer) if answer else None
 
 
 class MultipleChoice(QuestionType):
@@ -90,6 +108,21 @@ class MultipleChoice(QuestionType):
     def public_view(self, question, language):
         return {"options": public_options(question, language), "multiple": True}
 
+    def present(self, question, language, arrangement):
+        view = self.public_view(question, language)
+        return {**view, "options": tokenised(view["options"], arrangement)}
+
+    def field(self, question, view):
+        return CheckboxesField(choices=choices(view["options"]))
+
+    def parse_answer(self, question, data, arrangement: Arrangement):
+        ids = option_ids(question)
+        chosen = {arrangement.untoken(token, ids) for token in data or ()} - {None}
+        return sorted(chosen) or None
+
+    def field_data(self, question, answer, arrangement: Arrangement):
+        return [arrangement.token(option_id) for option_id in answer or ()]
+
 
 class TrueFalse(QuestionType):
     name = "true_false"
@@ -109,6 +142,16 @@ class TrueFalse(QuestionType):
 
     def public_view(self, question, language):
         return {}
+
+    def field(self, question, view):
+        return ChoiceRadioField(choices=choices([{"id": "true", "text": _l("True")},
+                                                 {"id": "false", "text": _l("False")}]))
+
+    def parse_answer(self, question, data, arrangement):
+        return {"true": True, "false": False}.get(data) if data else None
+
+    def field_data(self, question, answer, arrangement):
+        return None if answer is None else ("true" if answer else "false")
 
 
 def normalise_text(text: str, ignore_diacritics: bool = False) -> str:
@@ -143,6 +186,9 @@ class ShortText(QuestionType):
 
     def public_view(self, question, language):
         return {}
+
+    def field(self, question, view):
+        return TextAnswerField()
 
 
 @hookimpl

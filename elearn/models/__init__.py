@@ -1,5 +1,11 @@
 """Database models: people, organisations and learner state. Course content is not here."""
+from .learning import AttemptState, LessonView, QuizAnswer, QuizAttempt  # noqa: F401 (issue 4)
 from .org import Unit
-from .people import Role, RoleGrant, User
+from .people import (
+    Audience, Invitation, Role, RoleGrant, ThrottleEvent, UnitMembership, User, UserSession,
+)
 
-__all__ = ["Role", "RoleGrant", "Unit", "User"]
+__all__ = [
+    "Audience", "Invitation", "Role", "RoleGrant", "ThrottleEvent", "Unit", "UnitMembership",
+    "User", "UserSession",
+]

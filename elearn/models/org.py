@@ -28,7 +28,10 @@ class Unit(db.Model):
     name: Mapped[str] = mapped_column(String(255))
     level: Mapped[str] = mapped_column(String(32))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    path: Mapped[str] = mapped_column(String(1024), index=True, default="")
+    # Byte-order collation on PostgreSQL so a subtree is one index range scan (see orgs.py).
+    path: Mapped[str] = mapped_column(
+        String(1024).with_variant(String(1024, collation="C"), "postgresql"),
+        index=True, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])

@@ -1,11 +1,12 @@
-"""People and the roles they hold on units (a role holds for the unit's whole subtree)."""
+"""People, their sessions, the roles they hold on units (a role holds for the unit's whole
+subtree), the units they have belonged to, and the invitations that let them join."""
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,18 +23,24 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class Audience(StrEnum):
+    CADRE = "cadre"
+    STUDENT = "student"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     position: Mapped[str] = mapped_column(String(200), default="")
-    audience: Mapped[str] = mapped_column(String(16), default="cadre")
+    audience: Mapped[str] = mapped_column(String(16), default=Audience.CADRE)
     is_party_member: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
@@ -41,11 +48,19 @@ class User(UserMixin, db.Model):
 
     unit: Mapped[Unit] = relationship()
     grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user",
-                                                      cascade="all, delete-orphan")
+                                                      cascade="all, delete-orphan",
+                                                      foreign_keys="RoleGrant.user_id")
+    # Set per request by the session loader: which sign-in this request belongs to.
+    session_token = None  # str | None; not a column
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated people cannot sign in
         return self.active
+
+    def get_id(self) -> str | None:
+        # Flask-Login stores this in the cookie: a revocable per-sign-in token, not the id,
+        # so signing out (or an admin deactivating someone) really ends the session.
+        return self.session_token
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -60,6 +75,70 @@ class RoleGrant(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    user: Mapped[User] = relationship(back_populates="grants")
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
     unit: Mapped[Unit] = relationship()
+
+
+class UserSession(db.Model):
+    """One sign-in on one device. Deleting the row signs that device out."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class UnitMembership(db.Model):
+    """Where a person has belonged, so moving them keeps their history."""
+
+    __tablename__ = "unit_memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    position: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Invitation(db.Model):
+    """A code that lets people join a unit by themselves, until it expires or is used up."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(16), default=Audience.CADRE)
+    max_uses: Mapped[int] = mapped_column(default=1)
+    uses: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ThrottleEvent(db.Model):
+    """A counted event (failed sign-in, verification lookup) for rate limits shared by every
+    worker and host: the app keeps no state in memory."""
+
+    __tablename__ = "throttle_events"
+    __table_args__ = (Index("ix_throttle_events_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

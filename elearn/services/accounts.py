@@ -1,29 +1,66 @@
-"""Accounts: creating people, hashing and checking passwords, granting roles."""
+"""Accounts: creating people, passwords, sign-in with throttling, moves between units, roles."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Role, RoleGrant, Unit, User
+from ..models import Role, RoleGrant, Unit, UnitMembership, User
+from ..models.org import utcnow
+from . import throttle
 
 PASSWORD_METHOD = "scrypt"
+MIN_PASSWORD_LENGTH = 8
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+_DUMMY_HASH = generate_password_hash("not-a-password", method=PASSWORD_METHOD)
+
+
+class AccountError(ValueError):
+    """A rule was broken; `message` is translated text for the person."""
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
-def create_user(username: str, full_name: str, password: str, unit: Unit, **profile) -> User:
-    user = User(username=username.strip().lower(), full_name=full_name.strip(),
-                password_hash=hash_password(password), unit=unit, **profile)
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    digits = re.sub(r"[^\d+]", "", phone or "")
+    return digits or None
+
+
+def normalise_email(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def create_user(username: str, full_name: str, password: str, unit: Unit, *,
+                position: str = "", audience: str = "cadre", is_party_member: bool = True,
+                email: str | None = None, phone: str | None = None,
+                must_change_password: bool = False, locale: str | None = None) -> User:
+    user = User(username=normalise_username(username), full_name=full_name.strip(),
+                password_hash=hash_password(password), unit=unit, position=position.strip(),
+                audience=audience, is_party_member=is_party_member,
+                email=normalise_email(email), phone=normalise_phone(phone),
+                must_change_password=must_change_password, locale=locale)
     db.session.add(user)
     db.session.flush()
+    db.session.add(UnitMembership(user_id=user.id, unit=unit, position=user.position))
     return user
 
 
 def find_user(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
 def authenticate_local(username: str, password: str) -> User | None:
@@ -35,18 +72,99 @@ def authenticate_local(username: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def grant_role(user: User, role: Role, unit: Unit) -> RoleGrant:
+@dataclass(frozen=True)
+class SignInLimits:
+    per_account: int
+    per_address: int
+    window: timedelta
+
+    @classmethod
+    def from_config(cls) -> "SignInLimits":
+        config = current_app.config
+        return cls(config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+                   config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                   timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]))
+
+
+def sign_in_blocked_for(username: str, address: str) -> int:
+    """Seconds the person must wait before trying again (0 when they may try now)."""
+    limits = SignInLimits.from_config()
+    account = normalise_username(username)
+    waits = []
+    if throttle.count("login-account", account, limits.window) >= limits.per_account:
+        waits.append(throttle.retry_after("login-account", account, limits.window))
+    if throttle.count("login-address", address, limits.window) >= limits.per_address:
+        waits.append(throttle.retry_after("login-address", address, limits.window))
+    return max(waits, default=0)
+
+
+def record_sign_in(username: str, address: str, succeeded: bool) -> None:
+    account = normalise_username(username)
+    if succeeded:
+        throttle.clear("login-account", account)
+    else:
+        throttle.record("login-account", account)
+        throttle.record("login-address", address)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError(_("Your current password is not correct."))
+    set_password(user, new)
+
+
+def set_password(user: User, new: str) -> None:
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+
+
+def move_user(user: User, unit: Unit, position: str | None = None) -> None:
+    """Move someone to another unit; the old membership is closed, not overwritten."""
+    if position is not None:
+        user.position = position.strip()
+    if unit.id == user.unit_id:
+        return
+    now = utcnow()
+    db.session.execute(update(UnitMembership).where(
+        UnitMembership.user_id == user.id, UnitMembership.ended_at.is_(None)).values(ended_at=now))
+    user.unit = unit
+    db.session.add(UnitMembership(user_id=user.id, unit=unit, position=user.position,
+                                  started_at=now))
+
+
+def memberships(user: User) -> list[UnitMembership]:
+    return list(db.session.scalars(select(UnitMembership).where(
+        UnitMembership.user_id == user.id).order_by(UnitMembership.started_at.desc(),
+                                                    UnitMembership.id.desc())))
+
+
+def grant_role(user: User, role: Role, unit: Unit, granted_by: User | None = None) -> RoleGrant:
     existing = db.session.scalar(select(RoleGrant).where(
         RoleGrant.user_id == user.id, RoleGrant.unit_id == unit.id, RoleGrant.role == role))
     if existing:
         return existing
-    grant = RoleGrant(user=user, unit=unit, role=role)
+    grant = RoleGrant(user=user, unit=unit, role=role,
+                      granted_by_id=granted_by.id if granted_by else None)
     db.session.add(grant)
     return grant
 
 
-def has_role(user: User, role: Role) -> bool:
-    return any(grant.role == role for grant in user.grants)
-
-
-_DUMMY_HASH = generate_password_hash("not-a-password", method=PASSWORD_METHOD)
+def suggest_username(full_name: str, email: str | None, phone: str | None,
+                     taken: set[str]) -> str:
+    """A readable, unused username: the e-mail's local part, else the name without accents."""
+    if email:
+        base = email.split("@")[0]
+    else:
+        ascii_name = unicodedata.normalize("NFD", full_name.replace("đ", "d").replace("Đ", "D"))
+        ascii_name = "".join(c for c in ascii_name if not unicodedata.combining(c))
+        words = re.findall(r"[a-z0-9]+", ascii_name.lower())
+        base = ".".join(words[-1:] + ["".join(w[0] for w in words[:-1])]) if words else (
+            phone or "user")
+    base = re.sub(r"[^a-z0-9._-]", "", base.lower()).strip("._-")[:70] or "user"
+    base = base if len(base) >= 3 else f"{base}.user"
+    candidate, number = base, 1
+    while candidate in taken or find_user(candidate) is not None:
+        number += 1
+        candidate = f"{base}{number}"
+    return candidate

@@ -1,10 +1,21 @@
-"""Organisation tree rules: creating units and keeping materialised paths right."""
+"""Organisation tree rules: units, materialised paths, subtree queries, moves."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy.sql import ColumnElement
 
 from ..extensions import db
 from ..models import Unit
+
+UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+LEVEL = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class UnitError(ValueError):
+    """A unit rule was broken; the message is translated text."""
 
 
 def create_unit(code: str, name: str, level: str, parent: Unit | None = None) -> Unit:
@@ -16,11 +27,73 @@ def create_unit(code: str, name: str, level: str, parent: Unit | None = None) ->
 
 
 def ensure_unit(code: str, name: str, level: str, parent: Unit | None = None) -> Unit:
-    """Get the unit with this code, or create it (idempotent set-up and imports)."""
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
-    return unit or create_unit(code, name, level, parent)
+    """Get the unit with this code, or create it (idempotent set-up)."""
+    return unit_by_code(code) or create_unit(code, name, level, parent)
 
 
-def subtree_filter(root: Unit):
-    """SQL condition selecting `root` and every unit below it (one indexed prefix match)."""
-    return Unit.path.startswith(root.path, autoescape=True)
+def unit_by_code(code: str | None) -> Unit | None:
+    if not code:
+        return None
+    return db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+
+
+def validate_unit_fields(code: str, name: str, level: str) -> list[str]:
+    problems = []
+    if not UNIT_CODE.match(code or ""):
+        problems.append(_("The code must be 1–64 letters, digits, '.', '_' or '-'."))
+    if not (name or "").strip() or len(name) > 255:
+        problems.append(_("The name is required (at most 255 characters)."))
+    if not LEVEL.match(level or ""):
+        problems.append(_("The level must be a short lowercase label such as cell or district."))
+    return problems
+
+
+def subtree_of(path: str, column=Unit.path) -> ColumnElement[bool]:
+    """SQL condition for `path` and everything below it: one index range scan.
+
+    Paths are "/1/7/42/"; every descendant starts with the prefix, and under byte order
+    the prefix's last "/" followed by "0" (the next character) bounds them from above.
+    """
+    return and_(column >= path, column < path[:-1] + chr(ord("/") + 1))
+
+
+def within_any(paths: list[str], column=Unit.path) -> ColumnElement[bool]:
+    if not paths:
+        return literal(False)
+    return or_(*(subtree_of(path, column) for path in paths))
+
+
+def is_within(unit: Unit, root: Unit) -> bool:
+    return unit.path.startswith(root.path)
+
+
+def move_unit(unit: Unit, new_parent: Unit | None) -> None:
+    """Re-parent a unit; its whole subtree follows in one UPDATE."""
+    if new_parent is not None and is_within(new_parent, unit):
+        raise UnitError(_("A unit cannot be moved under itself or one of its own units."))
+    if (new_parent.id if new_parent else None) == unit.parent_id:
+        return
+    old = unit.path
+    new = f"{new_parent.path if new_parent else '/'}{unit.id}/"
+    db.session.flush()
+    db.session.execute(
+        update(Unit).where(subtree_of(old))
+        .values(path=literal(new) + func.substr(Unit.path, len(old) + 1))
+        .execution_options(synchronize_session=False))
+    unit.parent = new_parent
+    db.session.flush()
+    db.session.expire_all()
+
+
+def children(unit: Unit | None) -> list[Unit]:
+    condition = Unit.parent_id == unit.id if unit else Unit.parent_id.is_(None)
+    return list(db.session.scalars(select(Unit).where(condition).order_by(Unit.name)))
+
+
+def ancestors(unit: Unit) -> list[Unit]:
+    """From the root down to the unit's parent, in one query."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1]]
+    if not ids:
+        return []
+    found = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, auth, courses, errors, main
+from . import admin, admin_people, admin_units, auth, courses, errors, main, profile
+from . import quiz  # issue 4: learners' quiz
 
 
 def register(app: Flask) -> None:
-    for module in (main, auth, courses, admin):
+    for module in (main, auth, profile, courses, admin, admin_units, admin_people):
         app.register_blueprint(module.bp)
+    app.register_blueprint(quiz.bp)
     errors.register(app)
     main.register_context(app)

@@ -1,4 +1,4 @@
-"""Administration: what loaded, what did not and why."""
+"""Administration home, and what loaded, what did not and why."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -10,8 +10,13 @@ from ..security import permission
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+@bp.get("/")
+@permission(Role.ADMIN)
+def index():
+    return render_template("admin/index.html")
+
+
 @bp.get("/courses")
 @permission(Role.ADMIN)
 def courses():
-    registry = current_registry()
-    return render_template("admin/courses.html", registry=registry)
+    return render_template("admin/courses.html", registry=current_registry())

@@ -1,47 +1,112 @@
-"""Course pages, lessons and course assets."""
+"""Course pages, lessons (with the server-side reading clock) and course assets."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, send_from_directory
-from flask_babel import get_locale
+from flask import (
+    Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for,
+)
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
 
+from ..content.model import Course
+from ..models import Role
 from ..registry import current_registry
 from ..security import AUTHENTICATED, permission
+from ..services import progress
+from ..services import quiz as quiz_service
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
+# People who prepare or administer courses may open any course, whatever its audience.
+STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
 
-def _course_or_404(slug: str):
+
+def for_audience(course: Course, user) -> bool:
+    return course.audience in ("all", getattr(user, "audience", None))
+
+
+def may_study(course: Course, user) -> bool:
+    return for_audience(course, user) or any(g.role in STAFF_ROLES for g in user.grants)
+
+
+def course_or_404(slug: str) -> Course:
+    """The course, if it exists and the signed-in person may open it."""
     course = current_registry().course(slug)
-    if course is None:
+    if course is None or not may_study(course, current_user):
         abort(404)
     return course
+
+
+class StudiedForm(FlaskForm):
+    """Just the CSRF token; the button pressed says where to go next."""
 
 
 @bp.get("/<slug>/")
 @permission(AUTHENTICATED)
 def course(slug: str):
-    return render_template("course.html", course=_course_or_404(slug))
+    course = course_or_404(slug)
+    views = progress.lesson_views(current_user, course)
+    quiz_status = quiz_service.status(current_user, course) if course.quiz else None
+    return render_template("course.html", course=course, views=views,
+                           progress=progress.course_progress(current_user, course),
+                           quiz_status=quiz_status)
+
+
+def _neighbours(course: Course, lesson):
+    index = lesson.position - 1
+    previous = course.lessons[index - 1] if index > 0 else None
+    following = course.lessons[index + 1] if index + 1 < len(course.lessons) else None
+    return previous, following
 
 
 @bp.get("/<slug>/lessons/<lesson_slug>")
 @permission(AUTHENTICATED)
 def lesson(slug: str, lesson_slug: str):
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     lesson = course.lesson(lesson_slug)
     if lesson is None:
         abort(404)
-    index = lesson.position - 1
-    previous = course.lessons[index - 1] if index > 0 else None
-    following = course.lessons[index + 1] if index + 1 < len(course.lessons) else None
-    return render_template("lesson.html", course=course, lesson=lesson,
+    view = progress.open_lesson(current_user, course, lesson)  # starts the reading clock
+    previous, following = _neighbours(course, lesson)
+    return render_template("lesson.html", course=course, lesson=lesson, view=view,
                            html=lesson.html_for(str(get_locale())),
-                           previous=previous, following=following)
+                           seconds_left=progress.seconds_left(course, view),
+                           previous=previous, following=following, form=StudiedForm())
+
+
+@bp.post("/<slug>/lessons/<lesson_slug>/studied")
+@permission(AUTHENTICATED)
+def studied(slug: str, lesson_slug: str):
+    course = course_or_404(slug)
+    lesson = course.lesson(lesson_slug)
+    if lesson is None:
+        abort(404)
+    here = url_for("courses.lesson", slug=slug, lesson_slug=lesson_slug)
+    if not StudiedForm().validate_on_submit():
+        abort(400)
+    result = progress.mark_studied(current_user, course, lesson)
+    if not result.studied:
+        flash(ngettext("Please keep reading: you can mark this lesson as studied in "
+                       "%(num)d second.",
+                       "Please keep reading: you can mark this lesson as studied in "
+                       "%(num)d seconds.", result.seconds_left), "error")
+        return redirect(here, 303)
+    _previous, following = _neighbours(course, lesson)
+    go = request.form.get("go")
+    if go == "next" and following is not None:
+        return redirect(url_for("courses.lesson", slug=slug, lesson_slug=following.slug), 303)
+    if go == "next" and course.quiz is not None:
+        flash(_("Lesson studied. You have reached the end of the lessons."), "status")
+        return redirect(url_for("quiz.overview", slug=slug), 303)
+    flash(_("Lesson studied."), "status")
+    return redirect(here if go != "course" else url_for("courses.course", slug=slug), 303)
 
 
 @bp.get("/<slug>/assets/<path:filename>")
 @permission(AUTHENTICATED)
 def asset(slug: str, filename: str):
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     if course.assets_path is None:
         abort(404)
     # send_from_directory refuses paths that escape the folder.

@@ -10,9 +10,13 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import LanguageForm, LogoutForm
 from ..registry import current_registry
+from ..services.progress import progress_for
 from ..security import PUBLIC, permission
 
 bp = Blueprint("main", __name__)
+
+
+KIND_ORDER = ("full_term", "annual", "student")
 
 
 def visible_courses():
@@ -22,10 +26,25 @@ def visible_courses():
     return [c for c in courses if c.audience in ("all", current_user.audience)]
 
 
+def catalogue(courses) -> list[tuple[str, list[tuple[int, list]]]]:
+    """Courses grouped by kind (full-term, annual, student) and then year, newest first."""
+    groups = []
+    for kind in KIND_ORDER:
+        of_kind = [c for c in courses if c.kind == kind]
+        years = sorted({c.year for c in of_kind}, reverse=True)
+        if of_kind:
+            groups.append((kind, [(year, [c for c in of_kind if c.year == year])
+                                  for year in years]))
+    return groups
+
+
 @bp.get("/")
 @permission(PUBLIC)
 def index():
-    return render_template("index.html", courses=visible_courses())
+    courses = visible_courses()
+    learner = current_user if current_user.is_authenticated else None
+    return render_template("index.html", courses=courses, groups=catalogue(courses),
+                           progress=progress_for(learner, courses) if learner else {})
 
 
 def safe_next(target: str | None) -> str:

@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('level', sa.String(length=32), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
-    sa.Column('path', sa.String(length=1024), nullable=False),
+    sa.Column('path', sa.String(length=1024).with_variant(sa.String(length=1024, collation='C'), 'postgresql'), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['units.id'], name=op.f('fk_units_parent_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_units')),

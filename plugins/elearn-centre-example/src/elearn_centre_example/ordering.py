@@ -8,7 +8,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from elearn.content.model import Question
-from elearn.interfaces import Grade, ParseContext, QuestionType
+from elearn.fields import order_from_positions, positions_field
+from elearn.interfaces import (
+    Arrangement, Grade, ParseContext, QuestionType, tokenised,
+)
 
 
 class Ordering(QuestionType):
@@ -48,8 +51,31 @@ class Ordering(QuestionType):
         return Grade.of(kept / (count - 1))
 
     def public_view(self, question: Question, language: str | None) -> dict[str, Any]:
+        """The items in the authored (= correct) order: never show this list as it is."""
         return {"items": [{"id": item["id"], "text": item["text"].get(language)}
                           for item in question.data["items"]]}
+
+    def present(self, question, language, arrangement: Arrangement) -> dict[str, Any]:
+        # Always shuffled, whatever the quiz's shuffle setting: the authored order is the key.
+        items = self.public_view(question, language)["items"]
+        shown = tokenised(items, arrangement, force=True)
+        if len(items) > 1 and [arrangement.token(i["id"]) for i in items] == \
+                [i["id"] for i in shown]:
+            shown = shown[1:] + shown[:1]  # never start in the right order
+        return {"items": shown}
+
+    def field(self, question, view):
+        """One "position" select per item, so it works by keyboard and without JavaScript."""
+        return positions_field(view["items"])
+
+    def parse_answer(self, question, data, arrangement: Arrangement):
+        """{token: "2", …} → item ids by position (None where a position is still empty)."""
+        ids = [item["id"] for item in question.data["items"]]
+        return order_from_positions(data, lambda token: arrangement.untoken(token, ids), len(ids))
+
+    def field_data(self, question, answer, arrangement: Arrangement):
+        return {arrangement.token(item): str(index + 1)
+                for index, item in enumerate(answer or ()) if item}
 
 
 def item_id(text: str) -> str:

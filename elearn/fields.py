@@ -1,0 +1,93 @@
+"""WTForms fields that question types return from `QuestionType.field`.
+
+Each has a `layout` the quiz template uses: "choices" (a list of radio buttons or check boxes,
+each in its own large label), "rows" (one labelled select per item) or "single" (one input).
+All accept "no answer yet": an empty submission means unanswered, never an error.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, FormField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .interfaces import InvalidAnswer
+
+
+def choices(options: Iterable[Mapping[str, Any]]) -> list[SelectChoice]:
+    """[{id, text}] as WTForms choices, in the order given."""
+    return [SelectChoice(value=str(o["id"]), label=str(o["text"])) for o in options]
+
+
+class ChoiceRadioField(RadioField):
+    """One of several options. Nothing chosen is allowed (unanswered)."""
+
+    layout = "choices"
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        super().pre_validate(form)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Any number of options, as check boxes."""
+
+    layout = "choices"
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TextAnswerField(StringField):
+    """A short typed answer."""
+
+    layout = "single"
+
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault("validators", [Length(max=500)])
+        render_kw = {"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
+                     "maxlength": "500", **kwargs.pop("render_kw", {})}
+        super().__init__(label or _l("Your answer"), render_kw=render_kw, **kwargs)
+
+
+class PositionsField(FormField):
+    """One select per item ("position 1…n"): ordering without drag and drop or JavaScript."""
+
+    layout = "rows"
+
+
+def positions_field(items: Iterable[Mapping[str, Any]]) -> PositionsField:
+    """A PositionsField with one select per item; sub-field names are the items' ids."""
+    items = list(items)
+    positions = [SelectChoice(value="", label="—")] + [
+        SelectChoice(value=str(n), label=str(n)) for n in range(1, len(items) + 1)]
+
+    class Positions(Form):
+        pass
+
+    for item in items:
+        setattr(Positions, str(item["id"]),
+                SelectField(str(item["text"]), choices=positions, default=""))
+    return PositionsField(Positions, separator="-")
+
+
+def order_from_positions(data: Mapping[str, Any] | None, resolve: Callable[[str], str | None],
+                         count: int) -> list[str | None] | None:
+    """A PositionsField's data ({token: "2", …}) as the items by position: a list of `count`
+    item ids, None where no item is placed yet; None when nothing is placed at all.
+    `resolve` maps a token back to its item id (None for a token that is not one)."""
+    placed: list[str | None] = [None] * count
+    for token, position in (data or {}).items():
+        item = resolve(token)
+        if item is None or not str(position or "").isdigit():
+            continue
+        index = int(position) - 1
+        if not 0 <= index < count:
+            continue
+        if placed[index] is not None:
+            raise InvalidAnswer(_l("Give each item a different position."))
+        placed[index] = item
+    return placed if any(placed) else None

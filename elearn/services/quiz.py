@@ -1,0 +1,382 @@
+"""The quiz engine: attempts, autosaved answers, the server-side clock, grading, review.
+
+The only writer of QuizAttempt and QuizAnswer rows. Rules:
+
+* An attempt draws `quiz.draw` questions from the bank with a random seed stored on the
+  attempt; the question order, the option order and the opaque option tokens all derive
+  from it, so every reload shows the same attempt.
+* The time limit is the server's: the deadline is stored at the start; an attempt past it is
+  closed and graded on what was saved, lazily, the next time anything touches it.
+* Closing an attempt is one conditional UPDATE … WHERE state = 'in_progress'; only the
+  request whose UPDATE changed the row grades it, so a double click, a second tab or a
+  replayed request grades once. Saving an answer first UPDATEs the attempt row under the
+  same condition, so a save and a submit never interleave.
+* Nothing that reveals the key (grades, feedback, correctness) is computed for a learner
+  before the attempt is finished.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..content.model import Course, Question, ReviewPolicy
+from ..extensions import db
+from ..interfaces import Arrangement, Grade, QuestionType
+from ..models import AttemptState, QuizAnswer, QuizAttempt, User
+from ..registry import current_registry
+from . import progress
+
+CLOSED_BY_SUBMIT = "submit"
+CLOSED_BY_DEADLINE = "deadline"
+
+
+class QuizError(Exception):
+    """A rule stops the action; `message` is translated for the learner."""
+
+    message: Any = _l("The quiz is not available.")
+
+    def __init__(self, message: Any = None):
+        super().__init__(str(message or self.message))
+        if message is not None:
+            self.message = message
+
+
+class NoQuiz(QuizError):
+    message = _l("This course has no quiz.")
+
+
+class QuizLocked(QuizError):
+    message = _l("The quiz opens once you have studied every lesson of the course.")
+
+
+class NoAttemptsLeft(QuizError):
+    message = _l("You have used all your attempts at this quiz.")
+
+
+def now() -> datetime:
+    return progress.now()
+
+
+# -- reading state ---------------------------------------------------------------------------
+
+@dataclass
+class QuizStatus:
+    course: Course
+    attempts: list[QuizAttempt]
+    """Every attempt, newest first."""
+    in_progress: QuizAttempt | None
+    finished: list[QuizAttempt]
+    lessons_studied: int
+    lessons_total: int
+
+    @property
+    def quiz(self):
+        return self.course.quiz
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.quiz and self.quiz.requires_lessons
+                    and self.lessons_studied < self.lessons_total)
+
+    @property
+    def attempts_used(self) -> int:
+        return len(self.attempts)
+
+    @property
+    def attempts_left(self) -> int | None:
+        """None when attempts are unlimited."""
+        if not self.quiz or not self.quiz.max_attempts:
+            return None
+        return max(0, self.quiz.max_attempts - self.attempts_used)
+
+    @property
+    def best(self) -> QuizAttempt | None:
+        """Highest grade counts."""
+        graded = [a for a in self.finished if a.score is not None]
+        return max(graded, key=lambda a: (a.score, -a.number)) if graded else None
+
+    @property
+    def best_score(self) -> float | None:
+        return self.best.score if self.best else None
+
+    @property
+    def passed(self) -> bool:
+        return any(a.passed for a in self.finished)
+
+    @property
+    def can_start(self) -> bool:
+        return (self.quiz is not None and self.in_progress is None and not self.locked
+                and self.attempts_left != 0)
+
+
+def _attempts(user: User, course: Course) -> list[QuizAttempt]:
+    return list(db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == user.id,
+                                  QuizAttempt.course_slug == course.slug)
+        .order_by(QuizAttempt.number.desc())))
+
+
+def status(user: User, course: Course) -> QuizStatus:
+    """The person's attempts at the course's quiz; closes any attempt past its deadline."""
+    attempts = _attempts(user, course)
+    if any(close_if_expired(course, attempt) for attempt in attempts if attempt.in_progress):
+        attempts = _attempts(user, course)
+    studied = progress.studied_lessons(user, course)
+    return QuizStatus(
+        course=course,
+        attempts=attempts,
+        in_progress=next((a for a in attempts if a.in_progress), None),
+        finished=[a for a in attempts if not a.in_progress],
+        lessons_studied=len(studied),
+        lessons_total=len(course.lessons),
+    )
+
+
+def get_attempt(user: User, course: Course, attempt_id: int) -> QuizAttempt | None:
+    """The person's own attempt (None for anyone else's), closed first if past its deadline."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id or attempt.course_slug != course.slug:
+        return None
+    if attempt.in_progress:
+        close_if_expired(course, attempt)
+    return attempt
+
+
+def seconds_left(attempt: QuizAttempt, at: datetime | None = None) -> int | None:
+    """Whole seconds until the deadline (None without a time limit)."""
+    if attempt.deadline is None:
+        return None
+    return max(0, int((attempt.deadline - (at or now())).total_seconds()))
+
+
+# -- starting --------------------------------------------------------------------------------
+
+def draw_questions(course: Course, seed: int) -> list[str]:
+    """The ids of the questions an attempt with this seed gets, in the order shown."""
+    quiz = course.quiz
+    rng = random.Random(seed)
+    bank = list(quiz.questions)
+    drawn = rng.sample(range(len(bank)), min(quiz.draw, len(bank)))
+    if not quiz.shuffle:
+        drawn.sort()
+    return [bank[index].id for index in drawn]
+
+
+def start_attempt(user: User, course: Course) -> QuizAttempt:
+    """Start an attempt, or return the one already in progress (one at a time)."""
+    if course.quiz is None:
+        raise NoQuiz()
+    current = status(user, course)
+    if current.in_progress is not None:
+        return current.in_progress
+    if current.locked:
+        raise QuizLocked()
+    if current.attempts_left == 0:
+        raise NoAttemptsLeft()
+    quiz = course.quiz
+    seed = secrets.randbits(62)
+    started = now()
+    ids = draw_questions(course, seed)
+    attempt = QuizAttempt(
+        user_id=user.id, course_slug=course.slug, course_version=course.version,
+        content_hash=course.content_hash, number=current.attempts_used + 1, seed=seed,
+        question_ids=ids, state=AttemptState.IN_PROGRESS, started_at=started,
+        deadline=(started + timedelta(minutes=quiz.time_limit_minutes)
+                  if quiz.time_limit_minutes else None),
+        answers=[QuizAnswer(question_id=qid, position=index) for index, qid in enumerate(ids)])
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two tabs started at once: the unique (user, course, number) let one through.
+        db.session.rollback()
+        again = status(user, course)
+        if again.in_progress is None:
+            raise
+        return again.in_progress
+    return attempt
+
+
+# -- showing questions -----------------------------------------------------------------------
+
+@dataclass
+class Presented:
+    """One question of an attempt as the learner sees it: never the key."""
+
+    number: int
+    question: Question
+    qtype: QuestionType
+    arrangement: Arrangement
+    view: dict[str, Any]
+    answer: Any
+    answered: bool
+
+
+def attempt_questions(course: Course, attempt: QuizAttempt) -> list[Question]:
+    """The attempt's questions in its order (any the bank no longer has are left out)."""
+    questions = [course.quiz.question(qid) for qid in attempt.question_ids]
+    return [q for q in questions if q is not None]
+
+
+def arrangement(course: Course, attempt: QuizAttempt, question: Question) -> Arrangement:
+    return Arrangement(seed=attempt.seed, question_id=question.id, shuffle=course.quiz.shuffle)
+
+
+def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[Presented]:
+    registry = current_registry()
+    saved = {answer.question_id: answer.response for answer in attempt.answers}
+    presented = []
+    for number, question in enumerate(attempt_questions(course, attempt), start=1):
+        qtype = registry.question_type(question.type)
+        arranged = arrangement(course, attempt, question)
+        answer = saved.get(question.id)
+        presented.append(Presented(
+            number=number, question=question, qtype=qtype, arrangement=arranged,
+            view=qtype.present(question, language, arranged), answer=answer,
+            answered=answer is not None))
+    return presented
+
+
+# -- saving and closing ----------------------------------------------------------------------
+
+def save_answer(course: Course, attempt: QuizAttempt, question: Question, answer: Any) -> bool:
+    """Save one answer while the attempt is open and before its deadline. False otherwise
+    (the attempt is then closed if its time ran out)."""
+    at = now()
+    claimed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.IN_PROGRESS,
+               or_(QuizAttempt.deadline.is_(None), QuizAttempt.deadline > at))
+        .values(last_saved_at=at)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        close_if_expired(course, attempt)
+        db.session.refresh(attempt)
+        return False
+    db.session.execute(
+        update(QuizAnswer)
+        .where(QuizAnswer.attempt_id == attempt.id, QuizAnswer.question_id == question.id)
+        .values(response=answer, saved_at=at)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.expire(attempt)
+    return True
+
+
+def submit(course: Course, attempt: QuizAttempt) -> bool:
+    """Finish and grade the attempt. True only for the one call that graded it."""
+    at = now()
+    if attempt.deadline is not None and attempt.deadline <= at:
+        return close_if_expired(course, attempt)
+    return _finish(course, attempt, CLOSED_BY_SUBMIT, at)
+
+
+def close_if_expired(course: Course, attempt: QuizAttempt) -> bool:
+    """Close and grade an attempt past its deadline on what was saved. True if this call did."""
+    at = now()
+    if attempt.deadline is None or attempt.deadline > at:
+        return False
+    return _finish(course, attempt, CLOSED_BY_DEADLINE, at)
+
+
+def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) -> bool:
+    conditions = [QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.IN_PROGRESS]
+    finished_at = at
+    if closed_by == CLOSED_BY_DEADLINE:
+        conditions.append(QuizAttempt.deadline <= at)
+        finished_at = attempt.deadline
+    claimed = db.session.execute(
+        update(QuizAttempt).where(*conditions)
+        .values(state=AttemptState.FINISHED, finished_at=finished_at, closed_by=closed_by)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # someone else closed it first: they grade it, not us
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return False
+    # Still in the transaction that closed the attempt: grade and commit together.
+    answers = list(db.session.scalars(
+        select(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id)))
+    points, max_points = _grade_answers(course, answers)
+    score = round(100.0 * points / max_points, 2) if max_points else 0.0
+    db.session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id)
+        .values(points=points, max_points=max_points, score=score,
+                passed=score >= course.quiz.pass_mark)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.expire(attempt)
+    return True
+
+
+def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, float]:
+    """Grade each saved answer with its question type's pure grade(); returns the totals."""
+    registry = current_registry()
+    points = max_points = 0.0
+    for answer in answers:
+        question = course.quiz.question(answer.question_id)
+        if question is None:  # retired from the bank since: neither counts nor costs
+            continue
+        qtype = registry.question_type(question.type)
+        grade = qtype.grade(question, answer.response) if answer.response is not None \
+            else Grade.of(0.0)
+        answer.fraction = grade.fraction
+        answer.points = round(grade.fraction * question.points, 4)
+        points += answer.points
+        max_points += question.points
+    return round(points, 4), max_points
+
+
+# -- after the attempt -----------------------------------------------------------------------
+
+@dataclass
+class ReviewItem:
+    presented: Presented
+    fraction: float
+    points: float
+    max_points: float
+    feedback: Any
+
+    @property
+    def correct(self) -> bool:
+        return self.fraction >= 1.0
+
+    @property
+    def partly(self) -> bool:
+        return 0.0 < self.fraction < 1.0
+
+
+@dataclass
+class Review:
+    attempt: QuizAttempt
+    show_details: bool
+    items: list[ReviewItem] = field(default_factory=list)
+
+
+def review(course: Course, attempt: QuizAttempt, quiz_status: QuizStatus,
+           language: str | None) -> Review:
+    """What the learner may see of a finished attempt, by the course's review policy."""
+    if attempt.in_progress:
+        raise QuizError(_l("This attempt is still in progress."))
+    policy = course.quiz.review
+    show = policy == ReviewPolicy.AFTER_SUBMIT or (
+        policy == ReviewPolicy.AFTER_PASS and quiz_status.passed)
+    result = Review(attempt=attempt, show_details=show)
+    if not show:
+        return result
+    graded = {answer.question_id: answer for answer in attempt.answers}
+    for item in present(course, attempt, language):
+        saved = graded.get(item.question.id)
+        feedback = item.question.feedback.get(language) if item.question.feedback else None
+        result.items.append(ReviewItem(
+            presented=item, fraction=(saved.fraction or 0.0) if saved else 0.0,
+            points=(saved.points or 0.0) if saved else 0.0, max_points=item.question.points,
+            feedback=feedback))
+    return result

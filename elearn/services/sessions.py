@@ -1,0 +1,62 @@
+"""Server-side records of sign-ins, so a session can be ended for real (sign-out, deactivation)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import RoleGrant, User, UserSession
+from ..models.org import utcnow
+
+# Touching last_seen_at on every request would turn every page view into a write.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def start_session(user: User, address: str = "", user_agent: str = "") -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=_digest(token), user=user, address=address[:64],
+                               user_agent=user_agent[:255]))
+    db.session.commit()
+    user.session_token = token
+    return token
+
+
+def load_session(token: str) -> User | None:
+    row = db.session.execute(
+        select(UserSession, User).join(User, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _digest(token))
+        # Permission checks read every grant and its unit: load them with the user.
+        .options(selectinload(User.grants).joinedload(RoleGrant.unit))).first()
+    if row is None:
+        return None
+    record, user = row
+    if not user.active:
+        return None
+    now = utcnow()
+    if now - record.last_seen_at > LAST_SEEN_RESOLUTION:
+        record.last_seen_at = now
+        db.session.commit()
+    user.session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == _digest(token)))
+        db.session.commit()
+
+
+def end_all_sessions(user: User, keep_token: str | None = None) -> None:
+    """Sign someone out everywhere (but for the session `keep_token`, if given)."""
+    condition = UserSession.user_id == user.id
+    if keep_token:
+        condition = condition & (UserSession.token_hash != _digest(keep_token))
+    db.session.execute(delete(UserSession).where(condition))

@@ -1,0 +1,178 @@
+"""Admin pages for people, their roles, imports and invitation codes."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..forms import ConfirmForm, GrantForm, ImportForm, InvitationForm, PersonForm
+from ..models import Invitation, Role, RoleGrant, Unit, User
+from ..security import permission
+from ..services import accounts, imports, invitations, sessions
+from .scoping import (
+    admin_filter, get_or_404, invitation_scope, managed_unit_or_error, manages, person_scope,
+)
+
+bp = Blueprint("admin_people", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+@bp.get("/people/")
+@permission(Role.ADMIN)
+def list_people():
+    query = request.args.get("q", "").strip()
+    statement = (select(User).join(Unit, User.unit_id == Unit.id).where(admin_filter())
+                 .options(joinedload(User.unit)).order_by(Unit.path, User.full_name))
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(or_(User.full_name.ilike(like), User.username.ilike(like),
+                                        Unit.code.ilike(like), User.email.ilike(like)))
+    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/people.html", page=page, query=query)
+
+
+def _person_page(person: User, form: PersonForm, grant_form: GrantForm, status: int = 200,
+                 temporary_password: str | None = None):
+    return render_template(
+        "admin/person.html", person=person, form=form, grant_form=grant_form,
+        confirm=ConfirmForm(), history=accounts.memberships(person),
+        temporary_password=temporary_password), status
+
+
+@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+@permission(Role.ADMIN, scope=person_scope)
+def edit_person(user_id: int):
+    person = get_or_404(User, user_id)
+    form = PersonForm(obj=person, unit_code=person.unit.code)
+    if not form.validate_on_submit():
+        return _person_page(person, form, GrantForm(), 400 if form.is_submitted() else 200)
+    unit = managed_unit_or_error(form.unit_code.data)
+    if unit is None:
+        form.unit_code.errors.append(_("Give the code of a unit that you manage."))
+        return _person_page(person, form, GrantForm(), 400)
+    person.full_name = form.full_name.data.strip()
+    person.audience = form.audience.data
+    person.is_party_member = form.is_party_member.data
+    person.email = accounts.normalise_email(form.email.data)
+    person.phone = accounts.normalise_phone(form.phone.data)
+    if person.active and not form.active.data:
+        sessions.end_all_sessions(person)
+    person.active = form.active.data if person.id != current_user.id else True
+    accounts.move_user(person, unit, form.position.data)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.email.errors.append(_("This e-mail or phone already belongs to another account."))
+        return _person_page(get_or_404(User, user_id), form, GrantForm(), 409)
+    flash(_("%(name)s was saved.", name=person.full_name), "info")
+    return redirect(url_for("admin_people.edit_person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/roles")
+@permission(Role.ADMIN, scope=person_scope)
+def grant_role(user_id: int):
+    person = get_or_404(User, user_id)
+    form = GrantForm()
+    if form.validate_on_submit():
+        unit = managed_unit_or_error(form.unit_code.data)
+        if unit is None:
+            form.unit_code.errors.append(_("Give the code of a unit that you manage."))
+        else:
+            accounts.grant_role(person, Role(form.role.data), unit, granted_by=current_user)
+            db.session.commit()
+            flash(_("The role was granted."), "info")
+            return redirect(url_for("admin_people.edit_person", user_id=person.id))
+    return _person_page(person, PersonForm(obj=person, unit_code=person.unit.code), form, 400)
+
+
+@bp.post("/people/<int:user_id>/roles/<int:grant_id>/revoke")
+@permission(Role.ADMIN, scope=person_scope)
+def revoke_role(user_id: int, grant_id: int):
+    grant = get_or_404(RoleGrant, grant_id)
+    if grant.user_id != user_id or not manages(grant.unit):
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        if grant.user_id == current_user.id and grant.role == Role.ADMIN:
+            flash(_("You cannot remove your own administrator role."), "error")
+        else:
+            db.session.delete(grant)
+            db.session.commit()
+            flash(_("The role was withdrawn."), "info")
+    return redirect(url_for("admin_people.edit_person", user_id=user_id))
+
+
+@bp.post("/people/<int:user_id>/password")
+@permission(Role.ADMIN, scope=person_scope)
+def reset_password(user_id: int):
+    person = get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin_people.edit_person", user_id=user_id))
+    temporary = secrets.token_urlsafe(9)
+    accounts.set_password(person, temporary)
+    person.must_change_password = True
+    sessions.end_all_sessions(person)
+    db.session.commit()
+    return _person_page(person, PersonForm(obj=person, unit_code=person.unit.code), GrantForm(),
+                        temporary_password=temporary)
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+@permission(Role.ADMIN)
+def import_people():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = imports.import_people(form.file.data.read(), dry_run=form.dry_run.data,
+                                       allowed=manages)
+    status = 400 if form.is_submitted() and (report is None or not report.ok) else 200
+    return render_template("admin/import.html", form=form, report=report,
+                           title=_("Import people"),
+                           columns=imports.PEOPLE_COLUMNS + imports.PEOPLE_OPTIONAL), status
+
+
+def _invitations_page(form: InvitationForm, status: int = 200, created: Invitation | None = None):
+    rows = db.session.scalars(
+        select(Invitation).join(Unit, Invitation.unit_id == Unit.id).where(admin_filter())
+        .options(joinedload(Invitation.unit)).order_by(Invitation.created_at.desc()).limit(200))
+    return render_template("admin/invitations.html", form=form, invitations=list(rows),
+                           confirm=ConfirmForm(), created=created), status
+
+
+@bp.get("/invitations/")
+@permission(Role.ADMIN)
+def list_invitations():
+    return _invitations_page(InvitationForm())
+
+
+@bp.post("/invitations/")
+@permission(Role.ADMIN)
+def create_invitation():
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        return _invitations_page(form, 400)
+    unit = managed_unit_or_error(form.unit_code.data)
+    if unit is None:
+        form.unit_code.errors.append(_("Give the code of a unit that you manage."))
+        return _invitations_page(form, 400)
+    invitation = invitations.create_invitation(
+        unit, audience=form.audience.data, max_uses=form.max_uses.data, days=form.days.data,
+        created_by=current_user)
+    db.session.commit()
+    return _invitations_page(InvitationForm(), 201, created=invitation)
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@permission(Role.ADMIN, scope=invitation_scope)
+def revoke_invitation(invitation_id: int):
+    if ConfirmForm().validate_on_submit():
+        invitations.revoke(get_or_404(Invitation, invitation_id))
+        db.session.commit()
+        flash(_("The invitation was withdrawn."), "info")
+    return redirect(url_for("admin_people.list_invitations"))

@@ -1,0 +1,98 @@
+"""Admin pages for the unit tree: list, create, rename, move, CSV import."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..forms import ImportForm, UnitEditForm, UnitForm
+from ..models import Role, Unit
+from ..security import permission
+from ..services import imports, orgs
+from .scoping import admin_filter, get_or_404, managed_unit_or_error, manages, unit_scope
+
+bp = Blueprint("admin_units", __name__, url_prefix="/admin/units")
+PAGE_SIZE = 100
+
+
+def _listing(form: UnitForm, status: int = 200):
+    query = request.args.get("q", "").strip()
+    statement = select(Unit).where(admin_filter()).order_by(Unit.path)
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(or_(Unit.code.ilike(like), Unit.name.ilike(like)))
+    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/units.html", page=page, form=form, query=query), status
+
+
+@bp.get("/")
+@permission(Role.ADMIN)
+def list_units():
+    return _listing(UnitForm())
+
+
+@bp.post("/")
+@permission(Role.ADMIN)
+def create_unit():
+    form = UnitForm()
+    if not form.validate_on_submit():
+        return _listing(form, 400)
+    problems = orgs.validate_unit_fields(form.code.data, form.name.data, form.level.data)
+    parent = managed_unit_or_error(form.parent_code.data)
+    if parent is None:
+        problems.append(_("Give the code of a parent unit that you manage."))
+    if orgs.unit_by_code(form.code.data):
+        problems.append(_("Code %(code)s is already used.", code=form.code.data))
+    if problems:
+        form.code.errors.extend(problems)
+        return _listing(form, 400)
+    orgs.create_unit(form.code.data.strip(), form.name.data.strip(), form.level.data.strip(),
+                     parent)
+    db.session.commit()
+    flash(_("Unit %(code)s was created.", code=form.code.data), "info")
+    return redirect(url_for("admin_units.list_units", q=form.code.data))
+
+
+@bp.route("/<int:unit_id>", methods=["GET", "POST"])
+@permission(Role.ADMIN, scope=unit_scope)
+def edit_unit(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    form = UnitEditForm(obj=unit, parent_code=unit.parent.code if unit.parent else "")
+    if form.validate_on_submit():
+        problems = orgs.validate_unit_fields(unit.code, form.name.data, form.level.data)
+        parent = orgs.unit_by_code(form.parent_code.data) if form.parent_code.data else None
+        if parent is None and (form.parent_code.data or unit.parent is not None):
+            problems.append(_("Give the code of a parent unit that you manage."))
+        elif parent is not None and parent.id != unit.parent_id and not manages(parent):
+            problems.append(_("Give the code of a parent unit that you manage."))
+        if not problems:
+            unit.name, unit.level = form.name.data.strip(), form.level.data.strip()
+            try:
+                orgs.move_unit(unit, parent)
+            except orgs.UnitError as exc:
+                problems.append(str(exc))
+        if problems:
+            db.session.rollback()
+            form.parent_code.errors.extend(problems)
+            return render_template("admin/unit_edit.html", unit=unit, form=form,
+                                   path=orgs.ancestors(unit)), 400
+        db.session.commit()
+        flash(_("Unit %(code)s was saved.", code=unit.code), "info")
+        return redirect(url_for("admin_units.edit_unit", unit_id=unit.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/unit_edit.html", unit=unit, form=form,
+                           path=orgs.ancestors(unit)), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@permission(Role.ADMIN)
+def import_units():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = imports.import_units(form.file.data.read(), dry_run=form.dry_run.data,
+                                      allowed=manages)
+    status = 400 if form.is_submitted() and (report is None or not report.ok) else 200
+    return render_template("admin/import.html", form=form, report=report,
+                           title=_("Import units"), columns=imports.UNIT_COLUMNS), status

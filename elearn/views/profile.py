@@ -1,0 +1,55 @@
+"""A person's own profile and password."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..forms import PasswordForm, ProfileForm
+from ..security import AUTHENTICATED, permission
+from ..services import accounts, sessions
+
+bp = Blueprint("profile", __name__, url_prefix="/profile")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@permission(AUTHENTICATED)
+def show():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.full_name = form.full_name.data.strip()
+        current_user.email = accounts.normalise_email(form.email.data)
+        current_user.phone = accounts.normalise_phone(form.phone.data)
+        current_user.locale = form.locale.data
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            flash(_("This e-mail or phone already belongs to another account."), "error")
+            return render_template("profile.html", form=form,
+                                   history=accounts.memberships(current_user)), 409
+        flash(_("Your profile was saved."), "info")
+        return redirect(url_for("profile.show"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("profile.html", form=form,
+                           history=accounts.memberships(current_user)), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@permission(AUTHENTICATED)
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.AccountError as exc:
+            form.current.errors.append(str(exc))
+            return render_template("password.html", form=form), 400
+        # Anyone who knew the old password is signed out on every other device.
+        sessions.end_all_sessions(current_user, keep_token=current_user.session_token)
+        db.session.commit()
+        flash(_("Your password was changed."), "info")
+        return redirect(url_for("profile.show"))
+    return render_template("password.html", form=form), 400 if form.is_submitted() else 200

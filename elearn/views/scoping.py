@@ -1,0 +1,50 @@
+"""Helpers that keep admin views inside the subtrees where the admin holds the role."""
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Invitation, Role, Unit, User
+from ..security import has_role, scope_paths
+from ..services.orgs import unit_by_code, within_any
+
+
+def admin_paths() -> list[str]:
+    return scope_paths(current_user, Role.ADMIN)
+
+
+def admin_filter(column=Unit.path):
+    return within_any(admin_paths(), column)
+
+
+def manages(unit: Unit | None) -> bool:
+    return unit is not None and has_role(current_user, Role.ADMIN, unit)
+
+
+def managed_unit_or_error(code: str | None) -> Unit | None:
+    """The unit with this code if the admin manages it, else None (caller reports it)."""
+    unit = unit_by_code(code)
+    return unit if manages(unit) else None
+
+
+# Scope resolvers for @permission(..., scope=…): the unit each URL is about.
+def unit_scope(unit_id: int, **_kwargs) -> Unit | None:
+    return db.session.get(Unit, unit_id)
+
+
+def person_scope(user_id: int, **_kwargs) -> Unit | None:
+    person = db.session.get(User, user_id)
+    return person.unit if person else None
+
+
+def invitation_scope(invitation_id: int, **_kwargs) -> Unit | None:
+    invitation = db.session.get(Invitation, invitation_id)
+    return invitation.unit if invitation else None
+
+
+def get_or_404(model, ident: int):
+    found = db.session.get(model, ident)
+    if found is None:
+        abort(404)
+    return found

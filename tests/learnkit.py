@@ -1,0 +1,266 @@
+"""Helpers for the learner tests (issue 4): a course with every question type, a learner,
+and ways to read what the server knows (the key, the attempt's tokens) from the test side."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from elearn.extensions import db
+from elearn.interfaces import Arrangement
+from elearn.models import LessonView, QuizAttempt, User
+from elearn.services.accounts import create_user
+from elearn.services.orgs import create_unit
+
+PASSWORD = "mat-khau-dai-2026"
+
+LESSON = """\
+---
+title: {{vi: "Bài {n}: Học tập", en: "Lesson {n}: Study"}}
+reading_minutes: 2
+---
+## Phần {n}
+
+Nội dung bài {n}: học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh.
+"""
+
+# Every question type, with texts that can be searched for in any response. The right
+# options are never listed first, and feedback/answer keys are unique marker strings.
+BANK = """\
+questions:
+  - id: q-single
+    type: single_choice
+    prompt: {vi: "Chỉ thị 05 ban hành năm nào?", en: "In which year was Directive 05 issued?"}
+    options:
+      - {id: a, text: {vi: "Năm 2011", en: "In 2011"}}
+      - {id: b, text: {vi: "Năm 2016", en: "In 2016"}, correct: true}
+      - {id: c, text: {vi: "Năm 2021", en: "In 2021"}}
+    feedback: {vi: "PHANHOI-DON: năm 2016.", en: "FEEDBACK-SINGLE: 2016."}
+  - id: q-multiple
+    type: multiple_choice
+    prompt: {vi: "Những nội dung nào thuộc chuyên đề?", en: "Which belong to the topic?"}
+    options:
+      - {id: a, text: {vi: "Sao chép mô hình", en: "Copying a model"}}
+      - {id: b, text: {vi: "Tư tưởng", en: "Thought"}, correct: true}
+      - {id: c, text: {vi: "Đạo đức", en: "Ethics"}, correct: true}
+      - {id: d, text: {vi: "Phong cách", en: "Style"}, correct: true}
+    feedback: {vi: "PHANHOI-NHIEU: tư tưởng, đạo đức, phong cách.", en: "FEEDBACK-MULTIPLE: all three."}
+  - id: q-truefalse
+    type: true_false
+    prompt: {vi: "Học tập phải đi đôi với làm theo.", en: "Study must go with following."}
+    answer: true
+    feedback: {vi: "PHANHOI-DUNGSAI.", en: "FEEDBACK-TRUEFALSE."}
+  - id: q-short
+    type: short_text
+    prompt: {vi: "Chỉ thị về học tập và làm theo có số hiệu là gì?", en: "What is the number of the directive?"}
+    answers: ["KHOADAPAN-05-CT/TW", "Chỉ thị KHOADAPAN"]
+    ignore_diacritics: true
+    feedback: {vi: "PHANHOI-NGAN.", en: "FEEDBACK-SHORT."}
+  - id: q-order
+    type: ordering
+    prompt: {vi: "Sắp xếp các bước theo đúng trình tự.", en: "Put the steps in order."}
+    items:
+      - {vi: "Bước học tập", en: "Step study"}
+      - {vi: "Bước đăng ký", en: "Step pledge"}
+      - {vi: "Bước làm theo", en: "Step follow"}
+      - {vi: "Bước tự đánh giá", en: "Step self-review"}
+    feedback: {vi: "PHANHOI-THUTU.", en: "FEEDBACK-ORDER."}
+"""
+
+COURSE = """\
+slug: {slug}
+version: "2.1"
+title: {{vi: "Khóa học thử {slug}", en: "Trial course {slug}"}}
+description: {{vi: "Khóa học dùng để kiểm thử.", en: "A course for tests."}}
+kind: {kind}
+term: "2021-2025"
+year: {year}
+audience: {audience}
+languages: [vi, en]
+min_reading_seconds: {min_reading}
+lessons:
+  - 01-mot.md
+  - 02-hai.md
+quiz:
+  bank: quizzes/bank.yaml
+  draw: {draw}
+  pass_mark: {pass_mark}
+  max_attempts: {max_attempts}
+  time_limit_minutes: {time_limit}
+  shuffle: {shuffle}
+  review: {review}
+  requires_lessons: {requires_lessons}
+"""
+
+
+def write_quiz_course(root: Path, slug: str = "khoa-quiz", *, min_reading: int = 60,
+                      draw: int = 5, pass_mark: int = 60, max_attempts: int = 0,
+                      time_limit: int = 0, shuffle: bool = True, review: str = "after_submit",
+                      requires_lessons: bool = True, audience: str = "all",
+                      kind: str = "annual", year: int = 2025) -> Path:
+    folder = root / slug
+    (folder / "lessons").mkdir(parents=True)
+    (folder / "quizzes").mkdir()
+    (folder / "course.yaml").write_text(COURSE.format(
+        slug=slug, min_reading=min_reading, draw=draw, pass_mark=pass_mark,
+        max_attempts=max_attempts, time_limit=time_limit, shuffle=str(shuffle).lower(),
+        review=review, requires_lessons=str(requires_lessons).lower(), audience=audience,
+        kind=kind, year=year), encoding="utf-8")
+    for n, name in enumerate(["01-mot.md", "02-hai.md"], start=1):
+        (folder / "lessons" / name).write_text(LESSON.format(n=n), encoding="utf-8")
+    (folder / "quizzes" / "bank.yaml").write_text(BANK, encoding="utf-8")
+    return folder
+
+
+def make_site(make_app, root: Path, **config) -> Flask:
+    """An app with the example plugin (for `ordering`), the given course folder and a
+    learner `hocvien` (audience cadre) and a student `sinhvien`."""
+    app = make_app(PLUGINS=["elearn_centre_example"], COURSE_DIRS=[str(root)], **config)
+    problems = app.extensions["elearn.registry"].course_problems
+    assert not problems, [str(e) for p in problems for e in p.errors]
+    with app.app_context():
+        unit = create_unit("T", "Tỉnh thử", "province")
+        create_user("hocvien", "Nguyễn Học Viên", PASSWORD, unit)
+        create_user("sinhvien", "Trần Sinh Viên", PASSWORD, unit, audience="student")
+        db.session.commit()
+    return app
+
+
+def user_id(app: Flask, username: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def pass_time(app: Flask, seconds: float = 3600) -> None:
+    """Move every opened lesson and running attempt `seconds` into the past."""
+    back = timedelta(seconds=seconds)
+    with app.app_context():
+        for view in db.session.scalars(select(LessonView)):
+            view.opened_at -= back
+        for attempt in db.session.scalars(select(QuizAttempt)):
+            attempt.started_at -= back
+            if attempt.deadline is not None:
+                attempt.deadline -= back
+        db.session.commit()
+
+
+def study_everything(app: Flask, client, slug: str) -> None:
+    """Open every lesson through the pages, let the reading time pass, mark them studied."""
+    course = app.extensions["elearn.registry"].course(slug)
+    for lesson in course.lessons:
+        assert client.get(f"/courses/{slug}/lessons/{lesson.slug}").status_code == 200
+    pass_time(app)
+    for lesson in course.lessons:
+        token = csrf(client, f"/courses/{slug}/lessons/{lesson.slug}")
+        client.post(f"/courses/{slug}/lessons/{lesson.slug}/studied",
+                    data={"csrf_token": token, "go": "stay"})
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf(client, path: str) -> str:
+    match = _CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def attempt_row(app: Flask, attempt_id: int) -> QuizAttempt:
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        db.session.expunge(attempt)
+        return attempt
+
+
+def right_answer_form(app: Flask, slug: str, attempt: QuizAttempt, question_id: str,
+                      wrong: bool = False) -> dict[str, str | list[str]]:
+    """The form data that answers the question right (or wrong) in this attempt, computed
+    from the bank and the attempt's seed, as only the server (and this test) can."""
+    course = app.extensions["elearn.registry"].course(slug)
+    question = course.quiz.question(question_id)
+    arrangement = Arrangement(seed=attempt.seed, question_id=question_id,
+                              shuffle=course.quiz.shuffle)
+    data = question.data
+    if question.type == "single_choice":
+        pick = [o for o in data["options"] if o["correct"] != wrong][0]
+        return {"answer": arrangement.token(pick["id"])}
+    if question.type == "multiple_choice":
+        return {"answer": [arrangement.token(o["id"]) for o in data["options"]
+                           if o["correct"] != wrong]}
+    if question.type == "true_false":
+        return {"answer": "true" if data["answer"] != wrong else "false"}
+    if question.type == "short_text":
+        return {"answer": "sai" if wrong else data["answers"][0].lower()}
+    if question.type == "ordering":
+        items = list(data["items"])
+        if wrong:
+            items.reverse()
+        return {f"answer-{arrangement.token(item['id'])}": str(position)
+                for position, item in enumerate(items, start=1)}
+    raise AssertionError(question.type)
+
+
+def start_attempt(client, slug: str) -> int:
+    token = csrf(client, f"/courses/{slug}/quiz/")
+    response = client.post(f"/courses/{slug}/quiz/start", data={"csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    location = response.headers["Location"]
+    assert location.endswith("/1"), location
+    return int(location.rstrip("/").split("/")[-2])
+
+
+def answer(app: Flask, client, slug: str, attempt_id: int, number: int, *, wrong: bool = False,
+           go: str = "save", as_json: bool = False):
+    """Post the right (or a wrong) answer to question `number` of the attempt."""
+    attempt = attempt_row(app, attempt_id)
+    question_id = attempt.question_ids[number - 1]
+    data = right_answer_form(app, slug, attempt, question_id, wrong=wrong)
+    path = f"/courses/{slug}/quiz/{attempt_id}/{number}"
+    data.update(csrf_token=csrf(client, path), go=go)
+    headers = {"Accept": "application/json"} if as_json else {}
+    return client.post(path, data=data, headers=headers)
+
+
+def submit(client, slug: str, attempt_id: int, token: str | None = None):
+    token = token or csrf(client, f"/courses/{slug}/quiz/")
+    return client.post(f"/courses/{slug}/quiz/{attempt_id}/submit", data={"csrf_token": token})
+
+
+class _FormState(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.values: dict[str, set[str]] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {name: value or "" for name, value in attrs}
+        if tag == "input" and attrs.get("name") not in (None, "csrf_token", "next"):
+            kind = attrs.get("type", "text")
+            if kind == "text" and attrs.get("value"):
+                self.values.setdefault(attrs["name"], set()).add(attrs["value"])
+            elif kind in ("radio", "checkbox") and "checked" in attrs:
+                self.values.setdefault(attrs["name"], set()).add(attrs.get("value", ""))
+        elif tag == "select":
+            self._select = attrs.get("name")
+        elif tag == "option" and self._select and "selected" in attrs and attrs.get("value"):
+            self.values.setdefault(self._select, set()).add(attrs["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def form_state(html: str) -> dict[str, set[str]]:
+    """What a page's form fields show as chosen or typed: {name: {values}}."""
+    parser = _FormState()
+    parser.feed(html)
+    return parser.values
+
+
+def as_state(data: dict) -> dict[str, set[str]]:
+    return {name: set(value) if isinstance(value, list) else {value}
+            for name, value in data.items() if name not in ("csrf_token", "go")}

@@ -1,0 +1,141 @@
+"""Every registered route, checked against every role, inside and outside the role's scope.
+
+Each role is held on district A. "In scope" requests are about things in A, "out of scope"
+about things in district B. A route missing from ROUTES fails the test, so a new route must
+say who may use it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from elearn.models import Role
+from elearn.testing import csrf_token, login
+
+from coursekit import write_course
+from worldkit import PASSWORD, ROLES, build_world
+
+ANONYMOUS = "anonymous"
+EVERYONE = {ANONYMOUS, "signed-in", *ROLES}
+SIGNED_IN = {"signed-in", *ROLES}
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: Callable[[dict, str], str]   # (ids, "a" | "b") -> URL
+    allowed: frozenset                 # who may, in scope
+    scoped: bool = False               # out of scope, even the allowed are refused
+
+
+def fixed(path: str) -> Callable[[dict, str], str]:
+    return lambda ids, side: path
+
+
+def only(*roles) -> frozenset:
+    return frozenset(roles)
+
+
+COURSE = "/courses/khoa-thu"
+ROUTES: dict[str, Case] = {
+    "main.index": Case("GET", fixed("/"), frozenset(EVERYONE)),
+    "main.set_language": Case("POST", fixed("/language"), frozenset(EVERYONE)),
+    "auth.login": Case("GET", fixed("/login"), frozenset(EVERYONE)),
+    "auth.join": Case("GET", fixed("/join"), frozenset(EVERYONE)),
+    "auth.logout": Case("POST", fixed("/logout"), frozenset(SIGNED_IN)),
+    "profile.show": Case("GET", fixed("/profile/"), frozenset(SIGNED_IN)),
+    "profile.password": Case("GET", fixed("/profile/password"), frozenset(SIGNED_IN)),
+    "courses.course": Case("GET", fixed(f"{COURSE}/"), frozenset(SIGNED_IN)),
+    "courses.lesson": Case("GET", fixed(f"{COURSE}/lessons/01-mot"), frozenset(SIGNED_IN)),
+    "courses.asset": Case("GET", fixed(f"{COURSE}/assets/so-do.png"), frozenset(SIGNED_IN)),
+    "admin.index": Case("GET", fixed("/admin/"), only(Role.ADMIN)),
+    "admin.courses": Case("GET", fixed("/admin/courses"), only(Role.ADMIN)),
+    "admin_units.list_units": Case("GET", fixed("/admin/units/"), only(Role.ADMIN)),
+    "admin_units.create_unit": Case("POST", fixed("/admin/units/"), only(Role.ADMIN)),
+    "admin_units.edit_unit": Case(
+        "GET", lambda ids, side: f"/admin/units/{ids['unit_' + side]}", only(Role.ADMIN), True),
+    "admin_units.import_units": Case("GET", fixed("/admin/units/import"), only(Role.ADMIN)),
+    "admin_people.list_people": Case("GET", fixed("/admin/people/"), only(Role.ADMIN)),
+    "admin_people.edit_person": Case(
+        "GET", lambda ids, side: f"/admin/people/{ids['person_' + side]}", only(Role.ADMIN), True),
+    "admin_people.grant_role": Case(
+        "POST", lambda ids, side: f"/admin/people/{ids['person_' + side]}/roles",
+        only(Role.ADMIN), True),
+    "admin_people.revoke_role": Case(
+        "POST", lambda ids, side:
+        f"/admin/people/{ids['person_' + side]}/roles/{ids['grant_' + side]}/revoke",
+        only(Role.ADMIN), True),
+    "admin_people.reset_password": Case(
+        "POST", lambda ids, side: f"/admin/people/{ids['person_' + side]}/password",
+        only(Role.ADMIN), True),
+    "admin_people.import_people": Case("GET", fixed("/admin/people/import"), only(Role.ADMIN)),
+    "admin_people.list_invitations": Case("GET", fixed("/admin/invitations/"), only(Role.ADMIN)),
+    "admin_people.create_invitation": Case("POST", fixed("/admin/invitations/"),
+                                           only(Role.ADMIN)),
+    "admin_people.revoke_invitation": Case(
+        "POST", lambda ids, side: f"/admin/invitations/{ids['invitation_' + side]}/revoke",
+        only(Role.ADMIN), True),
+}
+
+
+def test_every_registered_route_is_in_the_matrix(app):
+    registered = {rule.endpoint for rule in app.url_map.iter_rules()
+                  if rule.endpoint != "static"}
+    assert registered - set(ROUTES) == set(), "add the new routes to ROUTES"
+    assert set(ROUTES) - registered == set(), "ROUTES names routes that no longer exist"
+
+
+def refused(status: int, location: str, who: str) -> bool:
+    if who == ANONYMOUS:
+        return status in (401, 403, 404) or (status == 302 and location.startswith("/login"))
+    return status in (403, 404)
+
+
+@pytest.fixture
+def app(make_app, course_root):
+    """The site with one extra course that has an asset, so every course route has a target."""
+    folder = write_course(course_root)
+    (folder / "assets" / "so-do.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return make_app(COURSE_DIRS=[str(course_root)])
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        return build_world()
+
+
+def test_every_route_against_every_role_in_and_out_of_scope(app, world, tmp_path):
+    people = {ANONYMOUS: None, "signed-in": "khong.vai.tro", **{r: f"role.{r.value}" for r in ROLES}}
+    clients = {}
+    for who, username in people.items():
+        client = app.test_client()
+        if username:
+            assert login(client, username, PASSWORD).status_code == 302, who
+        clients[who] = (client, csrf_token(client, "/"))
+    problems = []
+    # Allowed callers run last per route, so a route that changes something (revoke, reset)
+    # is checked for refusals before it acts.
+    order = sorted(people, key=lambda who: who == Role.ADMIN)
+    # Signing out ends each session, so it is checked last.
+    for endpoint, case in sorted(ROUTES.items(), key=lambda item: item[0] == "auth.logout"):
+        sides = ("b", "a") if case.scoped else ("a",)
+        for who in order:
+            client, token = clients[who]
+            for side in sides:
+                path = case.path(world.ids, side)
+                if case.method == "GET":
+                    response = client.get(path)
+                else:
+                    response = client.post(path, data={"csrf_token": token})
+                location = response.headers.get("Location", "")
+                should_pass = who in case.allowed and side == "a"
+                if should_pass == refused(response.status_code, location, who):
+                    problems.append(f"{case.method} {path} as {who} ({side}): "
+                                    f"{response.status_code} {location}")
+                if not should_pass and response.status_code == 200:
+                    problems.append(f"{path} as {who}: refused but answered with data")
+    (tmp_path / "problems.txt").write_text("\n".join(problems))
+    assert problems == [], f"{len(problems)} problems, see {tmp_path / 'problems.txt'}"
