@@ -13,7 +13,7 @@ from .content.loader import is_course_folder, load_course
 from .extensions import db
 from .models import Role
 from .registry import current_registry
-from .services import accounts, imports, invitations
+from .services import accounts, audit, imports, invitations
 from .services.imports import ImportReport
 from .services.orgs import unit_by_code
 
@@ -29,7 +29,28 @@ def make_cli() -> click.Group:
     cli.add_command(units_group())
     cli.add_command(people_group())
     cli.add_command(invitations_group())
+    cli.add_command(audit_group())
     return cli
+
+
+def audit_group() -> click.Group:
+    @click.group("audit")
+    def audit_cli() -> None:
+        """The hash-chained audit log."""
+
+    @audit_cli.command("verify")
+    @with_appcontext
+    def verify() -> None:
+        """Walk the chain; name the first entry that was changed, removed or reordered."""
+        report = audit.verify_chain()
+        if report.ok:
+            click.echo(f"audit log intact: {report.checked} entries")
+            return
+        click.echo(f"audit log broken at entry {report.first_bad_seq}: {report.problem}",
+                   err=True)
+        sys.exit(1)
+
+    return audit_cli
 
 
 def _print_report(report: ImportReport, dry_run: bool) -> None:

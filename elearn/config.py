@@ -35,6 +35,8 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 30
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     INVITATION_DEFAULT_DAYS = 30
+    COMPLETION_SIGNING_KEY: str | None = None
+    VERIFY_LOOKUPS_PER_MINUTE = 30
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_FIX_X_FOR = 0
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
@@ -59,6 +61,10 @@ def finalise(app: Flask) -> None:
             config.get("DATABASE_URL") or f"sqlite:///{instance / 'elearn.sqlite3'}")
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    # Completion records are signed with their own key: rotating the session key must not
+    # invalidate every certificate, and a leaked session key must not forge one.
+    if not config.get("COMPLETION_SIGNING_KEY"):
+        config["COMPLETION_SIGNING_KEY"] = _instance_secret(instance / "completion_key")
     if config.get("COURSE_DIRS") is None:
         config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")
                                  if p.is_dir()]

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    BooleanField, SelectChoice, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
+    BooleanField, DateField, DecimalField, SelectChoice, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
     SubmitField, TelField,
 )
 from wtforms.validators import (
@@ -150,6 +150,22 @@ class InvitationForm(FlaskForm):
     days = IntegerField(_l("Valid for (days)"), default=30,
                         validators=[DataRequired(), NumberRange(min=1, max=365)])
     submit = SubmitField(_l("Create invitation"))
+
+
+class RecordCompletionForm(FlaskForm):
+    username = UsernameField(_l("Username of the person"), validators=[DataRequired(),
+                                                                        Length(max=80)])
+    course = SelectField(_l("Course"), choices=[])
+    completed_on = DateField(_l("Date of the class"), validators=[DataRequired()])
+    score = DecimalField(_l("Score (optional, 0–100)"), places=1,
+                         validators=[Optional(), NumberRange(min=0, max=100)])
+    note = StringField(_l("Note (class, place)"), validators=[Length(max=500)])
+    submit = SubmitField(_l("Record completion"))
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=500)])
+    submit = SubmitField(_l("Revoke"))
 
 
 class ConfirmForm(FlaskForm):

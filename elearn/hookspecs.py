@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
 
     from .content.model import Course
-    from .interfaces import QuestionType
+    from .interfaces import CertificateRenderer, CompletionRule, QuestionType
     from .models import User
     from .registry import Registry
 
@@ -43,6 +43,26 @@ def register_question_types() -> "list[type[QuestionType]]":
 
     Called once at start-up before any course is loaded. Two plugins registering the same
     name is an error that stops start-up.
+    """
+
+
+@hookspec
+def register_completion_rules() -> "list[type[CompletionRule]]":
+    """Return `CompletionRule` subclasses; a course names its rule in `completion_rule`.
+
+    Called once at start-up. A rule's `is_met(course, record)` is pure: it sees a
+    `LearnerRecord` snapshot (lessons studied, quiz passed, best score), never the database.
+    A course naming an unknown rule is reported and left out; duplicate names stop start-up.
+    """
+
+
+@hookspec
+def register_certificate_renderers() -> "list[type[CertificateRenderer]]":
+    """Return `CertificateRenderer` subclasses (e.g. PDF), served at
+    /certificates/<code>.<extension> to the holder and to verifiers of their unit.
+
+    `render(certificate)` gets a `CertificateData` (names, course, code, verification URL,
+    translated labels) and returns bytes; it must not touch the database or the network.
     """
 
 

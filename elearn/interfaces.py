@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
 from flask_babel import lazy_gettext as _l
 
 from .content.errors import Problems, line_of
-from .content.model import LANGUAGES, LocalText, Question
+from .content.model import LANGUAGES, Course, LocalText, Question
 
 
 T = TypeVar("T")
@@ -186,3 +186,53 @@ def tokenised(options: Sequence[Mapping[str, Any]], arrangement: Arrangement, *,
     """Public choices (each with an `id`) in attempt order, with ids replaced by tokens."""
     return [{**option, "id": arrangement.token(option["id"])}
             for option in arrangement.order(options, force=force)]
+
+
+@dataclass(frozen=True)
+class LearnerRecord:
+    """What a completion rule may look at: a snapshot, so rules stay pure."""
+
+    lessons_studied: frozenset[str]
+    quiz_passed: bool
+    best_score: float | None
+
+
+class CompletionRule:
+    """Decides when a course is complete. Registered by `register_completion_rules`; a course
+    names its rule in course.yaml (`completion_rule`)."""
+
+    name: ClassVar[str]
+
+    def is_met(self, course: "Course", record: LearnerRecord) -> bool:
+        raise NotImplementedError
+
+
+class CertificateRenderer:
+    """Turns a completion into a downloadable document. Registered by
+    `register_certificate_renderers`; served at /certificates/<code>.<extension>."""
+
+    name: ClassVar[str]
+    extension: ClassVar[str]
+    mimetype: ClassVar[str]
+
+    def render(self, certificate: "CertificateData") -> bytes:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """Everything a renderer needs; no database access inside renderers."""
+
+    holder_name: str
+    unit_name: str
+    course_title: str
+    course_version: str
+    content_hash: str
+    score: float | None
+    method: str
+    completed_at: Any
+    code: str
+    display_code: str
+    verify_url: str
+    language: str
+    labels: dict[str, str]

@@ -17,6 +17,8 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.question_types", "elearn.builtins.question_types"),
     ("elearn.local_courses", "elearn.builtins.local_courses"),
     ("elearn.local_auth", "elearn.builtins.local_auth"),
+    ("elearn.completion_rules", "elearn.builtins.completion_rules"),
+    ("elearn.certificates", "elearn.builtins.certificates"),
 )
 
 

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from .content.errors import ContentError, CourseLoadError
 from .content.loader import is_course_folder, load_course
 from .content.model import Course
-from .interfaces import QuestionType
+from .interfaces import CertificateRenderer, CompletionRule, QuestionType
 from .plugins import PluginInfo, plugin_infos
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ class Registry:
     question_types: Mapping[str, QuestionType]
     course_problems: tuple[CourseProblem, ...]
     plugins: tuple[PluginInfo, ...]
+    completion_rules: Mapping[str, CompletionRule]
+    certificate_renderers: Mapping[str, CertificateRenderer]
 
     def course(self, slug: str) -> Course | None:
         return self.courses.get(slug)
@@ -52,21 +54,26 @@ def current_registry() -> Registry:
     return current_app.extensions["elearn.registry"]
 
 
-def collect_question_types(pm: pluggy.PluginManager) -> dict[str, QuestionType]:
-    types: dict[str, QuestionType] = {}
-    for impl in pm.hook.register_question_types.get_hookimpls():
+def collect_named(hook: Any, base: type) -> dict[str, Any]:
+    """Instances of the classes a registering hook returns, by unique `name`."""
+    found: dict[str, Any] = {}
+    for impl in hook.get_hookimpls():
         for cls in impl.function() or ():
-            if not (isinstance(cls, type) and issubclass(cls, QuestionType)):
-                raise RegistryError(f"{impl.plugin_name}: register_question_types returned "
-                                    f"{cls!r}, not a QuestionType subclass")
+            if not (isinstance(cls, type) and issubclass(cls, base)):
+                raise RegistryError(f"{impl.plugin_name}: {hook.name} returned {cls!r}, "
+                                    f"not a {base.__name__} subclass")
             name = getattr(cls, "name", None)
             if not isinstance(name, str) or not name:
                 raise RegistryError(f"{impl.plugin_name}: {cls.__qualname__} has no name")
-            if name in types:
-                raise RegistryError(f"{impl.plugin_name}: question type '{name}' is already "
-                                    f"registered by {type(types[name]).__module__}")
-            types[name] = cls()
-    return types
+            if name in found:
+                raise RegistryError(f"{impl.plugin_name}: {base.__name__} '{name}' is already "
+                                    f"registered by {type(found[name]).__module__}")
+            found[name] = cls()
+    return found
+
+
+def collect_question_types(pm: pluggy.PluginManager) -> dict[str, QuestionType]:
+    return collect_named(pm.hook.register_question_types, QuestionType)
 
 
 def _raised_at(exc: BaseException) -> ContentError:
@@ -130,13 +137,31 @@ def _with_source(course: Course, source: str) -> Course:
     return replace(course, source=source)
 
 
+def _drop_unknown_rules(courses: dict[str, Course], rules: Mapping[str, CompletionRule],
+                        problems: list[CourseProblem]) -> None:
+    for slug, course in list(courses.items()):
+        if course.completion_rule not in rules:
+            path = (course.path or Path(slug)) / "course.yaml"
+            error = ContentError(path, None, _l(
+                "unknown completion rule '%(rule)s' (known: %(known)s)",
+                rule=course.completion_rule, known=", ".join(sorted(rules))))
+            problems.append(CourseProblem(course.source, course.path, (error,)))
+            log.error("course not loaded (%s): %s", course.source, error)
+            del courses[slug]
+
+
 def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
     question_types = collect_question_types(pm)
+    rules = collect_named(pm.hook.register_completion_rules, CompletionRule)
+    renderers = collect_named(pm.hook.register_certificate_renderers, CertificateRenderer)
     courses, problems = collect_courses(pm, app, question_types)
+    _drop_unknown_rules(courses, rules, problems)
     ordered = dict(sorted(courses.items(), key=lambda kv: (kv[1].year, kv[1].kind, kv[0])))
     return Registry(
         courses=MappingProxyType(ordered),
         question_types=MappingProxyType(question_types),
         course_problems=tuple(problems),
         plugins=plugin_infos(pm),
+        completion_rules=MappingProxyType(rules),
+        certificate_renderers=MappingProxyType(renderers),
     )

@@ -15,7 +15,7 @@ from elearn.models import Role
 from elearn.testing import csrf_token, login
 
 from coursekit import write_course
-from worldkit import PASSWORD, ROLES, build_world
+from worldkit import PASSWORD, ROLES, World, build_world
 
 ANONYMOUS = "anonymous"
 EVERYONE = {ANONYMOUS, "signed-in", *ROLES}
@@ -25,13 +25,23 @@ SIGNED_IN = {"signed-in", *ROLES}
 @dataclass(frozen=True)
 class Case:
     method: str
-    path: Callable[[dict, str], str]   # (ids, "a" | "b") -> URL
+    path: Callable[["World", str], str]   # (world, "a" | "b") -> URL
     allowed: frozenset                 # who may, in scope
     scoped: bool = False               # out of scope, even the allowed are refused
 
 
-def fixed(path: str) -> Callable[[dict, str], str]:
-    return lambda ids, side: path
+def fixed(path: str) -> Callable[["World", str], str]:
+    return lambda world, side: path
+
+
+def by_id(template: str) -> Callable[["World", str], str]:
+    """A URL about one object of side a or b, e.g. by_id("/admin/units/{unit}")."""
+    return lambda world, side: template.format(**{
+        key[:-2]: value for key, value in world.ids.items() if key.endswith("_" + side)})
+
+
+def by_code(template: str) -> Callable[["World", str], str]:
+    return lambda world, side: template.format(code=world.codes[side])
 
 
 def only(*roles) -> frozenset:
@@ -54,29 +64,37 @@ ROUTES: dict[str, Case] = {
     "admin.courses": Case("GET", fixed("/admin/courses"), only(Role.ADMIN)),
     "admin_units.list_units": Case("GET", fixed("/admin/units/"), only(Role.ADMIN)),
     "admin_units.create_unit": Case("POST", fixed("/admin/units/"), only(Role.ADMIN)),
-    "admin_units.edit_unit": Case(
-        "GET", lambda ids, side: f"/admin/units/{ids['unit_' + side]}", only(Role.ADMIN), True),
+    "admin_units.edit_unit": Case("GET", by_id("/admin/units/{unit}"), only(Role.ADMIN), True),
     "admin_units.import_units": Case("GET", fixed("/admin/units/import"), only(Role.ADMIN)),
     "admin_people.list_people": Case("GET", fixed("/admin/people/"), only(Role.ADMIN)),
-    "admin_people.edit_person": Case(
-        "GET", lambda ids, side: f"/admin/people/{ids['person_' + side]}", only(Role.ADMIN), True),
-    "admin_people.grant_role": Case(
-        "POST", lambda ids, side: f"/admin/people/{ids['person_' + side]}/roles",
-        only(Role.ADMIN), True),
-    "admin_people.revoke_role": Case(
-        "POST", lambda ids, side:
-        f"/admin/people/{ids['person_' + side]}/roles/{ids['grant_' + side]}/revoke",
-        only(Role.ADMIN), True),
-    "admin_people.reset_password": Case(
-        "POST", lambda ids, side: f"/admin/people/{ids['person_' + side]}/password",
-        only(Role.ADMIN), True),
+    "admin_people.edit_person": Case("GET", by_id("/admin/people/{person}"), only(Role.ADMIN),
+                                     True),
+    "admin_people.grant_role": Case("POST", by_id("/admin/people/{person}/roles"),
+                                    only(Role.ADMIN), True),
+    "admin_people.revoke_role": Case("POST", by_id("/admin/people/{person}/roles/{grant}/revoke"),
+                                     only(Role.ADMIN), True),
+    "admin_people.reset_password": Case("POST", by_id("/admin/people/{person}/password"),
+                                        only(Role.ADMIN), True),
     "admin_people.import_people": Case("GET", fixed("/admin/people/import"), only(Role.ADMIN)),
     "admin_people.list_invitations": Case("GET", fixed("/admin/invitations/"), only(Role.ADMIN)),
     "admin_people.create_invitation": Case("POST", fixed("/admin/invitations/"),
                                            only(Role.ADMIN)),
-    "admin_people.revoke_invitation": Case(
-        "POST", lambda ids, side: f"/admin/invitations/{ids['invitation_' + side]}/revoke",
-        only(Role.ADMIN), True),
+    "admin_people.revoke_invitation": Case("POST", by_id("/admin/invitations/{invitation}/revoke"),
+                                           only(Role.ADMIN), True),
+    "verify.form": Case("GET", fixed("/verify"), frozenset(EVERYONE)),
+    "verify.page": Case("GET", by_code("/verify/{code}"), frozenset(EVERYONE)),
+    "verify.api": Case("GET", by_code("/api/v1/verify/{code}"), frozenset(EVERYONE)),
+    "certificates.mine": Case("GET", fixed("/certificates/"), frozenset(SIGNED_IN)),
+    # Only the holder (not among the role holders here) and verifiers of the holder's unit.
+    "certificates.show": Case("GET", by_code("/certificates/{code}"), only(Role.VERIFIER), True),
+    "certificates.download": Case("GET", by_code("/certificates/{code}.pdf"),
+                                  only(Role.VERIFIER), True),
+    "centre.completions_list": Case("GET", fixed("/centre/completions"), only(Role.VERIFIER)),
+    "centre.record": Case("GET", fixed("/centre/completions/record"), only(Role.VERIFIER)),
+    "centre.import_completions": Case("GET", fixed("/centre/completions/import"),
+                                      only(Role.VERIFIER)),
+    "centre.revoke": Case("POST", by_id("/centre/completions/{completion}/revoke"),
+                          only(Role.VERIFIER), True),
 }
 
 
@@ -118,14 +136,14 @@ def test_every_route_against_every_role_in_and_out_of_scope(app, world, tmp_path
     problems = []
     # Allowed callers run last per route, so a route that changes something (revoke, reset)
     # is checked for refusals before it acts.
-    order = sorted(people, key=lambda who: who == Role.ADMIN)
+    order = sorted(people, key=lambda who: who in (Role.ADMIN, Role.VERIFIER))
     # Signing out ends each session, so it is checked last.
     for endpoint, case in sorted(ROUTES.items(), key=lambda item: item[0] == "auth.logout"):
         sides = ("b", "a") if case.scoped else ("a",)
         for who in order:
             client, token = clients[who]
             for side in sides:
-                path = case.path(world.ids, side)
+                path = case.path(world, side)
                 if case.method == "GET":
                     response = client.get(path)
                 else:

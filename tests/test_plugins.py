@@ -271,3 +271,59 @@ def test_hook_authenticate_lets_a_plugin_sign_people_in_before_local_passwords(
     assert login(app.test_client(), "sso.user", "wrong-password").status_code == 401
     with app.app_context():
         assert find_user("sso.user") is not None
+
+
+def test_hook_register_completion_rules_lets_a_course_choose_its_rule(build, plugin_module,
+                                                                      course_root):
+    from elearn.interfaces import LearnerRecord
+
+    write_course(course_root, "chi-can-doc")
+    course_yaml = course_root / "chi-can-doc" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text() + "completion_rule: two_lessons\n")
+    name = plugin_module("rule_plugin", """
+        from elearn import hookimpl
+        from elearn.interfaces import CompletionRule
+        class TwoLessons(CompletionRule):
+            name = "two_lessons"
+            def is_met(self, course, record):
+                return len(record.lessons_studied) >= 2
+        @hookimpl
+        def register_completion_rules():
+            return [TwoLessons]
+        """)
+    without = registry_of(build(COURSE_DIRS=[str(course_root)]))
+    assert "chi-can-doc" not in without.courses
+    assert "unknown completion rule 'two_lessons'" in str(
+        without.course_problems[0].errors[0].message)
+    registry = registry_of(build(PLUGINS=[name], COURSE_DIRS=[str(course_root)]))
+    rule = registry.completion_rules["two_lessons"]
+    course = registry.course("chi-can-doc")
+    assert rule.is_met(course, LearnerRecord(frozenset({"01-mot", "02-hai"}), False, None))
+    assert not rule.is_met(course, LearnerRecord(frozenset({"01-mot"}), True, 100.0))
+    assert {"lessons_and_quiz", "lessons_only", "quiz_only"} <= set(registry.completion_rules)
+
+
+def test_hook_register_certificate_renderers_adds_a_download_format(build, plugin_module):
+    from datetime import datetime
+
+    from elearn.interfaces import CertificateData
+
+    name = plugin_module("text_certificates", """
+        from elearn import hookimpl
+        from elearn.interfaces import CertificateRenderer
+        class PlainText(CertificateRenderer):
+            name = "text"
+            extension = "txt"
+            mimetype = "text/plain"
+            def render(self, certificate):
+                return f"{certificate.holder_name} {certificate.display_code}".encode()
+        @hookimpl
+        def register_certificate_renderers():
+            return [PlainText]
+        """)
+    renderers = registry_of(build(PLUGINS=[name])).certificate_renderers
+    assert set(renderers) == {"pdf", "text"}
+    data = CertificateData("Lê Văn Tám", "Chi bộ", "Khóa", "1.0", "ab" * 32, 90.0, "online",
+                           datetime(2026, 1, 1), "X" * 11, "XXXX-XXXX-XXX", "https://e/v",
+                           "vi", {})
+    assert renderers["text"].render(data) == "Lê Văn Tám XXXX-XXXX-XXX".encode()

@@ -7,6 +7,8 @@ from sqlalchemy import insert
 
 from elearn.extensions import db
 from elearn.models import Role, Unit
+from elearn.registry import current_registry
+from elearn.services import codes, completions
 from elearn.services.accounts import create_user, grant_role
 from elearn.services.invitations import create_invitation
 from elearn.services.orgs import create_unit
@@ -18,6 +20,7 @@ ROLES = [role for role in Role]
 @dataclass
 class World:
     ids: dict[str, int] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
 
 
 def build_world() -> World:
@@ -38,10 +41,15 @@ def build_world() -> World:
     grant_b = grant_role(person_b, Role.LEARNER, cell_b)
     invitation_a = create_invitation(cell_a)
     invitation_b = create_invitation(cell_b)
+    course = next(iter(current_registry().courses.values()))
+    completion_a = completions.create(person_a, course, method="online", score=90)
+    completion_b = completions.create(person_b, course, method="online", score=90)
     db.session.flush()
     world.ids.update(unit_a=cell_a.id, unit_b=cell_b.id, person_a=person_a.id,
                      person_b=person_b.id, grant_a=grant_a.id, grant_b=grant_b.id,
-                     invitation_a=invitation_a.id, invitation_b=invitation_b.id)
+                     invitation_a=invitation_a.id, invitation_b=invitation_b.id,
+                     completion_a=completion_a.id, completion_b=completion_b.id)
+    world.codes = {"a": codes.display(completion_a.code), "b": codes.display(completion_b.code)}
     db.session.commit()
     return world
 

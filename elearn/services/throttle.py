@@ -1,6 +1,7 @@
 """Rate limits counted in the database, so every worker and host sees the same counts."""
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -9,9 +10,15 @@ from ..extensions import db
 from ..models import ThrottleEvent
 from ..models.org import utcnow
 
+PRUNE_PROBABILITY = 0.01
+PRUNE_AFTER = timedelta(days=1)
+
 
 def record(scope: str, key: str) -> None:
     db.session.add(ThrottleEvent(scope=scope, key=key[:200]))
+    # Old events are useless; clear them now and then rather than on a schedule.
+    if random.random() < PRUNE_PROBABILITY:
+        prune(PRUNE_AFTER)
 
 
 def count(scope: str, key: str, window: timedelta) -> int:

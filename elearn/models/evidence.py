@@ -1,0 +1,88 @@
+"""Evidence of study: completion records (immutable), their revocations, and the append-only,
+hash-chained audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .org import Unit, utcnow
+from .people import User
+
+
+class Completion(db.Model):
+    """Proof that a person completed a course: which version (content hash), when, how, and
+    with what score. Never edited in place; a revocation is its own record.
+
+    `generation` counts earlier revoked completions of the same course by the same person, so
+    the unique constraint allows exactly one live record at a time, even under races.
+    """
+
+    __tablename__ = "completions"
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_slug", "generation"),
+        Index("ix_completions_course_completed", "course_slug", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(64))
+    course_version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(default=0)
+    score: Mapped[float | None]
+    method: Mapped[str] = mapped_column(String(16))  # online | in_person
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    signature: Mapped[str] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    unit: Mapped[Unit] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    revocation: Mapped["Revocation | None"] = relationship(back_populates="completion",
+                                                           uselist=False)
+
+
+class Revocation(db.Model):
+    __tablename__ = "revocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    completion_id: Mapped[int] = mapped_column(ForeignKey("completions.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    completion: Mapped[Completion] = relationship(back_populates="revocation")
+    revoked_by: Mapped[User | None] = relationship()
+
+
+class AuditEntry(db.Model):
+    """One state change. Each entry stores the hash of the previous one, so any change,
+    removal or reordering breaks the chain (`flask elearn audit verify`)."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(db.Model):
+    """The chain's current end, updated with compare-and-swap so concurrent writers queue."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))

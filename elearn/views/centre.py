@@ -1,0 +1,139 @@
+"""Training-centre pages for verifiers: completions in their subtree, in-person records,
+CSV import, revocation."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..forms import ImportForm, RecordCompletionForm, RevokeForm, SelectChoice
+from ..models import Completion, Role, Unit, User
+from ..registry import current_registry
+from ..security import has_role, permission, scope_paths
+from ..services import codes, completion_imports, completions
+from ..services.accounts import find_user
+from ..services.orgs import subtree_of, unit_by_code, within_any
+from .scoping import get_or_404
+
+bp = Blueprint("centre", __name__, url_prefix="/centre")
+PAGE_SIZE = 50
+
+
+def verifies(person: User | None) -> bool:
+    return person is not None and has_role(current_user, Role.VERIFIER, person.unit)
+
+
+def completion_scope(completion_id: int, **_kwargs) -> Unit | None:
+    completion = db.session.get(Completion, completion_id)
+    return completion.user.unit if completion else None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/completions")
+@permission(Role.VERIFIER)
+def completions_list():
+    registry = current_registry()
+    filters = {key: request.args.get(key, "").strip()
+               for key in ("course", "unit", "status", "from", "to")}
+    statement = (select(Completion).join(User, Completion.user_id == User.id)
+                 .join(Unit, User.unit_id == Unit.id)
+                 .where(within_any(scope_paths(current_user, Role.VERIFIER)))
+                 .options(joinedload(Completion.user), joinedload(Completion.revocation))
+                 .order_by(Completion.completed_at.desc(), Completion.id.desc()))
+    if filters["course"]:
+        statement = statement.where(Completion.course_slug == filters["course"])
+    if filters["unit"]:
+        unit = unit_by_code(filters["unit"])
+        statement = statement.where(subtree_of(unit.path) if unit else Unit.id.is_(None))
+    if filters["status"] == "valid":
+        statement = statement.where(~Completion.revocation.has())
+    elif filters["status"] == "revoked":
+        statement = statement.where(Completion.revocation.has())
+    if _date_arg("from"):
+        statement = statement.where(
+            Completion.completed_at >= datetime.combine(_date_arg("from"), datetime.min.time()))
+    if _date_arg("to"):
+        statement = statement.where(Completion.completed_at < datetime.combine(
+            _date_arg("to") + timedelta(days=1), datetime.min.time()))
+    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    return render_template("centre/completions.html", page=page, filters=filters,
+                           courses=registry.courses.values(), display=codes.display,
+                           revoke_form=RevokeForm())
+
+
+def _record_form() -> RecordCompletionForm:
+    form = RecordCompletionForm()
+    form.course.choices = [SelectChoice(c.slug, c.title.get()) for c in
+                           current_registry().courses.values()]
+    return form
+
+
+@bp.route("/completions/record", methods=["GET", "POST"])
+@permission(Role.VERIFIER)
+def record():
+    form = _record_form()
+    if not form.validate_on_submit():
+        return render_template("centre/record.html", form=form), 400 if form.is_submitted() else 200
+    person = find_user(form.username.data)
+    course = current_registry().course(form.course.data)
+    if not verifies(person):
+        form.username.errors.append(_("No one with this username in the units you verify."))
+    elif form.completed_on.data > date.today():
+        form.completed_on.errors.append(_("The date cannot be in the future."))
+    elif completions.active_completion(person.id, course.slug) is not None:
+        form.username.errors.append(_("%(name)s has already completed this course.",
+                                      name=person.full_name))
+    if form.errors:
+        return render_template("centre/record.html", form=form), 400
+    completion = completions.issue(
+        person, course, method=completions.IN_PERSON,
+        score=float(form.score.data) if form.score.data is not None else None,
+        recorded_by=current_user,
+        completed_at=datetime.combine(form.completed_on.data, datetime.min.time()),
+        note=form.note.data or "")
+    flash(_("Recorded: %(name)s completed %(course)s (code %(code)s).", name=person.full_name,
+            course=course.title.get(), code=codes.display(completion.code)), "info")
+    return redirect(url_for("centre.completions_list"))
+
+
+@bp.route("/completions/import", methods=["GET", "POST"])
+@permission(Role.VERIFIER)
+def import_completions():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = completion_imports.import_completions(
+            form.file.data.read(), dry_run=form.dry_run.data, recorded_by=current_user,
+            allowed=verifies)
+    status = 400 if form.is_submitted() and (report is None or not report.ok) else 200
+    return render_template("admin/import.html", form=form, report=report,
+                           title=_("Import in-person completions"),
+                           columns=completion_imports.COLUMNS + completion_imports.OPTIONAL), status
+
+
+@bp.post("/completions/<int:completion_id>/revoke")
+@permission(Role.VERIFIER, scope=completion_scope)
+def revoke(completion_id: int):
+    completion = get_or_404(Completion, completion_id)
+    form = RevokeForm()
+    if completion.revocation is not None:
+        flash(_("This completion was already revoked."), "error")
+    elif form.validate_on_submit():
+        completions.revoke(completion, form.reason.data, current_user)
+        db.session.commit()
+        flash(_("The completion %(code)s was revoked.", code=codes.display(completion.code)),
+              "info")
+    else:
+        flash(_("Give a reason of at least 5 characters to revoke a completion."), "error")
+    return redirect(url_for("centre.completions_list"))

@@ -1,0 +1,96 @@
+"""Certificates: a page and downloads (one per renderer plugin) for the holder and verifiers."""
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, Response, abort, render_template, url_for
+from flask_babel import format_date, format_decimal, get_locale, gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..extensions import db
+from ..interfaces import CertificateData
+from ..models import Completion
+from ..registry import current_registry
+from ..security import AUTHENTICATED, permission
+from ..services import codes
+from .verify import may_see_holder
+
+bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+
+
+def _visible_completion(code: str) -> Completion:
+    try:
+        normal = codes.normalise(code)
+    except codes.MalformedCode:
+        abort(404)
+    completion = db.session.scalar(select(Completion).where(Completion.code == normal))
+    if completion is None or not may_see_holder(completion):
+        abort(404)  # others learn nothing, not even that the code exists
+    return completion
+
+
+def certificate_data(completion: Completion) -> CertificateData:
+    language = str(get_locale() or "vi")
+    course = current_registry().course(completion.course_slug)
+    title = course.title.get(language) if course else completion.course_slug
+    score = (_("Score: %(score)s%%", score=format_decimal(completion.score, "#,##0.#"))
+             if completion.score is not None else "")
+    method = _("studied online") if completion.method == "online" else _("studied in class")
+    verify_url = url_for("verify.page", code=codes.display(completion.code), _external=True)
+    return CertificateData(
+        holder_name=completion.user.full_name, unit_name=completion.unit.name,
+        course_title=title, course_version=completion.course_version,
+        content_hash=completion.content_hash, score=completion.score, method=completion.method,
+        completed_at=completion.completed_at, code=completion.code,
+        display_code=codes.display(completion.code), verify_url=verify_url, language=language,
+        labels={
+            "title": _("Certificate of study"),
+            "certifies": _("This certifies that"),
+            "completed": _("has completed the course"),
+            "version": _("Version %(version)s", version=completion.course_version),
+            "score": score,
+            "date": _("Completed on %(date)s", date=format_date(completion.completed_at,
+                                                               "long")),
+            "method": method,
+            "content_hash": _("Content fingerprint (SHA-256): %(hash)s",
+                              hash=completion.content_hash),
+            "code_label": _("Verification code"),
+            "verify_at": _("Check this certificate at:"),
+        })
+
+
+@bp.get("/")
+@permission(AUTHENTICATED)
+def mine():
+    rows = db.session.scalars(select(Completion).where(Completion.user_id == current_user.id)
+                              .order_by(Completion.completed_at.desc()))
+    return render_template("certificates.html", completions=list(rows),
+                           registry=current_registry(), display=codes.display)
+
+
+@bp.get("/<code>")
+@permission(AUTHENTICATED)
+def show(code: str):
+    completion = _visible_completion(code)
+    data = certificate_data(completion)
+    qr = Markup(segno.make(data.verify_url, error="m").svg_inline(
+        scale=4, title=data.labels["verify_at"]))
+    return render_template("certificate.html", completion=completion, data=data, qr=qr,
+                           renderers=current_registry().certificate_renderers.values())
+
+
+@bp.get("/<code>.<extension>")
+@permission(AUTHENTICATED)
+def download(code: str, extension: str):
+    renderer = next((r for r in current_registry().certificate_renderers.values()
+                     if r.extension == extension), None)
+    if renderer is None:
+        abort(404)
+    completion = _visible_completion(code)
+    if completion.revocation is not None:
+        abort(404)
+    body = renderer.render(certificate_data(completion))
+    filename = f"certificate-{completion.code}.{renderer.extension}"
+    return Response(body, mimetype=renderer.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,113 @@
+"""Public verification of completion codes: a page and a JSON API, rate-limited per address."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Completion, Role
+from ..registry import current_registry
+from ..security import PUBLIC, has_role, permission
+from ..services import audit, codes, completions, throttle
+
+bp = Blueprint("verify", __name__)
+WINDOW = timedelta(minutes=1)
+
+
+def _rate_limited() -> bool:
+    address = request.remote_addr or "unknown"
+    if throttle.count("verify", address, WINDOW) >= current_app.config["VERIFY_LOOKUPS_PER_MINUTE"]:
+        return True
+    throttle.record("verify", address)
+    db.session.commit()
+    return False
+
+
+def may_see_holder(completion: Completion) -> bool:
+    """The holder and verifiers of the holder's unit see the full name; the public does not."""
+    if not current_user.is_authenticated:
+        return False
+    return (current_user.id == completion.user_id
+            or has_role(current_user, Role.VERIFIER, completion.user.unit))
+
+
+def _lookup(code: str):
+    """(verification, error message, HTTP status) for a code typed by someone."""
+    try:
+        result = completions.verify(code)
+    except codes.MalformedCode as problem:
+        message = (_("This code has a typing mistake: check each character and try again.")
+                   if str(problem) == "check" else
+                   _("A verification code has 11 letters and digits, like ABCD-EFGH-JKM."))
+        return None, message, 400
+    if result.completion is not None and current_user.is_authenticated \
+            and has_role(current_user, Role.VERIFIER, result.completion.user.unit):
+        audit.record("verification.lookup", actor_id=current_user.id,
+                     subject=result.completion.code, data={"status": result.status.value})
+        db.session.commit()
+    return result, None, 200
+
+
+def describe(result, full_name: bool) -> dict:
+    data = {"status": result.status.value}
+    completion = result.completion
+    if completion is None or result.status == completions.Status.INVALID:
+        return data
+    course = current_registry().course(completion.course_slug)
+    data.update({
+        "code": codes.display(completion.code),
+        "course": {"slug": completion.course_slug,
+                   "title": course.title.get("vi") if course else completion.course_slug,
+                   "title_en": course.title.get("en") if course else completion.course_slug,
+                   "version": completion.course_version,
+                   "content_hash": completion.content_hash},
+        "score": completion.score,
+        "completed_at": completion.completed_at.isoformat() + "Z",
+        "method": completion.method,
+        "holder": completion.user.full_name if full_name
+        else completions.mask_name(completion.user.full_name),
+        "unit": completion.unit.name,
+    })
+    if completion.revocation is not None:
+        data["revoked_at"] = completion.revocation.revoked_at.isoformat() + "Z"
+        data["revocation_reason"] = completion.revocation.reason
+    return data
+
+
+@bp.get("/verify")
+@permission(PUBLIC)
+def form():
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for("verify.page", code=code))
+    return render_template("verify.html", result=None, data=None, code="")
+
+
+@bp.get("/verify/<code>")
+@permission(PUBLIC)
+def page(code: str):
+    if _rate_limited():
+        abort(429)
+    result, message, status = _lookup(code)
+    if result is None:
+        return render_template("verify.html", result=None, data=None, code=code,
+                               error=message), status
+    full = result.completion is not None and may_see_holder(result.completion)
+    return render_template("verify.html", result=result, code=code,
+                           data=describe(result, full))
+
+
+@bp.get("/api/v1/verify/<code>")
+@permission(PUBLIC)
+def api(code: str):
+    if _rate_limited():
+        return jsonify(error=_("Too many attempts. Please wait a moment and try again."),
+                       status=429), 429
+    result, message, status = _lookup(code)
+    if result is None:
+        return jsonify(error=message, status=status), status
+    full = result.completion is not None and may_see_holder(result.completion)
+    return jsonify(describe(result, full))

@@ -1,0 +1,317 @@
+"""A real learner's journey in a real headless Chromium (Debian's chromium + chromium-driver,
+driven by Selenium) on a phone-sized screen, against the app served by a real threaded
+server on 127.0.0.1 with a migrated SQLite file, once in Vietnamese and once in English:
+
+join with an invitation code → study every lesson (too early is refused, then accepted) →
+take the quiz with JavaScript autosave, a dropped connection and a page reload in the middle
+that keeps every answer → pass → see 100 % progress.
+
+Screenshots of every step go to test-output/browser/<language>/.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from elearn import create_app
+from elearn.extensions import db
+from elearn.services.orgs import create_unit
+from elearn.testing import base_config
+
+from coursekit import PROJECT_ROOT
+from learnkit import write_quiz_course
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SLUG = "khoa-tren-dien-thoai"
+WIDTH, HEIGHT = 360, 740
+MIN_READING = 2
+PASSWORD = "Hoc-tap-va-lam-theo-2026"
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+TEXT = {
+    "vi": {"too_early": "Vui lòng tiếp tục đọc", "next_lesson": "Đã học, sang bài tiếp theo",
+           "to_quiz": "Đã học, đến bài kiểm tra", "start": "Bắt đầu làm bài", "true": "Đúng",
+           "false": "Sai", "passed": "Đạt", "full": "Hoàn thành 100%",
+           "empty": "Hoàn thành 0%", "welcome": "Chào mừng"},
+    "en": {"too_early": "Please keep reading", "next_lesson": "Studied, next lesson",
+           "to_quiz": "Studied, go to the quiz", "start": "Start the quiz", "true": "True",
+           "false": "False", "passed": "Passed", "full": "100% done", "empty": "0% done",
+           "welcome": "Welcome"},
+}
+
+
+def _browser_available() -> bool:
+    return CHROMIUM.exists() and CHROMEDRIVER.exists()
+
+
+@pytest.fixture
+def served(tmp_path, sqlite_template):
+    """The app on a migrated SQLite file behind a real threaded WSGI server."""
+    from werkzeug.serving import make_server
+
+    database = tmp_path / "elearn.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    courses = tmp_path / "courses"
+    courses.mkdir()
+    write_quiz_course(courses, SLUG, min_reading=MIN_READING, time_limit=15, max_attempts=3,
+                      pass_mark=80, review="after_submit")
+    app = create_app(base_config(f"sqlite:///{database}", PLUGINS=["elearn_centre_example"],
+                                 COURSE_DIRS=[str(courses)]))
+    with app.app_context():
+        create_unit("CB-THU", "Chi bộ thử nghiệm", "cell")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["elearn", "invitations", "create", "--unit", "CB-THU", "--uses", "1"])
+    assert result.exit_code == 0, result.output
+    code = result.output.strip().splitlines()[-1]
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}", code
+    server.shutdown()
+    thread.join(10)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not _browser_available():
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromium-driver must be installed (.ci/run does it)")
+        pytest.skip("no /usr/bin/chromium and /usr/bin/chromedriver (apt-get install "
+                    "chromium chromium-driver)")
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--disable-default-apps", "--mute-audio",
+                     f"--window-size={WIDTH},{HEIGHT}",
+                     f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": True})
+    yield driver
+    driver.quit()
+
+
+class Journey:
+    def __init__(self, driver, base: str, language: str):
+        self.driver = driver
+        self.base = base
+        self.language = language
+        self.text = TEXT[language]
+        self.folder = PROJECT_ROOT / "test-output" / "browser" / language
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.step = 0
+
+    def shot(self, name: str) -> None:
+        """A full-page screenshot at the phone's width."""
+        self.step += 1
+        height = self.driver.execute_script(
+            "return Math.ceil(document.documentElement.scrollHeight)")
+        image = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": WIDTH, "height": max(height, HEIGHT),
+                     "scale": 1}})
+        (self.folder / f"{self.step:02d}-{name}.png").write_bytes(
+            base64.b64decode(image["data"]))
+
+    def wait(self, condition, timeout: float = 15):
+        return WebDriverWait(self.driver, timeout).until(condition)
+
+    def page_text(self) -> str:
+        return self.driver.find_element(By.TAG_NAME, "main").text
+
+    def click_and_wait(self, element) -> None:
+        """Click something that loads a new page, and wait for that page."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+
+        def replaced(driver):
+            try:
+                old.tag_name
+                return False
+            except WebDriverException:  # stale: the old page is gone
+                return driver.execute_script("return document.readyState") == "complete"
+
+        self.wait(replaced)
+
+    def button(self, text: str):
+        return self.driver.find_element(
+            By.XPATH, f"//main//button[normalize-space()='{text}'] | "
+                      f"//main//a[normalize-space()='{text}']")
+
+    def no_horizontal_scroll(self) -> None:
+        width = self.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= WIDTH, f"{self.driver.current_url} is {width}px wide"
+
+
+def answer_rightly(journey: Journey, course) -> str:
+    """Answer the question on the page from the bank (server-side knowledge): returns its id."""
+    driver, language = journey.driver, journey.language
+    legend = driver.find_element(By.CSS_SELECTOR, "fieldset.question legend").text.strip()
+    question = next(q for q in course.quiz.questions if q.prompt.get(language) == legend)
+    labels = {label.text.strip(): label
+              for label in driver.find_elements(By.CSS_SELECTOR, "label.choice")}
+    if question.type in ("single_choice", "multiple_choice"):
+        for option in question.data["options"]:
+            if option["correct"]:
+                labels[option["text"].get(language)].click()
+    elif question.type == "true_false":
+        labels[journey.text["true" if question.data["answer"] else "false"]].click()
+    elif question.type == "short_text":
+        field = driver.find_element(By.CSS_SELECTOR, "fieldset.question input[type=text]")
+        field.clear()
+        field.send_keys(question.data["answers"][0])
+        field.send_keys("\t")  # leaving the field fires change: the autosave runs
+    elif question.type == "ordering":
+        authored = [item["text"].get(language) for item in question.data["items"]]
+        for row in driver.find_elements(By.CSS_SELECTOR, ".positions li"):
+            text = row.find_element(By.TAG_NAME, "label").text.strip()
+            Select(row.find_element(By.TAG_NAME, "select")).select_by_value(
+                str(authored.index(text) + 1))
+    else:
+        raise AssertionError(question.type)
+    journey.wait(lambda d: "saved" in d.find_element(By.ID, "save-status")
+                 .get_attribute("class"))
+    return question.id
+
+
+def chosen(driver) -> dict:
+    """What the question's fields show right now."""
+    return driver.execute_script("""
+        const state = {};
+        for (const el of document.querySelectorAll('fieldset.question input, fieldset.question select')) {
+          if ((el.type === 'radio' || el.type === 'checkbox') && !el.checked) continue;
+          if (!el.value) continue;
+          (state[el.name] = state[el.name] || []).push(el.value);
+        }
+        return state;""")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, language):
+    app, base, code = served
+    course = app.extensions["elearn.registry"].course(SLUG)
+    journey = Journey(browser, base, language)
+    driver = browser
+    text = journey.text
+
+    driver.get(base + "/")
+    if language == "en":
+        journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "button[lang=en]"))
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
+    journey.shot("home")
+
+    # Join with the invitation code
+    driver.get(f"{base}/join?code={code}")
+    driver.find_element(By.NAME, "full_name").send_keys("Lê Văn Học")
+    driver.find_element(By.NAME, "username").send_keys(f"le.hoc.{language}")
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.NAME, "confirm").send_keys(PASSWORD)
+    journey.shot("join")
+    journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "main form [type=submit]"))
+    assert driver.current_url == base + "/"
+    assert text["welcome"] in journey.page_text() and text["empty"] in journey.page_text()
+    journey.no_horizontal_scroll()
+    journey.shot("catalogue")
+
+    # Study every lesson: too early is refused, after the reading time it counts
+    journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, f"a[href='/courses/{SLUG}/']"))
+    journey.shot("course")
+    journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "ol.lessons a"))
+    journey.shot("lesson-1")
+    journey.click_and_wait(journey.button(text["next_lesson"]))
+    assert text["too_early"] in journey.page_text()
+    assert driver.current_url.endswith("/lessons/01-mot")
+    journey.shot("lesson-1-too-early")
+    time.sleep(MIN_READING + 0.5)
+    journey.click_and_wait(journey.button(text["next_lesson"]))
+    assert driver.current_url.endswith("/lessons/02-hai")
+    journey.no_horizontal_scroll()
+    journey.shot("lesson-2")
+    time.sleep(MIN_READING + 0.5)
+    journey.click_and_wait(journey.button(text["to_quiz"]))
+    assert driver.current_url.endswith("/quiz/")
+    journey.shot("quiz-overview")
+
+    # Take the quiz
+    journey.click_and_wait(journey.button(text["start"]))
+    count = len(course.quiz.questions)
+    answered = {}
+    for number in range(1, count + 1):
+        assert driver.current_url.endswith(f"/{number}")
+        journey.no_horizontal_scroll()
+        if number == 2:  # the connection drops while answering: nothing is lost
+            driver.execute_cdp_cmd("Network.enable", {})
+            driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+                "offline": True, "latency": 0, "downloadThroughput": -1,
+                "uploadThroughput": -1})
+            first = driver.find_element(By.CSS_SELECTOR, "fieldset.question input, "
+                                                         "fieldset.question select")
+            if first.tag_name == "select":
+                Select(first).select_by_value("1")
+            elif first.get_attribute("type") == "text":
+                first.send_keys("x\t")
+            elif first.get_attribute("type") == "checkbox":
+                first.click()
+                first.click()  # ticked and unticked again: the learner changed their mind
+            else:
+                first.click()
+            journey.wait(lambda d: "offline" in d.find_element(By.ID, "save-status")
+                         .get_attribute("class"))
+            journey.shot("question-2-offline")
+            driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+                "offline": False, "latency": 0, "downloadThroughput": -1,
+                "uploadThroughput": -1})
+            journey.wait(lambda d: "saved" in d.find_element(By.ID, "save-status")
+                         .get_attribute("class"), timeout=20)
+        answered[number] = answer_rightly(journey, course)
+        journey.shot(f"question-{number}")
+        if number == 3:  # reload in the middle of the attempt: the answers are still there
+            before = chosen(driver)
+            assert before
+            driver.refresh()
+            journey.wait(lambda d: d.execute_script("return document.readyState") == "complete")
+            assert chosen(driver) == before
+            journey.shot("question-3-after-reload")
+            driver.get(driver.current_url.rsplit("/", 1)[0] + "/1")
+            assert chosen(driver)  # and so is the first question's
+            driver.get(driver.current_url.rsplit("/", 1)[0] + "/3")
+        journey.click_and_wait(driver.find_element(
+            By.CSS_SELECTOR, ".actions button[value=next], .actions button[value=summary]"))
+    assert driver.current_url.endswith("/summary")
+    journey.shot("summary")
+    journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "main form [type=submit]"))
+    assert driver.current_url.endswith("/result")
+    result = journey.page_text()
+    assert "100%" in result and text["passed"] in result
+    journey.no_horizontal_scroll()
+    journey.shot("result")
+
+    # 100 % progress
+    journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "a.brand"))
+    assert text["full"] in journey.page_text()
+    assert driver.find_element(By.CSS_SELECTOR, "progress").get_attribute("value") == "3"
+    journey.shot("catalogue-done")
+    assert len(list(journey.folder.glob("*.png"))) >= 15

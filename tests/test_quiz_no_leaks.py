@@ -1,0 +1,147 @@
+"""No answer key, correctness flag or feedback reaches a learner before the attempt is
+submitted: walk a whole attempt (catalogue, course, lessons, quiz overview, start, every
+question page, saves with and without JavaScript, a refused answer, the summary, resuming on
+another device) in both languages and scan every response body."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from elearn.testing import login
+
+from learnkit import (
+    BANK, PASSWORD, attempt_row, csrf, make_site, right_answer_form, start_attempt,
+    study_everything, write_quiz_course,
+)
+from elearn.content.yamlsource import load_yaml
+
+SLUG = "khoa-quiz"
+QUIZ = f"/courses/{SLUG}/quiz/"
+
+
+def secrets_of_the_bank() -> tuple[list[str], list[str]]:
+    """(texts that must never appear, authored option ids that must never be a value)."""
+    texts, ids = [], []
+    for question in load_yaml(BANK)["questions"]:
+        feedback = question.get("feedback") or {}
+        texts += list(feedback.values()) if isinstance(feedback, dict) else [feedback]
+        texts += [str(a) for a in question.get("answers", [])]  # short-text keys
+        ids += [o["id"] for o in question.get("options", [])]
+    return texts, sorted(set(ids))
+
+
+FORBIDDEN_TEXTS, AUTHORED_IDS = secrets_of_the_bank()
+FORBIDDEN_WORDS = ["correct", "PHANHOI", "FEEDBACK", "KHOADAPAN", "fraction", "✓ Right",
+                   "✗ Wrong", "Partly right", "✓ Đúng", "✗ Sai", "Đúng một phần"]
+
+
+def assert_no_key(label: str, body: str) -> None:
+    lowered = body.lower()
+    for text in FORBIDDEN_TEXTS:
+        assert text.lower() not in lowered, (label, text)
+    for word in FORBIDDEN_WORDS:
+        assert word.lower() not in lowered, (label, word)
+    for option_id in AUTHORED_IDS:
+        assert f'value="{option_id}"' not in body, (label, option_id)
+        assert f'"{option_id}"' not in body or not body.lstrip().startswith("{"), (label, body)
+
+
+@pytest.fixture
+def site(make_app, course_root):
+    write_quiz_course(course_root, SLUG, time_limit=30, review="after_submit")
+    return make_site(make_app, course_root)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_response_before_submission_holds_the_key(site, language):
+    client = site.test_client()
+    client.set_cookie("lang", language)
+    login(client, "hocvien", PASSWORD)
+    seen: list[tuple[str, str]] = []
+
+    def get(path: str) -> str:
+        response = client.get(path, follow_redirects=True)
+        assert response.status_code == 200, (path, response.status_code)
+        seen.append((f"GET {path}", response.get_data(as_text=True)))
+        return seen[-1][1]
+
+    def post(path: str, data: dict, *, as_json: bool = False, expect=(200,)):
+        headers = {"Accept": "application/json"} if as_json else {}
+        response = client.post(path, data=data, headers=headers, follow_redirects=True)
+        assert response.status_code in expect, (path, response.status_code)
+        seen.append((f"POST {path}", response.get_data(as_text=True)))
+        return response
+
+    get("/")
+    get(f"/courses/{SLUG}/")
+    study_everything(site, client, SLUG)
+    for lesson in ("01-mot", "02-hai"):
+        get(f"/courses/{SLUG}/lessons/{lesson}")
+    get(QUIZ)
+    attempt_id = start_attempt(client, SLUG)
+    attempt = attempt_row(site, attempt_id)
+    token = csrf(client, QUIZ)
+    count = len(attempt.question_ids)
+    for number, question_id in enumerate(attempt.question_ids, start=1):
+        page = get(f"{QUIZ}{attempt_id}/{number}")
+        if question_id == "q-order":  # shown in an order that is not the key
+            course = site.extensions["elearn.registry"].course(SLUG)
+            authored = [i["text"].get(language) for i in
+                        course.quiz.question("q-order").data["items"]]
+            shown = [t for t in re.findall(r'<label for="answer-t[0-9a-f]+">([^<]+)</label>',
+                                           page)]
+            assert sorted(shown) == sorted(authored) and shown != authored
+            names = re.findall(r'name="(answer-t[0-9a-f]+)"', page)
+            refused = post(f"{QUIZ}{attempt_id}/{number}",
+                           {"csrf_token": token, "go": "save", **{n: "1" for n in names}},
+                           expect=(400,))
+            assert {"vi": "Mỗi mục phải có một vị trí khác nhau.",
+                    "en": "Give each item a different position."}[language] \
+                in refused.get_data(as_text=True)
+            post(f"{QUIZ}{attempt_id}/{number}",
+                 {"csrf_token": token, **{n: "2" for n in names}}, as_json=True, expect=(400,))
+        # the right answer, autosaved as the page's script does (its page would show the
+        # learner's own typed key, which is no leak)…
+        data = right_answer_form(site, SLUG, attempt, question_id)
+        autosaved = post(f"{QUIZ}{attempt_id}/{number}", {**data, "csrf_token": token},
+                         as_json=True)
+        assert autosaved.json["saved"] is True
+        assert set(autosaved.json) == {"saved", "message", "seconds_left"}
+        # …then a wrong one with the Save button without JavaScript, and moving on
+        wrong = right_answer_form(site, SLUG, attempt, question_id, wrong=True)
+        post(f"{QUIZ}{attempt_id}/{number}", {**wrong, "csrf_token": token, "go": "save"})
+        post(f"{QUIZ}{attempt_id}/{number}", {**wrong, "csrf_token": token,
+                                              "go": "next" if number < count else "summary"})
+    get(f"{QUIZ}{attempt_id}/summary")
+    # resume on another device
+    phone = site.test_client()
+    phone.set_cookie("lang", language)
+    login(phone, "hocvien", PASSWORD)
+    overview = phone.get(QUIZ).get_data(as_text=True)
+    seen.append(("GET overview (phone)", overview))
+    resume = re.search(rf'href="({QUIZ}{attempt_id}/\d+)"', overview).group(1)
+    seen.append(("GET resume (phone)", phone.get(resume).get_data(as_text=True)))
+    seen.append(("GET learn.js", client.get("/static/learn.js").get_data(as_text=True)))
+
+    assert len(seen) > 25
+    for label, body in seen:
+        assert_no_key(label, body)
+
+    # The same scan finds the feedback once the attempt is submitted (after_submit policy):
+    result = client.post(f"{QUIZ}{attempt_id}/submit", data={"csrf_token": token},
+                         follow_redirects=True).get_data(as_text=True)
+    with pytest.raises(AssertionError):
+        assert_no_key("result", result)
+    marker = "PHANHOI-DON" if language == "vi" else "FEEDBACK-SINGLE"
+    assert marker in result
+
+
+def test_the_scan_would_catch_a_leak():
+    with pytest.raises(AssertionError):
+        assert_no_key("page", '<input type="radio" name="answer" value="b">')
+    with pytest.raises(AssertionError):
+        assert_no_key("json", json.dumps({"saved": True, "correct": False}))
+    with pytest.raises(AssertionError):
+        assert_no_key("page", "<p>chỉ thị khoadapan-05-ct/tw</p>")
