@@ -5,8 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, DecimalField, SelectChoice, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
-    SubmitField, TelField,
+    BooleanField, DateField, DecimalField, EmailField, FieldList, Form, FormField, HiddenField,
+    IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
+    SubmitField, TelField, TextAreaField,
 )
 from wtforms.validators import (
     AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
@@ -166,6 +167,83 @@ class RecordCompletionForm(FlaskForm):
 class RevokeForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=500)])
     submit = SubmitField(_l("Revoke"))
+
+
+class CommitmentForm(Form):
+    """One commitment of a pledge: what, by when, how it can be checked (kept short)."""
+
+    what = TextAreaField(_l("What I will do"), validators=[Length(max=300)],
+                         render_kw={"maxlength": 300, "rows": 2})
+    by_when = StringField(_l("By when"), validators=[Length(max=100)],
+                          render_kw={"maxlength": 100})
+    how = StringField(_l("How it can be checked"), validators=[Length(max=200)],
+                      render_kw={"maxlength": 200})
+
+
+def pledge_form_class(template) -> type[FlaskForm]:
+    """A form with one list of commitments per section of the plan's template."""
+    fields = {section.key: FieldList(FormField(CommitmentForm),
+                                     min_entries=template.max_commitments,
+                                     max_entries=template.max_commitments)
+              for section in template.sections}
+    fields["save"] = SubmitField(_l("Save draft"))
+    fields["file"] = SubmitField(_l("File my pledge"))
+    return type("PledgeForm", (FlaskForm,), fields)
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(_l("What should be changed"),
+                            validators=[DataRequired(), Length(min=5, max=1000)])
+    submit = SubmitField(_l("Return for revision"))
+
+
+class RatingForm(FlaskForm):
+    rating = SelectField(_l("Rating"), choices=lambda: [
+        SelectChoice("excellent", _l("Excellently fulfilled")),
+        SelectChoice("good", _l("Well fulfilled")),
+        SelectChoice("fulfilled", _l("Fulfilled")),
+        SelectChoice("not_fulfilled", _l("Not fulfilled"))])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=1000)])
+    submit = SubmitField(_l("Rate and lock"))
+
+
+class PlanForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2200)])
+    unit_code = StringField(_l("For the unit (code) and everything below it"),
+                            validators=[DataRequired(), Length(max=64)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    audience = SelectField(_l("Who"), choices=lambda: [
+        SelectChoice("cadre", _l("Cadre or party member")), SelectChoice("student", _l("Student")),
+        SelectChoice("all", _l("Everyone"))])
+    courses = SelectMultipleField(_l("Courses to complete before filing"), choices=[])
+    deadline = DateField(_l("Deadline for filing"), validators=[DataRequired()])
+    superiors_first = BooleanField(_l("Superiors file first"), default=True)
+    template = TextAreaField(_l("Pledge template (YAML)"), validators=[DataRequired()],
+                             render_kw={"rows": 16, "spellcheck": "false"})
+    submit = SubmitField(_l("Save plan"))
+
+
+class ExtensionForm(FlaskForm):
+    unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
+    deadline = DateField(_l("New deadline"), validators=[DataRequired()])
+    submit = SubmitField(_l("Extend"))
+
+
+class InspectionForm(FlaskForm):
+    unit_code = StringField(_l("Unit inspected (code)"), validators=[DataRequired(),
+                                                                      Length(max=64)])
+    kind = SelectField(_l("Kind"), choices=lambda: [
+        SelectChoice("inspection", _l("Inspection")), SelectChoice("supervision", _l("Supervision"))])
+    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    scope = TextAreaField(_l("Scope"), validators=[DataRequired(), Length(max=1000)])
+    findings = TextAreaField(_l("Findings"), validators=[Length(max=5000)])
+    corrections = TextAreaField(_l("Corrections required"), validators=[Length(max=5000)])
+    submit = SubmitField(_l("Record"))
+
+
+class FollowUpForm(FlaskForm):
+    note = StringField(_l("Follow-up"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Mark corrections done"))
 
 
 class ConfirmForm(FlaskForm):

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
 
     from .content.model import Course
-    from .interfaces import CertificateRenderer, CompletionRule, QuestionType
+    from .interfaces import CertificateRenderer, CompletionRule, PledgeCheck, QuestionType
     from .models import User
     from .registry import Registry
 
@@ -63,6 +63,17 @@ def register_certificate_renderers() -> "list[type[CertificateRenderer]]":
 
     `render(certificate)` gets a `CertificateData` (names, course, code, verification URL,
     translated labels) and returns bytes; it must not touch the database or the network.
+    """
+
+
+@hookspec
+def register_pledge_checks() -> "list[type[PledgeCheck]]":
+    """Return `PledgeCheck` subclasses: rules a pledge must pass before it can be filed.
+
+    Called once at start-up; at filing every check runs with a `PledgeContext` (user, plan,
+    pledge, today) and returns a `CheckResult(ok, message, next_step)`. Filing is refused with
+    every failed check's translated message and next step. Built in: study verified,
+    superiors first, deadline.
     """
 
 

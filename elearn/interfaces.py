@@ -236,3 +236,14 @@ class CertificateData:
     verify_url: str
     language: str
     labels: dict[str, str]
+
+
+class PledgeCheck:
+    """A rule a pledge must pass before it can be filed. Registered by
+    `register_pledge_checks`; every check runs, and every failure is shown with what to do."""
+
+    name: ClassVar[str]
+
+    def check(self, context: Any) -> Any:
+        """Return `elearn.services.pledges.CheckResult` (ok, message, next_step)."""
+        raise NotImplementedError

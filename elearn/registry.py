@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from .content.errors import ContentError, CourseLoadError
 from .content.loader import is_course_folder, load_course
 from .content.model import Course
-from .interfaces import CertificateRenderer, CompletionRule, QuestionType
+from .interfaces import CertificateRenderer, CompletionRule, PledgeCheck, QuestionType
 from .plugins import PluginInfo, plugin_infos
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class Registry:
     plugins: tuple[PluginInfo, ...]
     completion_rules: Mapping[str, CompletionRule]
     certificate_renderers: Mapping[str, CertificateRenderer]
+    pledge_checks: Mapping[str, PledgeCheck]
 
     def course(self, slug: str) -> Course | None:
         return self.courses.get(slug)
@@ -154,6 +155,7 @@ def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
     question_types = collect_question_types(pm)
     rules = collect_named(pm.hook.register_completion_rules, CompletionRule)
     renderers = collect_named(pm.hook.register_certificate_renderers, CertificateRenderer)
+    checks = collect_named(pm.hook.register_pledge_checks, PledgeCheck)
     courses, problems = collect_courses(pm, app, question_types)
     _drop_unknown_rules(courses, rules, problems)
     ordered = dict(sorted(courses.items(), key=lambda kv: (kv[1].year, kv[1].kind, kv[0])))
@@ -164,4 +166,5 @@ def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
         plugins=plugin_infos(pm),
         completion_rules=MappingProxyType(rules),
         certificate_renderers=MappingProxyType(renderers),
+        pledge_checks=MappingProxyType(checks),
     )

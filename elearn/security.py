@@ -22,30 +22,32 @@ ScopeResolver = Callable[..., "Unit | None"]
 _PASSWORD_CHANGE_EXEMPT = {"profile.password", "auth.logout", "main.set_language"}
 
 
-def permission(requirement: str | Role, scope: ScopeResolver | None = None) -> Callable:
-    """Declare who may call a view: PUBLIC, AUTHENTICATED, or a Role.
+def permission(*requirements: str | Role, scope: ScopeResolver | None = None) -> Callable:
+    """Declare who may call a view: PUBLIC, AUTHENTICATED, or one or more Roles (any of them).
 
     With `scope`, the role must be held on the unit the resolver returns for the view's
     arguments (or on one of its ancestors); an unknown object is a 404.
     """
+    assert requirements, "name at least one requirement"
+    roles = [Role(r) for r in requirements if r not in (PUBLIC, AUTHENTICATED)]
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any):
-            if requirement != PUBLIC:
+            if PUBLIC not in requirements:
                 if not current_user.is_authenticated:
                     return login_manager.unauthorized()
-                if requirement != AUTHENTICATED:
+                if roles:
                     target = None
                     if scope is not None:
                         target = scope(**kwargs)
                         if target is None:
                             abort(404)
-                    if not has_role(current_user, Role(requirement), target):
+                    if not any(has_role(current_user, role, target) for role in roles):
                         abort(403)
             return view(*args, **kwargs)
 
-        guarded.elearn_permission = str(requirement)
+        guarded.elearn_permission = "|".join(str(r) for r in requirements)
         guarded.elearn_scoped = scope is not None
         return guarded
 

@@ -115,8 +115,13 @@ ALLOWED = {"elearn"}  # the product's name
 
 
 def _words(text: str) -> bool:
-    return any(re.search(r"[^\W\d_]", word) and word not in ALLOWED
-               for word in re.split(r"[\s·—–→←›✓✗◐:()|/-]+", text))
+    """Whether the text has a word to translate: two letters or more, not the product's
+    name, not an all-capital code or acronym (PDF, ABCD-EFGH) and not a unit like "v"."""
+    for word in re.split(r"[\s·—–→←›✓✗◐:()|/.,-]+", text):
+        letters = re.findall(r"[^\W\d_]", word)
+        if len(letters) >= 2 and word not in ALLOWED and not word.isupper():
+            return True
+    return False
 
 
 JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.S)
@@ -144,6 +149,8 @@ def test_templates_hold_no_text_outside_the_translation_functions():
     ('<button aria-label="{{ _(\'Close\') }}">×</button>', []),
     ("<p>{{ num }} · 2026 → {{ x }}</p>", []),
     ("<script>var done = 'saved';</script>", []),
+    ('<input placeholder="ABCD-EFGH"> v{{ version }} PDF', []),
+    ("<td>Đã nộp</td>", ["Đã nộp"]),
 ])
 def test_the_template_check_finds_bare_text(template, found):
     assert untranslated_text(template) == found

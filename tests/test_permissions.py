@@ -60,6 +60,16 @@ ROUTES: dict[str, Case] = {
     "courses.course": Case("GET", fixed(f"{COURSE}/"), frozenset(SIGNED_IN)),
     "courses.lesson": Case("GET", fixed(f"{COURSE}/lessons/01-mot"), frozenset(SIGNED_IN)),
     "courses.asset": Case("GET", fixed(f"{COURSE}/assets/so-do.png"), frozenset(SIGNED_IN)),
+    # issue 4 (learners): lessons studied, the quiz; an attempt is its owner's alone, and
+    # nobody in this matrix owns attempt 999.
+    "courses.studied": Case("POST", fixed(f"{COURSE}/lessons/01-mot/studied"),
+                            frozenset(SIGNED_IN)),
+    "quiz.overview": Case("GET", fixed(f"{COURSE}/quiz/"), frozenset(SIGNED_IN)),
+    "quiz.start": Case("POST", fixed(f"{COURSE}/quiz/start"), frozenset(SIGNED_IN)),
+    "quiz.question": Case("GET", fixed(f"{COURSE}/quiz/999/1"), only()),
+    "quiz.summary": Case("GET", fixed(f"{COURSE}/quiz/999/summary"), only()),
+    "quiz.submit": Case("POST", fixed(f"{COURSE}/quiz/999/submit"), only()),
+    "quiz.result": Case("GET", fixed(f"{COURSE}/quiz/999/result"), only()),
     "admin.index": Case("GET", fixed("/admin/"), only(Role.ADMIN)),
     "admin.courses": Case("GET", fixed("/admin/courses"), only(Role.ADMIN)),
     "admin_units.list_units": Case("GET", fixed("/admin/units/"), only(Role.ADMIN)),

@@ -261,10 +261,11 @@ def save_answer(course: Course, attempt: QuizAttempt, question: Question, answer
         close_if_expired(course, attempt)
         db.session.refresh(attempt)
         return False
+    # Holding the attempt row now: a submit waits for this commit (and then grades it).
     db.session.execute(
         update(QuizAnswer)
         .where(QuizAnswer.attempt_id == attempt.id, QuizAnswer.question_id == question.id)
-        .values(response=answer, saved_at=at)
+        .values(response=answer, saved_at=now())
         .execution_options(synchronize_session=False))
     db.session.commit()
     db.session.expire(attempt)
@@ -301,15 +302,18 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
         db.session.rollback()
         db.session.refresh(attempt)
         return False
-    # Still in the transaction that closed the attempt: grade and commit together.
+    # Still in the transaction that closed the attempt: grade and commit together. Every
+    # save that got the attempt row before us is committed and seen; later ones are refused.
     answers = list(db.session.scalars(
         select(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id)))
     points, max_points = _grade_answers(course, answers)
     score = round(100.0 * points / max_points, 2) if max_points else 0.0
+    values = {"points": points, "max_points": max_points, "score": score,
+              "passed": score >= course.quiz.pass_mark}
+    if closed_by == CLOSED_BY_SUBMIT:
+        values["finished_at"] = now()  # the moment we held the row: after every saved answer
     db.session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id)
-        .values(points=points, max_points=max_points, score=score,
-                passed=score >= course.quiz.pass_mark)
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(**values)
         .execution_options(synchronize_session=False))
     db.session.commit()
     db.session.expire(attempt)

@@ -1,0 +1,128 @@
+"""Study plans (officers and admins): courses required before filing, audience, deadline,
+superiors-first switch, the pledge template, and deadline extensions per unit."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..content.pledge_template import DEFAULT_TEMPLATE, parse_template
+from ..extensions import db
+from ..forms import ExtensionForm, PlanForm, SelectChoice
+from ..models import DeadlineExtension, Role, StudyPlan, Unit
+from ..registry import current_registry
+from ..security import has_role, permission, scope_paths
+from ..services.orgs import unit_by_code, within_any
+from .scoping import get_or_404
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+PLANNERS = (Role.OFFICER, Role.ADMIN)
+
+
+def plans_scope(plan_id: int, **_kwargs) -> Unit | None:
+    plan = db.session.get(StudyPlan, plan_id)
+    return plan.unit if plan else None
+
+
+def plans_unit(code: str | None) -> Unit | None:
+    unit = unit_by_code(code)
+    return unit if unit and any(has_role(current_user, r, unit) for r in PLANNERS) else None
+
+
+def _form(plan: StudyPlan | None = None) -> PlanForm:
+    if plan is None:
+        form = PlanForm(year=date.today().year, template=DEFAULT_TEMPLATE,
+                        deadline=date(date.today().year, 12, 31))
+    else:
+        form = PlanForm(obj=plan, unit_code=plan.unit.code, courses=json.loads(plan.courses))
+    form.courses.choices = [SelectChoice(c.slug, f"{c.title.get()} ({c.year})")
+                            for c in current_registry().courses.values()]
+    return form
+
+
+def _apply(form: PlanForm, plan: StudyPlan) -> bool:
+    template, errors = parse_template(form.template.data)
+    for error in errors:
+        form.template.errors.append(f"{_('line')} {error.line or '?'}: {error.message}")
+    unit = plans_unit(form.unit_code.data)
+    if unit is None:
+        form.unit_code.errors.append(_("Give the code of a unit where you plan study."))
+    if form.template.errors or form.unit_code.errors:
+        return False
+    plan.year, plan.unit, plan.title = form.year.data, unit, form.title.data.strip()
+    plan.audience, plan.deadline = form.audience.data, form.deadline.data
+    plan.courses = json.dumps(form.courses.data or [])
+    plan.superiors_first, plan.template = form.superiors_first.data, form.template.data
+    return True
+
+
+def _listing(form: PlanForm, status: int = 200):
+    paths = [p for role in PLANNERS for p in scope_paths(current_user, role)]
+    plans = db.session.scalars(select(StudyPlan).join(Unit, StudyPlan.unit_id == Unit.id)
+                               .where(within_any(paths))
+                               .order_by(StudyPlan.year.desc(), Unit.path))
+    return render_template("plans/index.html", plans=list(plans), form=form), status
+
+
+@bp.get("/")
+@permission(*PLANNERS)
+def index():
+    return _listing(_form())
+
+
+@bp.post("/")
+@permission(*PLANNERS)
+def create():
+    form = _form()
+    plan = StudyPlan(created_by_id=current_user.id)
+    if not form.validate_on_submit() or not _apply(form, plan):
+        return _listing(form, 400)
+    db.session.add(plan)
+    db.session.commit()
+    flash(_("The study plan was saved."), "info")
+    return redirect(url_for("plans.edit", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>", methods=["GET", "POST"])
+@permission(*PLANNERS, scope=plans_scope)
+def edit(plan_id: int):
+    plan = get_or_404(StudyPlan, plan_id)
+    form = _form(plan)
+    if form.validate_on_submit():
+        if _apply(form, plan):
+            db.session.commit()
+            flash(_("The study plan was saved."), "info")
+            return redirect(url_for("plans.edit", plan_id=plan.id))
+        db.session.rollback()
+    status = 400 if form.is_submitted() else 200
+    extensions = db.session.scalars(select(DeadlineExtension).where(
+        DeadlineExtension.plan_id == plan.id)).all()
+    return render_template("plans/edit.html", plan=plan, form=form, extensions=extensions,
+                           extension_form=ExtensionForm()), status
+
+
+@bp.post("/<int:plan_id>/extensions")
+@permission(*PLANNERS, scope=plans_scope)
+def extend(plan_id: int):
+    plan = get_or_404(StudyPlan, plan_id)
+    form = ExtensionForm()
+    unit = plans_unit(form.unit_code.data) if form.validate_on_submit() else None
+    if unit is None or not unit.path.startswith(plan.unit.path):
+        flash(_("Give the code of a unit covered by this plan, and a date."), "error")
+        return redirect(url_for("plans.edit", plan_id=plan_id))
+    existing = db.session.scalar(select(DeadlineExtension).where(
+        DeadlineExtension.plan_id == plan.id, DeadlineExtension.unit_id == unit.id))
+    if existing:
+        existing.deadline = form.deadline.data
+    else:
+        db.session.add(DeadlineExtension(plan_id=plan.id, unit_id=unit.id,
+                                         deadline=form.deadline.data,
+                                         granted_by_id=current_user.id))
+    db.session.commit()
+    flash(_("The deadline for %(unit)s is now %(date)s.", unit=unit.name,
+            date=form.deadline.data.isoformat()), "info")
+    return redirect(url_for("plans.edit", plan_id=plan_id))
