@@ -327,3 +327,49 @@ def test_hook_register_certificate_renderers_adds_a_download_format(build, plugi
                            datetime(2026, 1, 1), "X" * 11, "XXXX-XXXX-XXX", "https://e/v",
                            "vi", {})
     assert renderers["text"].render(data) == "Lê Văn Tám XXXX-XXXX-XXX".encode()
+
+
+def test_hook_register_pledge_checks_can_refuse_a_filing(make_app, plugin_module):
+    """A province adds its own rule; filing is refused with its message and next step."""
+    import json
+    from datetime import date, timedelta
+
+    from elearn.extensions import db
+    from elearn.models import StudyPlan
+    from elearn.content.pledge_template import DEFAULT_TEMPLATE
+    from elearn.services import pledges
+    from elearn.services.accounts import create_user
+    from elearn.services.orgs import create_unit
+
+    name = plugin_module("province_rules", """
+        from elearn import hookimpl
+        from elearn.interfaces import PledgeCheck
+        from elearn.services.pledges import CheckResult
+        class PositionKnown(PledgeCheck):
+            name = "position_known"
+            def check(self, context):
+                if context.user.position:
+                    return CheckResult(True)
+                return CheckResult(False, "Chưa có chức vụ", "Cập nhật hồ sơ")
+        @hookimpl
+        def register_pledge_checks():
+            return [PositionKnown]
+        """)
+    app = make_app(PLUGINS=[name])
+    with app.app_context():
+        assert list(app.extensions["elearn.registry"].pledge_checks) == [
+            "study_verified", "superiors_first", "deadline", "position_known"]
+        unit = create_unit("T", "Tỉnh", "province")
+        user = create_user("khong.chuc.vu", "Người Mới", "mat-khau-dai", unit)
+        plan = StudyPlan(year=date.today().year, unit=unit, title="KH", audience="all",
+                         courses=json.dumps([]), deadline=date.today() + timedelta(days=1),
+                         superiors_first=False, template=DEFAULT_TEMPLATE)
+        db.session.add(plan)
+        pledge = pledges.pledge_for(user, plan)
+        pledge.draft = json.dumps({"ct05": [{"what": "a", "by_when": "b", "how": "c"}]})
+        with pytest.raises(pledges.PledgeRefused) as refused:
+            pledges.file(pledge)
+        assert [(f.check, f.message, f.next_step) for f in refused.value.failures] == [
+            ("position_known", "Chưa có chức vụ", "Cập nhật hồ sơ")]
+        user.position = "Đảng viên"
+        assert pledges.file(pledge).number == 1

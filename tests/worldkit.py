@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import insert
 
+from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
-from elearn.models import Role, Unit
+from elearn.models import Inspection, Pledge, Role, StudyPlan, Unit
 from elearn.registry import current_registry
 from elearn.services import codes, completions
 from elearn.services.accounts import create_user, grant_role
@@ -44,11 +46,28 @@ def build_world() -> World:
     course = next(iter(current_registry().courses.values()))
     completion_a = completions.create(person_a, course, method="online", score=90)
     completion_b = completions.create(person_b, course, method="online", score=90)
+    plan_a = StudyPlan(year=date.today().year, unit=district_a, title="A", audience="all",
+                       courses="[]", deadline=date.today(), template=DEFAULT_TEMPLATE)
+    plan_b = StudyPlan(year=date.today().year, unit=district_b, title="B", audience="all",
+                       courses="[]", deadline=date.today(), template=DEFAULT_TEMPLATE)
+    db.session.add_all([plan_a, plan_b])
+    ids = {}
+    for side, person, plan, unit in (("a", person_a, plan_a, district_a),
+                                     ("b", person_b, plan_b, district_b)):
+        pledge = Pledge(user=person, plan=plan, year=plan.year, status="filed",
+                        review_unit=unit)
+        db.session.add(pledge)
+        inspection = Inspection(committee_unit=unit, inspected_unit=unit, held_on=date.today(),
+                                scope="x")
+        db.session.add(inspection)
+        db.session.flush()
+        ids.update({f"pledge_{side}": pledge.id, f"plan_{side}": plan.id,
+                    f"inspection_{side}": inspection.id})
     db.session.flush()
     world.ids.update(unit_a=cell_a.id, unit_b=cell_b.id, person_a=person_a.id,
                      person_b=person_b.id, grant_a=grant_a.id, grant_b=grant_b.id,
                      invitation_a=invitation_a.id, invitation_b=invitation_b.id,
-                     completion_a=completion_a.id, completion_b=completion_b.id)
+                     completion_a=completion_a.id, completion_b=completion_b.id, **ids)
     world.codes = {"a": codes.display(completion_a.code), "b": codes.display(completion_b.code)}
     db.session.commit()
     return world

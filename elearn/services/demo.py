@@ -5,8 +5,14 @@ nothing and loses nothing.
 """
 from __future__ import annotations
 
+import json
+from datetime import date
+
+from sqlalchemy import select
+
+from ..content.pledge_template import DEFAULT_TEMPLATE
 from ..extensions import db
-from ..models import Role
+from ..models import Role, StudyPlan
 from .accounts import create_user, find_user, grant_role
 from .orgs import ensure_unit
 
@@ -35,6 +41,9 @@ DEMO_PEOPLE = [
     ("giangvien", "Phạm Quốc Việt", "H-HT-TTCT", "Giảng viên", "cadre",
      [(Role.AUTHOR, "H-HT"), (Role.VERIFIER, "H-HT"), (Role.LEARNER, "H-HT-TTCT")],
      "training-centre verifier and author (district)"),
+    ("bithu.anphu", "Lê Văn Đảng", "X-AP", "Bí thư Đảng ủy xã", "cadre",
+     [(Role.REVIEWER, "X-AP"), (Role.LEARNER, "X-AP")],
+     "grassroots party secretary (reviews cell secretaries; leader)"),
     ("bithu.phuhoa", "Nguyễn Văn Thành", "X-AP-CB1", "Bí thư Chi bộ", "cadre",
      [(Role.REVIEWER, "X-AP-CB1"), (Role.LEARNER, "X-AP-CB1")], "cell secretary (reviewer)"),
     ("dangvien.an", "Trần Thị Ân", "X-AP-CB1", "Trưởng ấp", "cadre",
@@ -62,5 +71,20 @@ def load_demo() -> list[tuple[str, str]]:
                                is_party_member=audience == "cadre")
         for role, grant_unit in grants:
             grant_role(user, role, units[grant_unit])
+    for username in ("bithu.anphu", "bithu.phuhoa"):
+        find_user(username).is_leader = True
+    _demo_plan(units["T-DEMO"])
     db.session.commit()
     return [(username, description) for username, *_, description in DEMO_PEOPLE]
+
+
+def _demo_plan(province) -> None:
+    """This year's study plan for the demo province, so pledges can be tried at once."""
+    year = date.today().year
+    if db.session.scalar(select(StudyPlan.id).where(StudyPlan.year == year,
+                                                    StudyPlan.unit_id == province.id)):
+        return
+    db.session.add(StudyPlan(
+        year=year, unit=province, title=f"Kế hoạch học tập và làm theo năm {year} (demo)",
+        audience="cadre", courses=json.dumps(["cd-2016-toan-khoa", "cd-2017-suy-thoai"]),
+        deadline=date(year, 12, 31), superiors_first=True, template=DEFAULT_TEMPLATE))
