@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
 
     from .content.model import Course
-    from .interfaces import CertificateRenderer, CompletionRule, PledgeCheck, QuestionType
+    from .interfaces import (
+        CertificateRenderer, CompletionRule, Exporter, PledgeCheck, QuestionType,
+    )
     from .models import User
     from .registry import Registry
 
@@ -74,6 +76,16 @@ def register_pledge_checks() -> "list[type[PledgeCheck]]":
     pledge, today) and returns a `CheckResult(ok, message, next_step)`. Filing is refused with
     every failed check's translated message and next step. Built in: study verified,
     superiors first, deadline.
+    """
+
+
+@hookspec
+def register_exporters() -> "list[type[Exporter]]":
+    """Return `Exporter` subclasses (built in: csv, xlsx). Every export on the site (completions,
+    pledge status, unit summaries, people still missing) is offered in each registered format.
+
+    `stream(header, rows)` must yield bytes as it reads rows, so a national export does not
+    hold everything in memory.
     """
 
 

@@ -247,3 +247,18 @@ class PledgeCheck:
     def check(self, context: Any) -> Any:
         """Return `elearn.services.pledges.CheckResult` (ok, message, next_step)."""
         raise NotImplementedError
+
+
+class Exporter:
+    """Writes tabular data for download. Registered by `register_exporters`.
+
+    `stream(header, rows)` yields bytes while reading rows lazily, so memory stays flat however
+    many rows there are.
+    """
+
+    name: ClassVar[str]
+    extension: ClassVar[str]
+    mimetype: ClassVar[str]
+
+    def stream(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[bytes]:
+        raise NotImplementedError

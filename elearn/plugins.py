@@ -20,6 +20,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.completion_rules", "elearn.builtins.completion_rules"),
     ("elearn.certificates", "elearn.builtins.certificates"),
     ("elearn.pledge_checks", "elearn.builtins.pledge_checks"),
+    ("elearn.exporters", "elearn.builtins.exporters"),
 )
 
 

@@ -15,7 +15,9 @@ from flask_babel import lazy_gettext as _l
 from .content.errors import ContentError, CourseLoadError
 from .content.loader import is_course_folder, load_course
 from .content.model import Course
-from .interfaces import CertificateRenderer, CompletionRule, PledgeCheck, QuestionType
+from .interfaces import (
+    CertificateRenderer, CompletionRule, Exporter, PledgeCheck, QuestionType,
+)
 from .plugins import PluginInfo, plugin_infos
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Registry:
     completion_rules: Mapping[str, CompletionRule]
     certificate_renderers: Mapping[str, CertificateRenderer]
     pledge_checks: Mapping[str, PledgeCheck]
+    exporters: Mapping[str, Exporter]
 
     def course(self, slug: str) -> Course | None:
         return self.courses.get(slug)
@@ -156,6 +159,7 @@ def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
     rules = collect_named(pm.hook.register_completion_rules, CompletionRule)
     renderers = collect_named(pm.hook.register_certificate_renderers, CertificateRenderer)
     checks = collect_named(pm.hook.register_pledge_checks, PledgeCheck)
+    exporters = collect_named(pm.hook.register_exporters, Exporter)
     courses, problems = collect_courses(pm, app, question_types)
     _drop_unknown_rules(courses, rules, problems)
     ordered = dict(sorted(courses.items(), key=lambda kv: (kv[1].year, kv[1].kind, kv[0])))
@@ -167,4 +171,5 @@ def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
         completion_rules=MappingProxyType(rules),
         certificate_renderers=MappingProxyType(renderers),
         pledge_checks=MappingProxyType(checks),
+        exporters=MappingProxyType(exporters),
     )

@@ -41,6 +41,14 @@ def by_id(template: str) -> Callable[["World", str], str]:
         key[:-2]: value for key, value in world.ids.items() if key.endswith("_" + side)})
 
 
+def by_code_unit(template: str) -> Callable[["World", str], str]:
+    """A URL about district A or district B by unit code (query parameter scope)."""
+    return lambda world, side: template.format(unit=side.upper())
+
+
+VIEWERS = frozenset({Role.OFFICER, Role.VERIFIER, Role.INSPECTOR})
+
+
 def by_code(template: str) -> Callable[["World", str], str]:
     return lambda world, side: template.format(code=world.codes[side])
 
@@ -136,6 +144,14 @@ ROUTES: dict[str, Case] = {
     "inspections.follow_up": Case("POST", by_id("/inspections/{inspection}/follow-up"),
                                   only(Role.REVIEWER), True),
     "public.pledges": Case("GET", fixed("/public/units/P/pledges"), frozenset(EVERYONE)),
+    "dashboard.index": Case("GET", by_code_unit("/dashboard/?unit={unit}"), VIEWERS, True),
+    "dashboard.missing": Case("GET", by_code_unit("/dashboard/missing?unit={unit}"), VIEWERS,
+                              True),
+    "dashboard.export": Case("GET", by_code_unit("/dashboard/export/pledges.csv?unit={unit}"),
+                             VIEWERS, True),
+    "author.index": Case("GET", fixed("/author/"), only(Role.AUTHOR)),
+    "author.questions": Case("GET", fixed("/author/courses/khoa-thu/questions"),
+                             only(Role.AUTHOR)),
 }
 
 

@@ -373,3 +373,27 @@ def test_hook_register_pledge_checks_can_refuse_a_filing(make_app, plugin_module
             ("position_known", "Chưa có chức vụ", "Cập nhật hồ sơ")]
         user.position = "Đảng viên"
         assert pledges.file(pledge).number == 1
+
+
+def test_hook_register_exporters_adds_a_download_format(build, plugin_module):
+    name = plugin_module("tsv_exporter", """
+        from elearn import hookimpl
+        from elearn.interfaces import Exporter
+        class Tsv(Exporter):
+            name = "tsv"
+            extension = "tsv"
+            mimetype = "text/tab-separated-values"
+            def stream(self, header, rows):
+                yield ("\\t".join(header) + "\\n").encode()
+                for row in rows:
+                    yield ("\\t".join(map(str, row)) + "\\n").encode()
+        @hookimpl
+        def register_exporters():
+            return [Tsv]
+        """)
+    exporters = registry_of(build(PLUGINS=[name])).exporters
+    assert set(exporters) == {"csv", "xlsx", "tsv"}
+    out = b"".join(exporters["tsv"].stream(["a", "b"], iter([(1, "Đ"), (2, "e")])))
+    assert out.decode() == "a\tb\n1\tĐ\n2\te\n"
+    csv_out = b"".join(exporters["csv"].stream(["a"], ([n] for n in range(1200))))
+    assert csv_out.decode("utf-8-sig").splitlines()[-1] == "1199"

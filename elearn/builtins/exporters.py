@@ -1,0 +1,57 @@
+"""Default plugin: CSV and XLSX exporters that stream."""
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from typing import Any, Iterable, Sequence
+
+from openpyxl import Workbook
+
+from .. import hookimpl
+from ..interfaces import Exporter
+
+CHUNK = 64 * 1024
+
+
+class CsvExporter(Exporter):
+    name = "csv"
+    extension = "csv"
+    mimetype = "text/csv; charset=utf-8"
+
+    def stream(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")  # Excel reads UTF-8 CSV correctly only with a BOM
+        writer.writerow(header)
+        for count, row in enumerate(rows, start=1):
+            writer.writerow(["" if value is None else value for value in row])
+            if count % 500 == 0:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+
+class XlsxExporter(Exporter):
+    name = "xlsx"
+    extension = "xlsx"
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def stream(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[bytes]:
+        # openpyxl's write-only mode spools rows to disk; the finished file is sent in chunks.
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(["" if value is None else value for value in row])
+        with tempfile.TemporaryFile() as spool:
+            book.save(spool)
+            spool.seek(0)
+            while chunk := spool.read(CHUNK):
+                yield chunk
+
+
+@hookimpl
+def register_exporters() -> list[type[Exporter]]:
+    return [CsvExporter, XlsxExporter]

@@ -1,0 +1,72 @@
+"""Rows for exports, read lazily from the database in batches (memory stays flat)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Completion, Pledge, Revocation, Unit, User
+from . import codes
+from .orgs import subtree_of
+from .reports import Dashboard
+
+BATCH = 2000
+
+
+def lazy_rows(statement) -> Iterator[tuple]:
+    """Run the query only when the response starts streaming, and read it in batches."""
+    yield from db.session.execute(statement.execution_options(yield_per=BATCH))
+
+
+def completions_header() -> list[str]:
+    return [_("Full name"), _("Username"), _("Unit"), _("Course"), _("Version"),
+            _("Content hash"), _("How"), _("Score"), _("Completed on"), _("Code"),
+            _("Status")]
+
+
+def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
+    statement = (select(User.full_name, User.username, Unit.name, Completion.course_slug,
+                        Completion.course_version, Completion.content_hash, Completion.method,
+                        Completion.score, Completion.completed_at, Completion.code,
+                        Revocation.id)
+                 .join(User, Completion.user_id == User.id)
+                 .join(Unit, User.unit_id == Unit.id)
+                 .outerjoin(Revocation, Revocation.completion_id == Completion.id)
+                 .where(subtree_of(unit.path)).order_by(Completion.id))
+    if course:
+        statement = statement.where(Completion.course_slug == course)
+    valid, revoked = _("valid"), _("revoked")
+    result = db.session.execute(statement.execution_options(yield_per=BATCH))
+    for name, username, unit_name, slug, version, digest, method, score, at, code, rev in result:
+        yield (name, username, unit_name, slug, version, digest, method, score,
+               at.date().isoformat(), codes.display(code), revoked if rev else valid)
+
+
+def pledge_header() -> list[str]:
+    return [_("Full name"), _("Username"), _("Unit"), _("Position"), _("Status"), _("Filed")]
+
+
+def pledge_rows(unit: Unit, year: int) -> Iterator[tuple]:
+    statement = (select(User.full_name, User.username, Unit.name, User.position, Pledge.status,
+                        Pledge.filed_at)
+                 .join(Unit, User.unit_id == Unit.id)
+                 .outerjoin(Pledge, (Pledge.user_id == User.id) & (Pledge.year == year))
+                 .where(subtree_of(unit.path), User.active).order_by(Unit.path, User.full_name))
+    for name, username, unit_name, position, status, filed in db.session.execute(
+            statement.execution_options(yield_per=BATCH)):
+        yield (name, username, unit_name, position, status or "not_started",
+               filed.date().isoformat() if filed else "")
+
+
+def summary_header() -> list[str]:
+    return [_("Unit"), _("People"), _("Enrolled"), _("Lessons studied"), _("Completed"),
+            _("Pledges filed"), _("Acknowledged"), _("Assessed")]
+
+
+def summary_rows(board: Dashboard) -> Iterator[tuple]:
+    for row in [board.total, *board.rows]:
+        name = row.unit.name if row.unit else _("Directly in %(unit)s", unit=board.unit.name)
+        yield (name, row.people, row.enrolled, row.lessons_studied, row.completed, row.filed,
+               row.acknowledged, row.assessed)

@@ -1,0 +1,144 @@
+"""Dashboards: who studied, completed and filed, per unit, aggregated in SQL.
+
+One query answers a whole drill-down level: every person in the chosen unit's subtree is
+bucketed by the child unit on their path, and all counts are conditional aggregates over
+indexed joins. Nothing is loaded row by row into Python.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, and_, case, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.expression import FunctionElement
+
+from ..extensions import db
+from ..models import (
+    Completion, LessonView, Pledge, PledgeStatus, Revocation, Unit, User,
+)
+from .orgs import subtree_of
+
+FILED = (PledgeStatus.FILED, PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED,
+         PledgeStatus.ASSESSED)
+ACKNOWLEDGED = (PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED, PledgeStatus.ASSESSED)
+
+
+class first_segment(FunctionElement):
+    """The text before the first "/" (the child unit's id in a remaining path)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(first_segment, "postgresql")
+def _first_segment_pg(element, compiler, **kw):
+    return "split_part(%s, '/', 1)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(first_segment)
+def _first_segment_default(element, compiler, **kw):
+    text = compiler.process(element.clauses, **kw)
+    return f"substr({text}, 1, instr({text}, '/') - 1)"
+
+
+@dataclass
+class Row:
+    unit: Unit | None          # None: people attached directly to the chosen unit
+    people: int = 0
+    enrolled: int = 0
+    lessons_studied: int = 0
+    completed: int = 0
+    filed: int = 0
+    acknowledged: int = 0
+    assessed: int = 0
+
+    def rate(self, count: int) -> float:
+        return count / self.people if self.people else 0.0
+
+
+@dataclass
+class Dashboard:
+    unit: Unit
+    total: Row
+    rows: list[Row] = field(default_factory=list)
+
+
+def _person_facts(course: str | None, year: int):
+    """Per-person subqueries: lessons studied, active completion, best pledge status."""
+    studied = select(LessonView.user_id, func.count().label("opened"),
+                     func.count(LessonView.studied_at).label("studied"))
+    if course:
+        studied = studied.where(LessonView.course_slug == course)
+    studied = studied.group_by(LessonView.user_id).subquery()
+
+    completed = (select(Completion.user_id).outerjoin(Revocation)
+                 .where(Revocation.id.is_(None)))
+    if course:
+        completed = completed.where(Completion.course_slug == course)
+    completed = completed.group_by(Completion.user_id).subquery()
+
+    rank = case((Pledge.status == PledgeStatus.ASSESSED, 3),
+                (Pledge.status.in_(ACKNOWLEDGED), 2), (Pledge.status.in_(FILED), 1), else_=0)
+    pledged = (select(Pledge.user_id, func.max(rank).label("rank"))
+               .where(Pledge.year == year).group_by(Pledge.user_id).subquery())
+    return studied, completed, pledged
+
+
+def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all") -> Dashboard:
+    studied, completed, pledged = _person_facts(course, year)
+    remainder = func.substr(Unit.path, len(unit.path) + 1)
+    bucket = case((Unit.path == unit.path, literal("")), else_=first_segment(remainder))
+    conditions = [subtree_of(unit.path), User.active]
+    if audience in ("cadre", "student"):
+        conditions.append(User.audience == audience)
+    statement = (
+        select(bucket.label("bucket"), func.count(User.id),
+               func.count(studied.c.user_id), func.coalesce(func.sum(studied.c.studied), 0),
+               func.count(completed.c.user_id),
+               func.sum(case((pledged.c.rank >= 1, 1), else_=0)),
+               func.sum(case((pledged.c.rank >= 2, 1), else_=0)),
+               func.sum(case((pledged.c.rank >= 3, 1), else_=0)))
+        .select_from(User).join(Unit, User.unit_id == Unit.id)
+        .outerjoin(studied, studied.c.user_id == User.id)
+        .outerjoin(completed, completed.c.user_id == User.id)
+        .outerjoin(pledged, pledged.c.user_id == User.id)
+        .where(and_(*conditions)).group_by(bucket))
+    results = db.session.execute(statement).all()
+    child_ids = [int(r[0]) for r in results if r[0]]
+    children = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(child_ids)))}
+    total, rows = Row(unit), []
+    for bucket_id, *counts in results:
+        counts = [int(c or 0) for c in counts]
+        row = Row(children.get(int(bucket_id)) if bucket_id else None, *counts)
+        rows.append(row)
+        for name in ("people", "enrolled", "lessons_studied", "completed", "filed",
+                     "acknowledged", "assessed"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+    # Units without anyone yet still appear, so a drill-down shows the whole level.
+    for child in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
+        if child.id not in children:
+            rows.append(Row(child))
+    rows.sort(key=lambda r: (r.unit is not None, r.unit.name if r.unit else ""))
+    return Dashboard(unit, total, rows)
+
+
+def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: str = "all",
+            columns: tuple = ()):
+    """People in the subtree who have not completed (the course) or not filed (that year).
+
+    Selects `User` (with its unit) or, for exports, just the given columns."""
+    studied, completed, pledged = _person_facts(course, year)
+    statement = (select(*columns) if columns else
+                 select(User).options(joinedload(User.unit)))
+    statement = (statement.select_from(User).join(Unit, User.unit_id == Unit.id)
+                 .where(subtree_of(unit.path), User.active))
+    if audience in ("cadre", "student"):
+        statement = statement.where(User.audience == audience)
+    if what == "completion":
+        statement = statement.outerjoin(completed, completed.c.user_id == User.id).where(
+            completed.c.user_id.is_(None))
+    else:
+        statement = statement.outerjoin(pledged, pledged.c.user_id == User.id).where(
+            func.coalesce(pledged.c.rank, 0) < 1)
+    return statement.order_by(Unit.path, User.full_name)
