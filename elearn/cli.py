@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .bench_cli import bench_group
 from .content.errors import CourseLoadError
 from .content.loader import is_course_folder, load_course
 from .extensions import db
@@ -30,6 +31,7 @@ def make_cli() -> click.Group:
     cli.add_command(people_group())
     cli.add_command(invitations_group())
     cli.add_command(audit_group())
+    cli.add_command(bench_group())
     return cli
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from elearn.content import loader
 from elearn.extensions import db
-from elearn.models import LessonView
+from elearn.models import Completion, LessonView
 from elearn.testing import login
 
 from learnkit import (
@@ -143,6 +143,11 @@ def test_finishing_the_course_shows_full_progress_in_both_languages(site):
     page = client.get(f"/courses/{SLUG}/").get_data(as_text=True)
     assert '<progress max="3" value="3"' in page and "Hoàn thành 100%" in page
     assert "✓ Đạt" in page
+    with site.app_context():  # passing completed the course: its record names what was studied
+        completion = db.session.scalar(select(Completion))
+        assert (completion.course_slug, completion.course_version, completion.content_hash) \
+            == (SLUG, "2.1", course.content_hash)
+        assert completion.user_id == user_id(site, "hocvien") and completion.score == 100.0
     client.set_cookie("lang", "en")
     assert "100% done" in client.get("/").get_data(as_text=True)
 

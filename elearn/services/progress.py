@@ -108,7 +108,16 @@ def mark_studied(user: User, course: Course, lesson: Lesson) -> StudyResult:
     view.course_version = course.version
     view.content_hash = course.content_hash
     db.session.commit()
+    check_completion(user, course)
     return StudyResult(True)
+
+
+def check_completion(user: User, course: Course) -> None:
+    """After a step that may complete the course (a lesson studied, a quiz passed): let the
+    course's completion rule issue the completion record (idempotent)."""
+    from . import completions  # it reads this module's state: imported late, no cycle
+
+    completions.evaluate(user, course)
 
 
 def lesson_views(user: User, course: Course) -> dict[str, LessonView]:

@@ -317,6 +317,8 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
         .execution_options(synchronize_session=False))
     db.session.commit()
     db.session.expire(attempt)
+    if values["passed"]:
+        progress.check_completion(db.session.get(User, attempt.user_id), course)
     return True
 
 

@@ -1,8 +1,6 @@
 """Dashboards for officers, verifiers and inspectors, scoped to their subtree; exports."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
@@ -11,17 +9,15 @@ from ..models import Role, Unit, User
 from ..registry import current_registry
 from ..security import has_role, permission
 from ..services import exports, reports
-from ..services.orgs import ancestors, unit_by_code
+from ..services.orgs import ancestors
+from .scoping import unit_from_query, year_from_query
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 VIEWERS = (Role.OFFICER, Role.VERIFIER, Role.INSPECTOR)
 
 
 def _filters() -> dict:
-    try:
-        year = int(request.args.get("year") or date.today().year)
-    except ValueError:
-        abort(400)
+    year = year_from_query()
     course = request.args.get("course") or None
     if course and current_registry().course(course) is None:
         abort(404)
@@ -32,18 +28,7 @@ def _filters() -> dict:
 
 
 def _unit() -> Unit:
-    code = request.args.get("unit")
-    if code:
-        unit = unit_by_code(code)
-    else:
-        roots = sorted((g.unit for g in current_user.grants if g.role in VIEWERS),
-                       key=lambda u: u.path.count("/"))
-        unit = roots[0] if roots else None
-    if unit is None:
-        abort(404)
-    if not any(has_role(current_user, role, unit) for role in VIEWERS):
-        abort(403)
-    return unit
+    return unit_from_query(VIEWERS)
 
 
 def _visible_ancestors(unit: Unit) -> list[Unit]:

@@ -3,8 +3,6 @@ answers, year-end ratings, publication, and bundles for circulation (PDF, XLSX).
 from __future__ import annotations
 
 import json
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,9 +13,9 @@ from ..forms import ConfirmForm, RatingForm, ReturnForm
 from ..models import Pledge, Role, Unit
 from ..security import has_role, permission, scope_paths
 from ..services import pledges
-from ..services.orgs import unit_by_code, within_any
+from ..services.orgs import within_any
 from ..services.pledge_exports import bundle_pdf, bundle_xlsx
-from .scoping import get_or_404
+from .scoping import get_or_404, unit_from_query, year_from_query
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 READERS = (Role.REVIEWER, Role.INSPECTOR)
@@ -43,24 +41,11 @@ def _units_in_view() -> list[Unit]:
 
 
 def _chosen_unit() -> Unit:
-    code = request.args.get("unit")
-    if code:
-        unit = unit_by_code(code)
-    else:
-        granted = [g.unit for g in current_user.grants if g.role in READERS]
-        unit = granted[0] if granted else None
-    if unit is None:
-        abort(404)
-    if not any(has_role(current_user, role, unit) for role in READERS):
-        abort(403)
-    return unit
+    return unit_from_query(READERS)
 
 
 def _year() -> int:
-    try:
-        return int(request.args.get("year", date.today().year))
-    except ValueError:
-        abort(400)
+    return year_from_query()
 
 
 @bp.get("/")

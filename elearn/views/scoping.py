@@ -1,13 +1,39 @@
 """Helpers that keep admin views inside the subtrees where the admin holds the role."""
 from __future__ import annotations
 
-from flask import abort
+from datetime import date
+
+from flask import abort, request
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import Invitation, Role, Unit, User
 from ..security import has_role, scope_paths
 from ..services.orgs import unit_by_code, within_any
+
+
+def unit_from_query(roles: tuple[Role, ...]) -> Unit:
+    """The unit named by ?unit=CODE (default: the highest unit where the person holds one of
+    `roles`), refused unless one of `roles` holds there."""
+    code = request.args.get("unit")
+    if code:
+        unit = unit_by_code(code)
+    else:
+        granted = sorted((g.unit for g in current_user.grants if g.role in roles),
+                         key=lambda u: u.path.count("/"))
+        unit = granted[0] if granted else None
+    if unit is None:
+        abort(404)
+    if not any(has_role(current_user, role, unit) for role in roles):
+        abort(403)
+    return unit
+
+
+def year_from_query() -> int:
+    try:
+        return int(request.args.get("year") or date.today().year)
+    except ValueError:
+        abort(400)
 
 
 def admin_paths() -> list[str]:
