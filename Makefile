@@ -31,6 +31,15 @@ run: demo
 test: install
 	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Load benchmark (not part of `make test` / CI): gunicorn + wrk on 127.0.0.1, see
+# bench/README.md. BENCH_ARGS="--db postgresql", "--small", "--people 20000", …
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/pip install --quiet -e '.[dev,postgres,bench]'
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; } \
+	  || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 courses-check: install
 	$(BIN)/flask elearn courses check
 

@@ -338,7 +338,7 @@ def seed_province(sizes: Sizes = Sizes(), *, seed: int = 2026,
     # A pool of cadres who have just read every lesson of their courses and not yet taken a
     # quiz: the benchmark's quiz scenario starts attempts as them.
     cadres = [p for p in people if p.audience == "cadre"]
-    reserved_count = min(len(cadres) // 50, 1000) if len(cadres) >= 50 else min(len(cadres), 2)
+    reserved_count = min(1000, max(len(cadres) // 10, min(len(cadres), 2)))
     reserved = set(p.id for p in cadres[len(cadres) - reserved_count:])
     pairs, plan_notes = _plan_pairs(rng, people, courses, reserved, sizes)
     report.notes.extend(plan_notes)
