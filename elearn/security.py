@@ -74,7 +74,24 @@ def declared_permission(app: Flask, endpoint: str) -> str | None:
     return getattr(view, "elearn_permission", None)
 
 
+# Course Markdown is sanitised; this is the second wall: no inline script, no plugin objects,
+# no framing, nothing loaded from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
 def init_app(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
     @app.before_request
     def deny_undeclared_routes():
         endpoint = request.endpoint

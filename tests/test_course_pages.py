@@ -122,3 +122,16 @@ def test_course_assets_are_served_but_paths_cannot_escape(site, course_root):
     assert client.get("/courses/khoa-tot/assets/so-do.txt").get_data(as_text=True) == "sơ đồ"
     assert client.get("/courses/khoa-tot/assets/../course.yaml").status_code == 404
     assert client.get("/courses/khoa-tot/assets/%2e%2e/course.yaml").status_code == 404
+
+
+def test_pages_carry_security_headers_and_assets_are_sandboxed(site, course_root):
+    (course_root / "khoa-tot" / "assets" / "hinh.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    client = site.test_client()
+    page = client.get("/")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    login(client, "hocvien", "mat-khau-dai")
+    asset = client.get("/courses/khoa-tot/assets/hinh.svg")
+    assert asset.status_code == 200 and "sandbox" in asset.headers["Content-Security-Policy"]

@@ -109,5 +109,8 @@ def asset(slug: str, filename: str):
     course = course_or_404(slug)
     if course.assets_path is None:
         abort(404)
-    # send_from_directory refuses paths that escape the folder.
-    return send_from_directory(course.assets_path, filename)
+    # send_from_directory refuses paths that escape the folder. An author's SVG or HTML
+    # opened directly must not run script on our origin: sandbox it.
+    response = send_from_directory(course.assets_path, filename)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
