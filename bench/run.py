@@ -365,7 +365,7 @@ def wrk(port: int, script: str, fixture: Path, seconds: int, connections: int,
     env = {**os.environ, "BENCH_FIXTURE": str(fixture), "BENCH_LUA_DIR": str(BENCH),
            "BENCH_THREADS": str(connections), "BENCH_EXPECT": str(expect)}
     command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s",
-               "--timeout", "10s", "-s", str(BENCH / script), f"http://127.0.0.1:{port}"]
+               "--timeout", "60s", "-s", str(BENCH / script), f"http://127.0.0.1:{port}"]
     done = subprocess.run(command, env=env, capture_output=True, text=True,
                           timeout=seconds + 120)
     for line in done.stdout.splitlines():
@@ -395,6 +395,9 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
         result["flows"] = raw["flows"]
         result["flows_per_s"] = round(raw["flows"] / seconds, 1)
         result["exhausted"] = raw["exhausted"]
+        if raw["exhausted"]:
+            result["warning"] = (f"{raw['exhausted']} start requests found a person with no "
+                                 "attempt left (cheap redirects): seed more people")
     log(f"{name}: {result['rps']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
         f"bad {result['bad']}, RSS {result['worker_rss_mb']} MB")
     return result
@@ -456,6 +459,8 @@ def print_table(results: dict[str, Any]) -> None:
         note = ""
         if name == "quiz":
             note = f"{row['flows_per_s']} start+save+submit flows/s (4 requests each)"
+            if row.get("warning"):
+                note += f"; WARNING {row['warning']}"
         target = TARGETS.get(name)
         if target and hello:
             note = (note + "; " if note else "") + (

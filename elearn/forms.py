@@ -131,6 +131,7 @@ class PersonForm(FlaskForm):
     position = StringField(_l("Position"), validators=[Length(max=200)])
     audience = SelectField(_l("Audience"), choices=audience_choices)
     is_party_member = BooleanField(_l("Party member"))
+    is_leader = BooleanField(_l("Key cadre (pledge may be published)"))
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
     active = BooleanField(_l("Account active"))

@@ -42,10 +42,8 @@ class User(UserMixin, db.Model):
     position: Mapped[str] = mapped_column(String(200), default="")
     audience: Mapped[str] = mapped_column(String(16), default=Audience.CADRE)
     is_party_member: Mapped[bool] = mapped_column(default=True)
-    # Leaders' pledges may be published for public supervision; committee members file to
-    # their level's standing committee.
+    # Leaders' (key cadres') pledges may be published for public supervision.
     is_leader: Mapped[bool] = mapped_column(default=False, server_default=false())
-    is_committee_member: Mapped[bool] = mapped_column(default=False, server_default=false())
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

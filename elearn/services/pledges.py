@@ -113,8 +113,9 @@ def reviewers_of(unit: Unit) -> list[User]:
 
 def review_unit_for(user: User) -> Unit | None:
     """Where the pledge goes: the nearest unit (own first, then upwards) with a reviewer other
-    than the person. Committee members file to the standing committee of their own level; a
-    cell secretary, who reviews their own cell, files to the level above."""
+    than the person. Committee members (placed at their committee's unit) file to that level's
+    standing committee; a cell secretary, who reviews their own cell, files to the level
+    above."""
     chain = [*ancestors(user.unit), user.unit][::-1]
     for unit in chain:
         others = [r for r in reviewers_of(unit) if r.id != user.id]

@@ -421,7 +421,7 @@ def _user_row(user_id: int, username: str, full_name: str, password_hash: str, u
             "phone": None, "password_hash": password_hash, "must_change_password": False,
             "unit_id": unit_id, "position": position, "audience": audience,
             "is_party_member": audience == "cadre", "is_leader": leader,
-            "is_committee_member": False, "locale": None, "active": True, "created_at": at}
+            "locale": None, "active": True, "created_at": at}
 
 
 def _build_units(rng: random.Random, total: int, first_id: int, now: datetime

@@ -59,6 +59,7 @@ def edit_person(user_id: int):
     person.full_name = form.full_name.data.strip()
     person.audience = form.audience.data
     person.is_party_member = form.is_party_member.data
+    person.is_leader = form.is_leader.data
     person.email = accounts.normalise_email(form.email.data)
     person.phone = accounts.normalise_phone(form.phone.data)
     if person.active and not form.active.data:
