@@ -3,7 +3,6 @@ verification by code; certificates; the training centre's pages; the audit chain
 from __future__ import annotations
 
 import io
-import json
 from io import BytesIO
 
 import pytest

@@ -12,7 +12,7 @@ from ..interfaces import ParseContext, QuestionType
 from .errors import CourseLoadError, Problems
 from .hashing import content_hash
 from .model import (
-    LANGUAGES, Audience, Course, Lesson, LocalText, Question, QuizSettings, ReviewPolicy,
+    LANGUAGES, Audience, Course, Lesson, Question, QuizSettings, ReviewPolicy,
     TopicKind,
 )
 from .rendering import count_words, image_sources, render_markdown

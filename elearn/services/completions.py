@@ -61,7 +61,7 @@ def active_completion(user_id: int, course_slug: str) -> Completion | None:
 
 
 def learner_record(user: User, course: Course) -> LearnerRecord:
-    from . import progress, quiz  # learner state services (their own modules)
+    from . import progress, quiz  # imported here: progress calls back into this module
 
     studied = frozenset(progress.studied_lessons(user, course))
     quiz_status = quiz.status(user, course) if course.quiz else None

@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..forms import ConfirmForm, GrantForm, ImportForm, InvitationForm, PersonForm
+from ..forms import ConfirmForm, GrantForm, InvitationForm, PersonForm
 from ..models import Invitation, Role, RoleGrant, Unit, User
 from ..security import permission
 from ..services import accounts, imports, invitations, sessions
 from .scoping import (
-    admin_filter, get_or_404, invitation_scope, managed_unit_or_error, manages, person_scope,
+    admin_filter, csv_import_page, get_or_404, invitation_scope, managed_unit_or_error, manages, person_scope,
 )
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin")
@@ -127,15 +127,9 @@ def reset_password(user_id: int):
 @bp.route("/people/import", methods=["GET", "POST"])
 @permission(Role.ADMIN)
 def import_people():
-    form = ImportForm()
-    report = None
-    if form.validate_on_submit():
-        report = imports.import_people(form.file.data.read(), dry_run=form.dry_run.data,
-                                       allowed=manages)
-    status = 400 if form.is_submitted() and (report is None or not report.ok) else 200
-    return render_template("admin/import.html", form=form, report=report,
-                           title=_("Import people"),
-                           columns=imports.PEOPLE_COLUMNS + imports.PEOPLE_OPTIONAL), status
+    return csv_import_page(
+        lambda data, dry_run: imports.import_people(data, dry_run=dry_run, allowed=manages),
+        _("Import people"), imports.PEOPLE_COLUMNS + imports.PEOPLE_OPTIONAL)
 
 
 def _invitations_page(form: InvitationForm, status: int = 200, created: Invitation | None = None):

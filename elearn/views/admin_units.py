@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..forms import ImportForm, UnitEditForm, UnitForm
+from ..forms import UnitEditForm, UnitForm
 from ..models import Role, Unit
 from ..security import permission
 from ..services import imports, orgs
-from .scoping import admin_filter, get_or_404, managed_unit_or_error, manages, unit_scope
+from .scoping import (
+    admin_filter, csv_import_page, get_or_404, managed_unit_or_error, manages, unit_scope,
+)
 
 bp = Blueprint("admin_units", __name__, url_prefix="/admin/units")
 PAGE_SIZE = 100
@@ -88,11 +90,6 @@ def edit_unit(unit_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @permission(Role.ADMIN)
 def import_units():
-    form = ImportForm()
-    report = None
-    if form.validate_on_submit():
-        report = imports.import_units(form.file.data.read(), dry_run=form.dry_run.data,
-                                      allowed=manages)
-    status = 400 if form.is_submitted() and (report is None or not report.ok) else 200
-    return render_template("admin/import.html", form=form, report=report,
-                           title=_("Import units"), columns=imports.UNIT_COLUMNS), status
+    return csv_import_page(
+        lambda data, dry_run: imports.import_units(data, dry_run=dry_run, allowed=manages),
+        _("Import units"), imports.UNIT_COLUMNS)

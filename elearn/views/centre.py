@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..forms import ImportForm, RecordCompletionForm, RevokeForm, SelectChoice
+from ..forms import RecordCompletionForm, RevokeForm, SelectChoice
 from ..models import Completion, Role, Unit, User
 from ..registry import current_registry
 from ..security import has_role, permission, scope_paths
 from ..services import codes, completion_imports, completions
 from ..services.accounts import find_user
 from ..services.orgs import subtree_of, unit_by_code, within_any
-from .scoping import get_or_404
+from .scoping import csv_import_page, get_or_404
 
 bp = Blueprint("centre", __name__, url_prefix="/centre")
 PAGE_SIZE = 50
@@ -110,16 +110,11 @@ def record():
 @bp.route("/completions/import", methods=["GET", "POST"])
 @permission(Role.VERIFIER)
 def import_completions():
-    form = ImportForm()
-    report = None
-    if form.validate_on_submit():
-        report = completion_imports.import_completions(
-            form.file.data.read(), dry_run=form.dry_run.data, recorded_by=current_user,
-            allowed=verifies)
-    status = 400 if form.is_submitted() and (report is None or not report.ok) else 200
-    return render_template("admin/import.html", form=form, report=report,
-                           title=_("Import in-person completions"),
-                           columns=completion_imports.COLUMNS + completion_imports.OPTIONAL), status
+    return csv_import_page(
+        lambda data, dry_run: completion_imports.import_completions(
+            data, dry_run=dry_run, recorded_by=current_user, allowed=verifies),
+        _("Import in-person completions"),
+        completion_imports.COLUMNS + completion_imports.OPTIONAL)
 
 
 @bp.post("/completions/<int:completion_id>/revoke")

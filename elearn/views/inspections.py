@@ -12,7 +12,7 @@ from sqlalchemy import case, extract, func, select
 from ..extensions import db
 from ..forms import FollowUpForm, InspectionForm
 from ..models import Inspection, Role, Unit
-from ..security import has_role, permission, scope_paths
+from ..security import permission, scope_paths
 from ..services import audit
 from ..services.orgs import unit_by_code, within_any
 from .scoping import get_or_404

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, request
+from typing import Callable, Sequence
+
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import ImportForm
 from ..models import Invitation, Role, Unit, User
 from ..security import has_role, scope_paths
+from ..services.imports import ImportReport
 from ..services.orgs import unit_by_code, within_any
 
 
@@ -74,3 +78,13 @@ def get_or_404(model, ident: int):
     if found is None:
         abort(404)
     return found
+
+
+def csv_import_page(run: Callable[[bytes, bool], ImportReport], title: str,
+                    columns: Sequence[str]):
+    """The shared CSV import page: upload, dry run or real run, every row's result."""
+    form = ImportForm()
+    report = run(form.file.data.read(), form.dry_run.data) if form.validate_on_submit() else None
+    status = 400 if form.is_submitted() and (report is None or not report.ok) else 200
+    return render_template("admin/import.html", form=form, report=report, title=title,
+                           columns=columns), status
