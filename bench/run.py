@@ -344,7 +344,7 @@ def collect_fixtures(url: str, connections: int) -> Fixtures:
             select(User.username).where(
                 User.audience == "cadre", User.username.like("bench.u%"),
                 User.id.in_(studied), User.id.not_in(select(QuizAttempt.user_id)))
-            .order_by(User.id).limit(8 * connections)))
+            .order_by(User.id).limit(24 * connections)))
         codes = list(db.session.scalars(select(Completion.code).order_by(func.random())
                                         .limit(2000)))
         db.session.remove()
@@ -377,7 +377,9 @@ def wrk(port: int, script: str, fixture: Path, seconds: int, connections: int,
 
 def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict[str, Any]:
     if args.warmup:
+        log(f"{name}: warm-up {args.warmup}s")
         wrk(server.port, script, fixture, args.warmup, args.connections)
+    log(f"{name}: measuring {args.duration}s at {args.connections} connections")
     raw = wrk(server.port, script, fixture, args.duration, args.connections)
     seconds = raw["duration_us"] / 1e6
     result = {
@@ -417,6 +419,18 @@ def timing(what: str, url: str, env: dict[str, str]) -> dict[str, Any]:
 
 
 # -- report ----------------------------------------------------------------------------------
+
+def cpu_times() -> list[int]:
+    """The machine's aggregate CPU counters (user nice system idle iowait irq softirq steal)."""
+    return [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+
+
+def steal_since(before: list[int]) -> float:
+    """Share of CPU time the hypervisor gave to someone else since `before` (noisy hosts)."""
+    after = cpu_times()
+    delta = [a - b for a, b in zip(after, before)]
+    return round(100 * delta[7] / sum(delta), 1) if sum(delta) else 0.0
+
 
 TARGETS = {"lesson": 0.25, "quiz": 0.10, "verify": 0.35}
 
@@ -544,12 +558,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in wanted:
             key = "hello_end" if name == "hello" and "hello" in scenarios else name
             load = Path("/proc/loadavg").read_text().split()[0]
+            cpu_before = cpu_times()
             try:
                 scenarios[key] = run_scenario(name, hello, app, fixtures, rundir, args)
             except Exception as error:  # one broken scenario must not lose the others
                 scenarios[key] = {"skipped": f"failed: {type(error).__name__}: {error}"}
                 log(f"{name}: {scenarios[key]['skipped']}")
             scenarios[key]["loadavg_before"] = float(load)
+            scenarios[key]["cpu_steal_pct"] = steal_since(cpu_before)
         gunicorn_settings = (f"{os.environ.get('BENCH_WORKERS', '2')} workers "
                              f"{os.environ.get('BENCH_WORKER_CLASS', 'gthread')} × "
                              f"{os.environ.get('BENCH_THREADS_PER_WORKER', '4')} threads")

@@ -37,6 +37,9 @@ class Defaults:
     INVITATION_DEFAULT_DAYS = 30
     COMPLETION_SIGNING_KEY: str | None = None
     VERIFY_LOOKUPS_PER_MINUTE = 30
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    DASHBOARD_CACHE_SECONDS = 60
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_FIX_X_FOR = 0
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024

@@ -30,6 +30,7 @@ def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "LOAD_ENTRYPOINTS": False,
         "COURSE_DIRS": [str(PROJECT_ROOT / "courses")],
+        "DASHBOARD_CACHE_SECONDS": 0,
     }
     config.update(overrides)
     return config

@@ -24,6 +24,7 @@ class Completion(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "course_slug", "generation"),
         Index("ix_completions_course_completed", "course_slug", "completed_at"),
+        Index("ix_completions_user_course", "user_id", "course_slug"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

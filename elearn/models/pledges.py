@@ -62,6 +62,8 @@ class Pledge(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "plan_id"),
         Index("ix_pledges_review_unit_status", "review_unit_id", "status"),
+        # Covers the dashboards' "filed / acknowledged / assessed" per person and year.
+        Index("ix_pledges_year_user_status", "year", "user_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,7 @@ from enum import StrEnum
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 
 from ..content.model import Course
 from ..extensions import db
@@ -153,7 +154,10 @@ class Verification:
 def verify(code: str) -> Verification:
     """Look up a normalised code. Raises codes.MalformedCode for a mistyped one."""
     normal = codes.normalise(code)
-    completion = db.session.scalar(select(Completion).where(Completion.code == normal))
+    completion = db.session.scalar(
+        select(Completion).where(Completion.code == normal)
+        .options(joinedload(Completion.revocation), joinedload(Completion.unit),
+                 joinedload(Completion.user).joinedload(User.unit)))
     if completion is None:
         return Verification(Status.UNKNOWN, None)
     if not signature_valid(completion):

@@ -6,7 +6,10 @@ indexed joins. Nothing is loaded row by row into Python.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+
+from flask import current_app
 
 from sqlalchemy import String, and_, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
@@ -42,9 +45,22 @@ def _first_segment_default(element, compiler, **kw):
     return f"substr({text}, 1, instr({text}, '/') - 1)"
 
 
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit as the dashboard shows it: plain values, safe to cache across requests."""
+
+    id: int
+    code: str
+    name: str
+
+    @classmethod
+    def of(cls, unit: Unit) -> "UnitRef":
+        return cls(unit.id, unit.code, unit.name)
+
+
 @dataclass
 class Row:
-    unit: Unit | None          # None: people attached directly to the chosen unit
+    unit: UnitRef | None       # None: people attached directly to the chosen unit
     people: int = 0
     enrolled: int = 0
     lessons_studied: int = 0
@@ -59,7 +75,7 @@ class Row:
 
 @dataclass
 class Dashboard:
-    unit: Unit
+    unit: UnitRef
     total: Row
     rows: list[Row] = field(default_factory=list)
 
@@ -107,10 +123,11 @@ def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all
     results = db.session.execute(statement).all()
     child_ids = [int(r[0]) for r in results if r[0]]
     children = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(child_ids)))}
-    total, rows = Row(unit), []
+    total, rows = Row(UnitRef.of(unit)), []
     for bucket_id, *counts in results:
         counts = [int(c or 0) for c in counts]
-        row = Row(children.get(int(bucket_id)) if bucket_id else None, *counts)
+        child = children.get(int(bucket_id)) if bucket_id else None
+        row = Row(UnitRef.of(child) if child else None, *counts)
         rows.append(row)
         for name in ("people", "enrolled", "lessons_studied", "completed", "filed",
                      "acknowledged", "assessed"):
@@ -118,9 +135,29 @@ def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all
     # Units without anyone yet still appear, so a drill-down shows the whole level.
     for child in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
         if child.id not in children:
-            rows.append(Row(child))
+            rows.append(Row(UnitRef.of(child)))
     rows.sort(key=lambda r: (r.unit is not None, r.unit.name if r.unit else ""))
-    return Dashboard(unit, total, rows)
+    return Dashboard(UnitRef.of(unit), total, rows)
+
+
+def cached_dashboard(unit: Unit, *, course: str | None, year: int,
+                     audience: str = "all") -> Dashboard:
+    """The dashboard, reused for DASHBOARD_CACHE_SECONDS: a province's officers opening the
+    same page at once cost one query, and the figures are at most that old."""
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
+    if not ttl:
+        return dashboard(unit, course=course, year=year, audience=audience)
+    cache = current_app.extensions.setdefault("elearn.dashboard_cache", {})
+    key = (unit.id, course, year, audience)
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit and now - hit[0] < ttl:
+        return hit[1]
+    board = dashboard(unit, course=course, year=year, audience=audience)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (now, board)
+    return board
 
 
 def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: str = "all",

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import RoleGrant, User, UserSession
@@ -33,8 +33,9 @@ def load_session(token: str) -> User | None:
     row = db.session.execute(
         select(UserSession, User).join(User, UserSession.user_id == User.id)
         .where(UserSession.token_hash == _digest(token))
-        # Permission checks read every grant and its unit: load them with the user.
-        .options(selectinload(User.grants).joinedload(RoleGrant.unit))).first()
+        # Permission checks read every grant and its unit: one query loads them all.
+        .options(joinedload(User.grants).joinedload(RoleGrant.unit), joinedload(User.unit))
+    ).unique().first()
     if row is None:
         return None
     record, user = row

@@ -39,7 +39,7 @@ def _visible_ancestors(unit: Unit) -> list[Unit]:
 @permission(*VIEWERS)
 def index():
     unit, filters = _unit(), _filters()
-    board = reports.dashboard(unit, **filters)
+    board = reports.cached_dashboard(unit, **filters)
     return render_template("dashboard/index.html", board=board, filters=filters,
                            courses=current_registry().courses.values(),
                            exporters=current_registry().exporters.values(),
@@ -69,7 +69,7 @@ def export(dataset: str, extension: str):
     unit, filters = _unit(), _filters()
     if dataset == "summary":
         header, rows = exports.summary_header(), exports.summary_rows(
-            reports.dashboard(unit, **filters))
+            reports.cached_dashboard(unit, **filters))
     elif dataset == "completions":
         header, rows = exports.completions_header(), exports.completions_rows(
             unit, filters["course"])

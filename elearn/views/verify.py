@@ -1,29 +1,21 @@
 """Public verification of completion codes: a page and a JSON API, rate-limited per address."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Completion, Role
 from ..registry import current_registry
 from ..security import PUBLIC, has_role, permission
-from ..services import audit, codes, completions, throttle
+from ..services import audit, codes, completions
 
 bp = Blueprint("verify", __name__)
-WINDOW = timedelta(minutes=1)
 
 
-def _rate_limited() -> bool:
-    address = request.remote_addr or "unknown"
-    if throttle.count("verify", address, WINDOW) >= current_app.config["VERIFY_LOOKUPS_PER_MINUTE"]:
-        return True
-    throttle.record("verify", address)
-    db.session.commit()
-    return False
+def lookup_limit() -> str:
+    return f"{current_app.config['VERIFY_LOOKUPS_PER_MINUTE']}/minute"
 
 
 def may_see_holder(completion: Completion) -> bool:
@@ -88,9 +80,8 @@ def form():
 
 @bp.get("/verify/<code>")
 @permission(PUBLIC)
+@limiter.limit(lookup_limit, scope="verify")
 def page(code: str):
-    if _rate_limited():
-        abort(429)
     result, message, status = _lookup(code)
     if result is None:
         return render_template("verify.html", result=None, data=None, code=code,
@@ -102,10 +93,8 @@ def page(code: str):
 
 @bp.get("/api/v1/verify/<code>")
 @permission(PUBLIC)
+@limiter.limit(lookup_limit, scope="verify")
 def api(code: str):
-    if _rate_limited():
-        return jsonify(error=_("Too many attempts. Please wait a moment and try again."),
-                       status=429), 429
     result, message, status = _lookup(code)
     if result is None:
         return jsonify(error=message, status=status), status
