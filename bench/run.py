@@ -82,6 +82,19 @@ def run_seed(url: str, sizes: dict[str, int], logfile: Path) -> None:
     log(f"seeded in {time.perf_counter() - started:.0f}s")
 
 
+def migrate(url: str) -> None:
+    """Bring a cached seed up to the code's migrations (new indexes, say) before a run."""
+    env = {**os.environ, "FLASK_APP": "elearn", "ELEARN_DATABASE_URL": url}
+    done = subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=1800)
+    applied = [line.split("Running upgrade", 1)[1].strip()
+               for line in done.stderr.splitlines() if "Running upgrade" in line]
+    if done.returncode != 0:
+        raise SystemExit(f"flask db upgrade failed on the seed: {done.stderr[-1500:]}")
+    if applied:
+        log(f"migrated the cached seed: {', '.join(applied)}")
+
+
 @dataclass
 class Database:
     kind: str
@@ -107,6 +120,10 @@ def sqlite_database(sizes: dict[str, int], stamp: str, reseed: bool, keep: bool,
         partial.rename(seed_path)
     else:
         log(f"reusing the seeded database {seed_path.name} (--reseed to rebuild)")
+        migrate(f"sqlite:///{seed_path}")
+        with sqlite3.connect(seed_path) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
     run_path = RESULTS / f"run-{stamp}.sqlite3"
     shutil.copyfile(seed_path, run_path)
     if not keep:
@@ -178,6 +195,7 @@ def postgres_database(sizes: dict[str, int], stamp: str, reseed: bool, keep: boo
         _pg(_with_db(admin, seed_name), "VACUUM ANALYZE")
     else:
         log(f"reusing the seeded database {seed_name} (--reseed to rebuild)")
+        migrate(_with_db(admin, seed_name))
     run_name = f"elearn_bench_run_{stamp.replace('-', '_')}"
     _pg(admin, f'CREATE DATABASE "{run_name}" TEMPLATE "{seed_name}"')
     if not keep:
@@ -536,13 +554,13 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         maker = sqlite_database if args.db == "sqlite" else postgres_database
         database = maker(sizes, stamp, args.reseed, args.keep_db, stack)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ELEARN_")}
-        env.update({"ELEARN_DATABASE_URL": database.url,
-                    "ELEARN_VERIFY_LOOKUPS_PER_MINUTE": "1000000000"})
-        for name in ("ELEARN_INSTANCE_PATH", "ELEARN_SECRET_KEY",
-                     "ELEARN_COMPLETION_SIGNING_KEY"):
-            if name in os.environ:
-                env[name] = os.environ[name]
+        # Other ELEARN_* settings pass through (experiments such as
+        # ELEARN_DASHBOARD_CACHE_SECONDS=0); the database is this run's copy.
+        env = {"ELEARN_VERIFY_LOOKUPS_PER_MINUTE": "1000000000", **os.environ,
+               "ELEARN_DATABASE_URL": database.url}
+        settings = {k: v for k, v in env.items()
+                    if k.startswith("ELEARN_") and k not in ("ELEARN_DATABASE_URL",)
+                    and "KEY" not in k}
 
         timings: dict[str, Any] = {}
         if not args.skip_timings:
@@ -576,7 +594,8 @@ def main(argv: list[str] | None = None) -> int:
             "sizes": sizes, "machine": machine(), "gunicorn": gunicorn_settings,
             "wrk": {"connections": args.connections, "threads": args.connections,
                     "seconds": args.duration, "warmup": args.warmup},
-            "scenarios": scenarios, "timings": timings, "notes": notes,
+            "settings": settings, "scenarios": scenarios, "timings": timings,
+            "notes": notes,
         }
         hello_runs = [scenarios[k]["rps"] for k in ("hello", "hello_end")
                       if "rps" in scenarios.get(k, {})]
