@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from sqlalchemy import String, and_, case, func, literal, select
+from sqlalchemy import String, and_, case, func, literal, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import FunctionElement
@@ -80,16 +80,23 @@ class Dashboard:
     rows: list[Row] = field(default_factory=list)
 
 
-def _person_facts(course: str | None, year: int):
-    """Per-person subqueries: lessons studied, active completion, best pledge status."""
-    studied = select(LessonView.user_id, func.count().label("opened"),
-                     func.count(LessonView.studied_at).label("studied"))
+def _person_facts(course: str | None, year: int, unit: Unit):
+    """Per-person subqueries (lessons studied, active completion, best pledge status) over
+    the people of the subtree only, so a district's page costs what the district holds."""
+    # At the top of a tree the filter costs more than it saves (nearly everyone is in it);
+    # the outer query keeps the result to the subtree either way.
+    members = (select(User.id).join(Unit, User.unit_id == Unit.id)
+               .where(subtree_of(unit.path)).scalar_subquery())
+    mine = (lambda column: column.in_(members)) if unit.parent_id else (lambda column: true())
+    studied = (select(LessonView.user_id, func.count().label("opened"),
+                      func.count(LessonView.studied_at).label("studied"))
+               .where(mine(LessonView.user_id)))
     if course:
         studied = studied.where(LessonView.course_slug == course)
     studied = studied.group_by(LessonView.user_id).subquery()
 
     completed = (select(Completion.user_id).outerjoin(Revocation)
-                 .where(Revocation.id.is_(None)))
+                 .where(Revocation.id.is_(None), mine(Completion.user_id)))
     if course:
         completed = completed.where(Completion.course_slug == course)
     completed = completed.group_by(Completion.user_id).subquery()
@@ -97,12 +104,13 @@ def _person_facts(course: str | None, year: int):
     rank = case((Pledge.status == PledgeStatus.ASSESSED, 3),
                 (Pledge.status.in_(ACKNOWLEDGED), 2), (Pledge.status.in_(FILED), 1), else_=0)
     pledged = (select(Pledge.user_id, func.max(rank).label("rank"))
-               .where(Pledge.year == year).group_by(Pledge.user_id).subquery())
+               .where(Pledge.year == year, mine(Pledge.user_id))
+               .group_by(Pledge.user_id).subquery())
     return studied, completed, pledged
 
 
 def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all") -> Dashboard:
-    studied, completed, pledged = _person_facts(course, year)
+    studied, completed, pledged = _person_facts(course, year, unit)
     remainder = func.substr(Unit.path, len(unit.path) + 1)
     bucket = case((Unit.path == unit.path, literal("")), else_=first_segment(remainder))
     conditions = [subtree_of(unit.path), User.active]
@@ -165,7 +173,7 @@ def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: s
     """People in the subtree who have not completed (the course) or not filed (that year).
 
     Selects `User` (with its unit) or, for exports, just the given columns."""
-    studied, completed, pledged = _person_facts(course, year)
+    studied, completed, pledged = _person_facts(course, year, unit)
     statement = (select(*columns) if columns else
                  select(User).options(joinedload(User.unit)))
     statement = (statement.select_from(User).join(Unit, User.unit_id == Unit.id)
