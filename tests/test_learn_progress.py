@@ -15,8 +15,8 @@ from elearn.models import Completion, LessonView
 from elearn.testing import login
 
 from learnkit import (
-    PASSWORD, answer, csrf, make_site, pass_time, start_attempt, submit, user_id,
-    write_quiz_course,
+    PASSWORD, answer, attempt_row, csrf, make_site, pass_time, start_attempt,
+    study_everything, submit, user_id, write_quiz_course,
 )
 
 SLUG = "khoa-quiz"
@@ -108,12 +108,7 @@ def test_studying_without_opening_the_lesson_starts_the_clock_instead(site):
 def test_learner_state_names_the_course_version_and_content_hash(site):
     client = signed_in(site)
     course = site.extensions["elearn.registry"].course(SLUG)
-    for lesson in course.lessons:
-        client.get(f"/courses/{SLUG}/lessons/{lesson.slug}")
-    pass_time(site)
-    for lesson in course.lessons:
-        path = f"/courses/{SLUG}/lessons/{lesson.slug}"
-        client.post(f"{path}/studied", data={"csrf_token": csrf(client, path)})
+    study_everything(site, client, SLUG)
     attempt_id = start_attempt(client, SLUG)
     with site.app_context():
         views = db.session.scalars(select(LessonView).where(
@@ -121,7 +116,6 @@ def test_learner_state_names_the_course_version_and_content_hash(site):
         assert {(v.course_slug, v.course_version, v.content_hash) for v in views} == \
             {(SLUG, "2.1", course.content_hash)}
         assert all(v.studied_at >= v.opened_at for v in views)
-    from learnkit import attempt_row
     attempt = attempt_row(site, attempt_id)
     assert (attempt.course_slug, attempt.course_version, attempt.content_hash) == \
         (SLUG, "2.1", course.content_hash)
@@ -130,12 +124,7 @@ def test_learner_state_names_the_course_version_and_content_hash(site):
 def test_finishing_the_course_shows_full_progress_in_both_languages(site):
     client = signed_in(site)
     course = site.extensions["elearn.registry"].course(SLUG)
-    for lesson in course.lessons:
-        client.get(f"/courses/{SLUG}/lessons/{lesson.slug}")
-    pass_time(site)
-    for lesson in course.lessons:
-        path = f"/courses/{SLUG}/lessons/{lesson.slug}"
-        client.post(f"{path}/studied", data={"csrf_token": csrf(client, path)})
+    study_everything(site, client, SLUG)
     attempt_id = start_attempt(client, SLUG)
     for number in range(1, 6):
         answer(site, client, SLUG, attempt_id, number)
