@@ -32,7 +32,7 @@ _QUIZ_KEYS = {
     "bank", "draw", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "review",
     "requires_lessons",
 }
-_COMMON_QUESTION_KEYS = {"id", "type", "prompt", "points", "feedback"}
+_COMMON_QUESTION_KEYS = {"id", "type", "prompt", "points", "feedback", "lesson", "tags"}
 
 
 def is_course_folder(path: Path) -> bool:
@@ -345,8 +345,15 @@ def _question(item: LineDict, ctx: ParseContext, question_types: Mapping[str, Qu
     prompt = ctx.text(item, "prompt")
     feedback = ctx.text(item, "feedback", required=False)
     points = _number(ctx, item, "points", 1.0, minimum=0.01, maximum=1000)
+    lesson = item.get("lesson")
+    if lesson is not None and not isinstance(lesson, str):
+        ctx.error(item, "lesson", _l("'lesson' must be a lesson file name without .md"))
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        ctx.error(item, "tags", _l("'tags' must be a list of words"))
+        tags = []
     data = qtype.parse(item, ctx)
     if len(ctx.problems.errors) > errors_before:
         return None
     return Question(id=qid, type=type_name, prompt=prompt, points=points, feedback=feedback,
-                    data=data)
+                    data=data, lesson=lesson, tags=tuple(tags))

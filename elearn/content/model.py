@@ -75,6 +75,9 @@ class Question:
     points: float
     feedback: LocalText | None
     data: Mapping[str, Any]
+    # Which lesson (file stem) the question tests, and free tags: quiz blueprints draw by them.
+    lesson: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
