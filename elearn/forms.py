@@ -179,14 +179,21 @@ class CommitmentForm(Form):
                           render_kw={"maxlength": 100})
     how = StringField(_l("How it can be checked"), validators=[Length(max=200)],
                       render_kw={"maxlength": 200})
+    breakthrough = BooleanField(_l("Tied to this year's breakthrough content"))
 
 
-def pledge_form_class(template) -> type[FlaskForm]:
-    """A form with one list of commitments per section of the plan's template."""
+def pledge_form_class(template, manifestation_ids=()) -> type[FlaskForm]:
+    """A form with one list of commitments per section of the plan's template, the commitment
+    on the 27 manifestations, and for each manifestation a choice and a guard measure."""
     fields = {section.key: FieldList(FormField(CommitmentForm),
                                      min_entries=template.max_commitments,
                                      max_entries=template.max_commitments)
               for section in template.sections}
+    fields["accepted"] = BooleanField(_l("I make this commitment"))
+    for manifestation_id in manifestation_ids:
+        fields[f"m_{manifestation_id}"] = BooleanField(_l("Most relevant to my post"))
+        fields[f"g_{manifestation_id}"] = StringField(_l("How I will guard against it"),
+                                                      validators=[Length(max=300)])
     fields["save"] = SubmitField(_l("Save draft"))
     fields["file"] = SubmitField(_l("File my pledge"))
     return type("PledgeForm", (FlaskForm,), fields)
@@ -219,6 +226,12 @@ class PlanForm(FlaskForm):
     courses = SelectMultipleField(_l("Courses to complete before filing"), choices=[])
     deadline = DateField(_l("Deadline for filing"), validators=[DataRequired()])
     superiors_first = BooleanField(_l("Superiors file first"), default=True)
+    inside_first = BooleanField(_l("Party members file before other cadres of their unit "
+                                   "(trong trước, ngoài sau)"), default=False)
+    study_since = DateField(_l("Study counts if completed on or after"), validators=[Optional()])
+    min_versions = StringField(
+        _l("Minimum course versions (e.g. cd-2016-toan-khoa=2.0; separate with commas)"),
+        validators=[Optional(), Length(max=1000)])
     template = TextAreaField(_l("Pledge template (YAML)"), validators=[DataRequired()],
                              render_kw={"rows": 16, "spellcheck": "false"})
     submit = SubmitField(_l("Save plan"))
@@ -254,3 +267,44 @@ class ConfirmForm(FlaskForm):
 
 
 
+
+
+class SeatForm(FlaskForm):
+    username = UsernameField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    position = SelectField(_l("Position"), choices=lambda: [
+        SelectChoice("secretary", _l("Secretary")),
+        SelectChoice("deputy_secretary", _l("Deputy secretary")),
+        SelectChoice("standing_member", _l("Standing committee member")),
+        SelectChoice("member", _l("Committee member"))])
+    submit = SubmitField(_l("Save"))
+
+
+class MeetingForm(FlaskForm):
+    held_on = DateField(_l("Meeting date"), validators=[DataRequired()])
+    note = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+    request_key = HiddenField()
+    submit = SubmitField(_l("Record the meeting"))
+
+
+class BreakthroughForm(FlaskForm):
+    title = StringField(_l("Breakthrough content"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("What it means for the unit"), validators=[Length(max=3000)])
+    submit = SubmitField(_l("Save"))
+
+
+class NominationForm(FlaskForm):
+    kind = SelectField(_l("Exemplar"), choices=lambda: [
+        SelectChoice("person", _l("A person")), SelectChoice("collective", _l("A collective"))])
+    username = StringField(_l("Username (for a person)"), validators=[Optional(), Length(max=80)])
+    name = StringField(_l("Name of the collective"), validators=[Optional(), Length(max=300)])
+    description = TextAreaField(_l("What they did"), validators=[DataRequired(),
+                                                                  Length(min=10, max=3000)])
+    evidence = TextAreaField(_l("Evidence"), validators=[Length(max=3000)])
+    submit = SubmitField(_l("Nominate"))
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=lambda: [
+        SelectChoice("approved", _l("Approve")), SelectChoice("rejected", _l("Do not approve"))])
+    note = StringField(_l("Note"), validators=[Length(max=1000)])
+    submit = SubmitField(_l("Decide"))

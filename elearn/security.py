@@ -54,19 +54,27 @@ def permission(*requirements: str | Role, scope: ScopeResolver | None = None) ->
     return decorate
 
 
+def held_roles(user: Any) -> list[tuple[str, Unit]]:
+    """(role, unit) pairs: the grants, plus reviewer rights from each committee seat (a
+    committee supervises its unit's subtree)."""
+    pairs = [(grant.role, grant.unit) for grant in user.grants]
+    pairs += [(Role.REVIEWER, seat.unit) for seat in user.seats]
+    return pairs
+
+
 def has_role(user: Any, role: Role, unit: Unit | None = None) -> bool:
     """Does `user` hold `role` on `unit` (through it or an ancestor)? Without a unit: anywhere."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return any(grant.role == role and (unit is None or unit.path.startswith(grant.unit.path))
-               for grant in user.grants)
+    return any(held == role and (unit is None or unit.path.startswith(on.path))
+               for held, on in held_roles(user))
 
 
 def scope_paths(user: Any, role: Role) -> list[str]:
     """Paths of the subtrees where `user` holds `role` (for filtering lists in SQL)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return [grant.unit.path for grant in user.grants if grant.role == role]
+    return [on.path for held, on in held_roles(user) if held == role]
 
 
 def declared_permission(app: Flask, endpoint: str) -> str | None:

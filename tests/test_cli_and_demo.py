@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from elearn.extensions import db
-from elearn.models import RoleGrant, Unit, User
-from elearn.services.demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_UNITS
+from elearn.models import CommitteeSeat, Pledge, RoleGrant, Unit, User
+from elearn.services.demo import COMMITTEE_PEOPLE, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_UNITS
 from elearn.testing import login
 
 from coursekit import write_course
@@ -15,7 +15,7 @@ from coursekit import write_course
 def counts(app):
     with app.app_context():
         return tuple(db.session.scalar(select(func.count()).select_from(model))
-                     for model in (Unit, User, RoleGrant))
+                     for model in (Unit, User, RoleGrant, CommitteeSeat, Pledge))
 
 
 def test_demo_load_twice_neither_duplicates_nor_loses_data(app):
@@ -24,7 +24,7 @@ def test_demo_load_twice_neither_duplicates_nor_loses_data(app):
     assert first.exit_code == 0, first.output
     assert "dangvien.an" in first.output and DEMO_PASSWORD in first.output
     after_first = counts(app)
-    assert after_first[:2] == (len(DEMO_UNITS), len(DEMO_PEOPLE))
+    assert after_first[:2] == (len(DEMO_UNITS), len(DEMO_PEOPLE) + len(COMMITTEE_PEOPLE))
     # Someone changes their data between runs; a second load must keep it.
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "dangvien.an"))

@@ -133,6 +133,28 @@ ROUTES: dict[str, Case] = {
                            only(Role.REVIEWER), True),
     "review.export": Case("GET", fixed(f"/review/export.xlsx?unit=A&year={YEAR}"),
                           only(Role.REVIEWER, Role.INSPECTOR)),
+    # Committee work: the reviewer sits on district A's committee.
+    "review.bind_volume": Case("POST", fixed(f"/review/volumes?unit=A&year={YEAR}"),
+                               only(Role.REVIEWER)),
+    "review.volume": Case("GET", by_id("/review/volumes/{volume}.pdf"),
+                          only(Role.REVIEWER, Role.INSPECTOR), True),
+    "review.breakthrough": Case("POST", fixed(f"/review/breakthrough?unit=A&year={YEAR}"),
+                                only(Role.REVIEWER)),
+    "review.meetings": Case("GET", fixed(f"/review/meetings?unit=A&year={YEAR}"),
+                            only(Role.REVIEWER, Role.INSPECTOR)),
+    "review.record_meeting": Case("POST", fixed(f"/review/meetings?unit=A&year={YEAR}"),
+                                  only(Role.REVIEWER)),
+    "review.exemplars": Case("GET", fixed(f"/review/exemplars?unit=A&year={YEAR}"),
+                             only(Role.REVIEWER)),
+    "review.nominate": Case("POST", fixed(f"/review/exemplars?unit=A&year={YEAR}"),
+                            only(Role.REVIEWER)),
+    "review.decide": Case("POST", by_id("/review/exemplars/{exemplar}/decide"),
+                          only(Role.REVIEWER), True),
+    "committees.committee": Case("GET", by_id("/admin/units/{district}/committee"),
+                                 only(Role.ADMIN), True),
+    "committees.remove": Case("POST", by_id("/admin/units/{district}/committee/{seat}/remove"),
+                              only(Role.ADMIN), True),
+    "committees.import_seats": Case("GET", fixed("/admin/committees/import"), only(Role.ADMIN)),
     "plans.index": Case("GET", fixed("/plans/"), only(Role.OFFICER, Role.ADMIN)),
     "plans.create": Case("POST", fixed("/plans/"), only(Role.OFFICER, Role.ADMIN)),
     "plans.edit": Case("GET", by_id("/plans/{plan}"), only(Role.OFFICER, Role.ADMIN), True),
@@ -144,6 +166,10 @@ ROUTES: dict[str, Case] = {
     "inspections.follow_up": Case("POST", by_id("/inspections/{inspection}/follow-up"),
                                   only(Role.REVIEWER), True),
     "public.pledges": Case("GET", fixed("/public/units/P/pledges"), frozenset(EVERYONE)),
+    "public.press": Case("GET", fixed("/public/units/P/pledges.txt"), frozenset(EVERYONE)),
+    "public.exemplars": Case("GET", fixed("/public/units/P/exemplars"), frozenset(EVERYONE)),
+    "public.exemplars_csv": Case("GET", fixed("/public/units/P/exemplars.csv"),
+                                 frozenset(EVERYONE)),
     "dashboard.index": Case("GET", by_code_unit("/dashboard/?unit={unit}"), VIEWERS, True),
     "dashboard.missing": Case("GET", by_code_unit("/dashboard/missing?unit={unit}"), VIEWERS,
                               True),
@@ -215,3 +241,39 @@ def test_every_route_against_every_role_in_and_out_of_scope(app, world, tmp_path
                     problems.append(f"{path} as {who}: refused but answered with data")
     (tmp_path / "problems.txt").write_text("\n".join(problems))
     assert problems == [], f"{len(problems)} problems, see {tmp_path / 'problems.txt'}"
+
+
+def test_nobody_answers_their_own_pledge(app, world):
+    """The reviewer sits on district A's committee, where their own pledge is routed: every
+    answer to it is refused with a clear message, while a colleague's pledge is theirs to
+    answer."""
+    from elearn.extensions import db
+    from elearn.models import Pledge, PledgeVersion
+    from elearn.services.accounts import find_user
+
+    with app.app_context():
+        reviewer = find_user("role.reviewer")
+        own = Pledge(user=reviewer, plan_id=world.ids["plan_a"], year=YEAR, status="filed",
+                     review_unit_id=reviewer.seats[0].unit_id, is_published=False)
+        db.session.add(own)
+        db.session.flush()
+        db.session.add(PledgeVersion(pledge_id=own.id, number=1, content="{}"))
+        reviewer.is_leader = True
+        db.session.commit()
+        own_id = own.id
+    client = app.test_client()
+    assert login(client, "role.reviewer", PASSWORD).status_code == 302
+    token = csrf_token(client, "/")
+    for action, extra in (("acknowledge", {}), ("return", {"comment": "Sửa lại việc thứ hai"}),
+                          ("rate", {"rating": "good"}), ("publish", {"publish": "1"})):
+        response = client.post(f"/review/pledges/{own_id}/{action}",
+                               data={"csrf_token": token, **extra})
+        assert response.status_code == 403, action
+        assert "của chính mình" in response.get_data(as_text=True), action
+    with app.app_context():
+        own = db.session.get(Pledge, own_id)
+        assert own.status == "filed" and not own.is_published
+        assert own.versions[0].outcome is None
+    answered = client.post(f"/review/pledges/{world.ids['pledge_a']}/acknowledge",
+                           data={"csrf_token": token})
+    assert answered.status_code == 302

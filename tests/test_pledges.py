@@ -13,10 +13,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from elearn.extensions import db
-from elearn.models import AuditEntry, Pledge, Role, StudyPlan
+from elearn.models import AuditEntry, Pledge, Position, Role, StudyPlan
 from elearn.registry import current_registry
 from elearn.services import completions
 from elearn.services.accounts import create_user, find_user, grant_role
+from elearn.services.committees import set_seat
 from elearn.services.orgs import create_unit, unit_by_code
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.testing import csrf_token, login
@@ -33,8 +34,8 @@ def party(app):
         grassroots = create_unit("G", "Đảng ủy xã An Phú", "grassroots", province)
         cell = create_unit("C", "Chi bộ ấp Phú Hòa", "cell", grassroots)
         people = {
-            "ds": ("Lê Văn Đảng", grassroots, [(Role.REVIEWER, grassroots)], True),
-            "bt": ("Nguyễn Văn Thành", cell, [(Role.REVIEWER, cell)], True),
+            "ds": ("Lê Văn Đảng", grassroots, [], True),
+            "bt": ("Nguyễn Văn Thành", cell, [], True),
             "dv": ("Trần Thị Ân", cell, [(Role.LEARNER, cell)], False),
             "dv2": ("Võ Minh Bình", cell, [(Role.LEARNER, cell)], False),
             "ttct": ("Phạm Quốc Việt", province, [(Role.VERIFIER, province)], False),
@@ -46,10 +47,19 @@ def party(app):
             user.is_leader = leader
             for role, on in grants:
                 grant_role(user, role, on)
-        db.session.add(StudyPlan(year=YEAR, unit=province, title="Kế hoạch học tập năm nay",
-                                 audience="cadre", courses=json.dumps([COURSE]),
-                                 deadline=date.today() + timedelta(days=30),
-                                 superiors_first=True, template=DEFAULT_TEMPLATE))
+        set_seat(grassroots, find_user("ds"), Position.SECRETARY, None)
+        set_seat(cell, find_user("bt"), Position.SECRETARY, None)
+        plan = StudyPlan(year=YEAR, unit=province, title="Kế hoạch học tập năm nay",
+                         audience="cadre", courses=json.dumps([COURSE]),
+                         deadline=date.today() + timedelta(days=30),
+                         superiors_first=True, template=DEFAULT_TEMPLATE)
+        db.session.add(plan)
+        # The provincial standing office, which has already filed: the commune secretary's
+        # pledge goes to it.
+        for username, position in (("btt", Position.SECRETARY), ("pbtt", Position.DEPUTY)):
+            leader = create_user(username, f"Lãnh đạo {username}", PASSWORD, province)
+            set_seat(province, leader, position, None)
+            db.session.add(Pledge(user=leader, plan=plan, year=YEAR, status="acknowledged"))
         course = current_registry().course(COURSE)
         for username in ("ds", "bt"):
             completions.create(find_user(username), course, method="in_person", score=None)
@@ -72,6 +82,7 @@ def commitments(client, **overrides):
         "nq04-0-what": "Không nhận quà biếu khi giải quyết việc cho dân",
         "nq04-0-by_when": "Cả năm",
         "nq04-0-how": "Nhân dân và chi bộ giám sát",
+        "accepted": "y",
     })
     data.update(overrides)
     return data
@@ -167,6 +178,7 @@ def test_a_revoked_completion_blocks_a_new_filing(party):
             pledge = pledge_service.pledge_for(pledge_user, pledge_service.applicable_plan(
                 pledge_user, YEAR))
             pledge.draft = json.dumps({"ct05": [{"what": "x", "by_when": "y", "how": "z"}]})
+            pledge.draft_commitment = json.dumps({"accepted": True})
             pledge_service.file(pledge)
         completions.revoke(completion, "Làm bài hộ", find_user("ttct"))
         db.session.commit()
@@ -217,6 +229,7 @@ def test_bundles_leaders_publication_and_inspector_read_only(party):
             from elearn.services import pledges as pledge_service
 
             pledge = pledge_service.pledge_for(user, pledge_service.applicable_plan(user, YEAR))
+            pledge.draft_commitment = json.dumps({"accepted": True})
             pledge.draft = json.dumps({"ct05": [{"what": "Gương mẫu đi đầu", "by_when": "Cả năm",
                                                  "how": "Chi bộ đánh giá"}]})
             pledge_service.file(pledge)

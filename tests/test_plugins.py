@@ -335,10 +335,11 @@ def test_hook_register_pledge_checks_can_refuse_a_filing(make_app, plugin_module
     from datetime import date, timedelta
 
     from elearn.extensions import db
-    from elearn.models import StudyPlan
+    from elearn.models import Position, StudyPlan
     from elearn.content.pledge_template import DEFAULT_TEMPLATE
     from elearn.services import pledges
     from elearn.services.accounts import create_user
+    from elearn.services.committees import set_seat
     from elearn.services.orgs import create_unit
 
     name = plugin_module("province_rules", """
@@ -358,15 +359,19 @@ def test_hook_register_pledge_checks_can_refuse_a_filing(make_app, plugin_module
     app = make_app(PLUGINS=[name])
     with app.app_context():
         assert list(app.extensions["elearn.registry"].pledge_checks) == [
-            "study_verified", "superiors_first", "deadline", "position_known"]
+            "study_verified", "routed", "superiors_first", "inside_first", "deadline",
+            "position_known"]
         unit = create_unit("T", "Tỉnh", "province")
         user = create_user("khong.chuc.vu", "Người Mới", "mat-khau-dai", unit)
+        set_seat(unit, create_user("bi.thu", "Bí Thư", "mat-khau-dai", unit, position="Bí thư"),
+                 Position.SECRETARY, None)  # the committee that receives the pledge
         plan = StudyPlan(year=date.today().year, unit=unit, title="KH", audience="all",
                          courses=json.dumps([]), deadline=date.today() + timedelta(days=1),
                          superiors_first=False, template=DEFAULT_TEMPLATE)
         db.session.add(plan)
         pledge = pledges.pledge_for(user, plan)
         pledge.draft = json.dumps({"ct05": [{"what": "a", "by_when": "b", "how": "c"}]})
+        pledge.draft_commitment = json.dumps({"accepted": True})
         with pytest.raises(pledges.PledgeRefused) as refused:
             pledges.file(pledge)
         assert [(f.check, f.message, f.next_step) for f in refused.value.failures] == [

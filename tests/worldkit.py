@@ -8,10 +8,13 @@ from sqlalchemy import insert
 
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
-from elearn.models import Inspection, Pledge, Role, StudyPlan, Unit
+from elearn.models import (
+    Exemplar, Inspection, Pledge, PledgeVersion, PledgeVolume, Position, Role, StudyPlan, Unit,
+)
 from elearn.registry import current_registry
 from elearn.services import codes, completions
-from elearn.services.accounts import create_user, grant_role
+from elearn.services.accounts import create_user, find_user, grant_role
+from elearn.services.committees import set_seat
 from elearn.services.invitations import create_invitation
 from elearn.services.orgs import create_unit
 
@@ -36,6 +39,8 @@ def build_world() -> World:
     for role in ROLES:
         user = create_user(f"role.{role.value}", f"Người {role.value}", PASSWORD, cell_a)
         grant_role(user, role, district_a)
+    # Reviewing is done by committees: the reviewer also sits on district A's committee.
+    set_seat(district_a, find_user("role.reviewer"), Position.SECRETARY, None, commit=False)
     create_user("khong.vai.tro", "Người không có vai trò", PASSWORD, cell_a)
     person_a = create_user("nguoi.a", "Người A", PASSWORD, cell_a)
     person_b = create_user("nguoi.b", "Người B", PASSWORD, cell_b)
@@ -57,12 +62,21 @@ def build_world() -> World:
         pledge = Pledge(user=person, plan=plan, year=plan.year, status="filed",
                         review_unit=unit)
         db.session.add(pledge)
+        db.session.flush()
+        db.session.add(PledgeVersion(pledge_id=pledge.id, number=1, content="{}"))
+        volume = PledgeVolume(unit=unit, year=plan.year, entries=f"[[{pledge.id}, 1]]")
+        exemplar = Exemplar(unit=unit, year=plan.year, kind="collective", name=f"Chi bộ {side}",
+                            description="Gương mẫu")
+        db.session.add_all([volume, exemplar])
         inspection = Inspection(committee_unit=unit, inspected_unit=unit, held_on=date.today(),
                                 scope="x")
         db.session.add(inspection)
         db.session.flush()
+        seat = set_seat(unit, person, Position.MEMBER, None, commit=False)
         ids.update({f"pledge_{side}": pledge.id, f"plan_{side}": plan.id,
-                    f"inspection_{side}": inspection.id})
+                    f"inspection_{side}": inspection.id, f"volume_{side}": volume.id,
+                    f"exemplar_{side}": exemplar.id, f"seat_{side}": seat.id,
+                    f"district_{side}": unit.id})
     db.session.flush()
     world.ids.update(unit_a=cell_a.id, unit_b=cell_b.id, person_a=person_a.id,
                      person_b=person_b.id, grant_a=grant_a.id, grant_b=grant_b.id,

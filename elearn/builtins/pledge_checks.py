@@ -1,23 +1,31 @@
 """Default plugin: the checks a pledge must pass before filing."""
 from __future__ import annotations
 
-from flask_babel import format_date, gettext as _
-from sqlalchemy import select
+from flask_babel import format_date, gettext as _, ngettext
 
 from .. import hookimpl
-from ..extensions import db
 from ..interfaces import PledgeCheck
-from ..models import Pledge
+from ..models import User
 from ..registry import current_registry
-from ..services import completions
+from ..services import committees, completions
 from ..services.pledges import (
-    FILED_OR_LATER, CheckResult, PledgeContext, deadline_for, plan_courses, review_unit_for,
-    reviewers_of,
+    CheckResult, PledgeContext, completion_counts, deadline_for, plan_courses, review_route,
 )
+
+NAMES_SHOWN = 5
+
+
+def _names(people: list[User]) -> str:
+    shown = ", ".join(person.full_name for person in people[:NAMES_SHOWN])
+    rest = len(people) - NAMES_SHOWN
+    if rest > 0:
+        shown += " " + ngettext("and %(num)d other", "and %(num)d others", rest)
+    return shown
 
 
 class StudyVerified(PledgeCheck):
-    """Every course of the plan has a valid (signed, not revoked) completion."""
+    """Every course of the plan has a valid (signed, not revoked) completion that counts for
+    the plan's year."""
 
     name = "study_verified"
 
@@ -26,7 +34,8 @@ class StudyVerified(PledgeCheck):
         missing = []
         for slug in plan_courses(context.plan):
             completion = completions.active_completion(context.user.id, slug)
-            if completion is None or not completions.signature_valid(completion):
+            if (completion is None or not completions.signature_valid(completion)
+                    or not completion_counts(context.plan, completion)):
                 course = registry.course(slug)
                 missing.append(course.title.get() if course else slug)
         if not missing:
@@ -35,34 +44,59 @@ class StudyVerified(PledgeCheck):
             False, _("Your study is not verified yet for: %(courses)s.",
                      courses="; ".join(missing)),
             _("Finish these courses (every lesson and the quiz), or ask your training centre "
-              "to record the class you attended."))
+              "to record the class you attended. Study from an earlier year or an older course "
+              "version may not count for this plan."))
+
+
+class Routed(PledgeCheck):
+    """Nothing is filed to nobody: a committee must be able to receive the pledge."""
+
+    name = "routed"
+
+    def check(self, context: PledgeContext) -> CheckResult:
+        if review_route(context.user) is not None:
+            return CheckResult(True)
+        return CheckResult(
+            False, _("No committee can receive your pledge: %(unit)s and the units above it "
+                     "have no other committee member.", unit=context.user.unit.name),
+            _("Ask your administrator to set up your unit's committee."))
 
 
 class SuperiorsFirst(PledgeCheck):
-    """"Trên trước, dưới sau": the reviewers who receive this pledge have filed theirs."""
+    """"Trên trước, dưới sau": higher ranks of one's own committee, and the committee of the
+    level above, file first. Equal ranks never wait for each other."""
 
     name = "superiors_first"
 
     def check(self, context: PledgeContext) -> CheckResult:
         if not context.plan.superiors_first:
             return CheckResult(True)
-        unit = review_unit_for(context.user)
-        if unit is None:
-            return CheckResult(True)
-        waiting = []
-        for reviewer in reviewers_of(unit):
-            if reviewer.id == context.user.id:
-                continue
-            status = db.session.scalar(select(Pledge.status).where(
-                Pledge.user_id == reviewer.id, Pledge.year == context.plan.year))
-            if status not in FILED_OR_LATER:
-                waiting.append(reviewer.full_name)
+        waiting = committees.not_yet_filed(committees.must_file_first(context.user),
+                                           context.plan.year)
         if not waiting:
             return CheckResult(True)
         return CheckResult(
-            False, _("Superiors file first: %(names)s (%(unit)s) has not filed a pledge for "
-                     "%(year)d yet.", names=", ".join(waiting), unit=unit.name,
-                     year=context.plan.year),
+            False, _("Superiors file first (trên trước, dưới sau): %(names)s has not filed a "
+                     "pledge for %(year)d yet.", names=_names(waiting), year=context.plan.year),
+            _("Your draft is saved. You can file once they have filed theirs."))
+
+
+class PartyMembersFirst(PledgeCheck):
+    """"Trong trước, ngoài sau": where the plan asks for it, party members of a unit file
+    before its cadres and civil servants outside the Party."""
+
+    name = "inside_first"
+
+    def check(self, context: PledgeContext) -> CheckResult:
+        if not context.plan.inside_first:
+            return CheckResult(True)
+        waiting = committees.not_yet_filed(committees.party_members_first(context.user),
+                                           context.plan.year)
+        if not waiting:
+            return CheckResult(True)
+        return CheckResult(
+            False, _("Party members of %(unit)s file first (trong trước, ngoài sau): %(names)s "
+                     "has not filed yet.", unit=context.user.unit.name, names=_names(waiting)),
             _("Your draft is saved. You can file once they have filed theirs."))
 
 
@@ -80,4 +114,4 @@ class BeforeDeadline(PledgeCheck):
 
 @hookimpl
 def register_pledge_checks() -> list[type[PledgeCheck]]:
-    return [StudyVerified, SuperiorsFirst, BeforeDeadline]
+    return [StudyVerified, Routed, SuperiorsFirst, PartyMembersFirst, BeforeDeadline]

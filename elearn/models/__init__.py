@@ -1,15 +1,21 @@
 """Database models: people, organisations and learner state. Course content is not here."""
+from .committees import CommitteeSeat, Position
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
 from .learning import AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .org import Unit
 from .people import (
     Audience, Invitation, Role, RoleGrant, ThrottleEvent, UnitMembership, User, UserSession,
 )
+from .pledge_review import (
+    Breakthrough, CellMeeting, Exemplar, ExemplarStatus, PledgeCheckin, PledgeVolume,
+)
 from .pledges import (
     DeadlineExtension, Inspection, Pledge, PledgeStatus, PledgeVersion, StudyPlan,
 )
 
 __all__ = [
+    "Breakthrough", "CellMeeting", "CommitteeSeat", "Exemplar", "ExemplarStatus",
+    "PledgeCheckin", "PledgeVolume", "Position",
     "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",
     "AuditEntry", "AuditHead", "Completion", "Revocation",
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",

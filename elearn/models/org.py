@@ -1,17 +1,13 @@
 """The organisation tree: a generic parent/child tree of units with a materialised path."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow  # noqa: F401  (re-exported for the models that import it here)
 from ..extensions import db
-
-
-def utcnow() -> datetime:
-    """Naive UTC: stored the same way on SQLite and PostgreSQL; localised only for display."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Unit(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .org import Unit, utcnow
+
+if TYPE_CHECKING:
+    from .committees import CommitteeSeat
 
 
 class Role(StrEnum):
@@ -52,12 +56,21 @@ class User(UserMixin, db.Model):
     grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user",
                                                       cascade="all, delete-orphan",
                                                       foreign_keys="RoleGrant.user_id")
+    # Committee seats (models/committees.py): a seat gives reviewer rights on its unit.
+    seats: Mapped[list["CommitteeSeat"]] = relationship(back_populates="user",
+                                                         cascade="all, delete-orphan")
     # Set per request by the session loader: which sign-in this request belongs to.
     session_token = None  # str | None; not a column
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated people cannot sign in
         return self.active
+
+    # UserMixin compares people by get_id(), which is None for everyone not signed in on this
+    # request: every such person would equal every other. A row is one object per session.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     def get_id(self) -> str | None:
         # Flask-Login stores this in the cookie: a revocable per-sign-in token, not the id,

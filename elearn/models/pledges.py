@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,6 +35,12 @@ class StudyPlan(db.Model):
     courses: Mapped[str] = mapped_column(Text, default="[]")    # JSON list of course slugs
     deadline: Mapped[date]
     superiors_first: Mapped[bool] = mapped_column(default=True)
+    # "Trong trước, ngoài sau": party members of a unit file before its other cadres.
+    inside_first: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Which study counts for this year: completions issued on or after this day, and at least
+    # these course versions (JSON {slug: "2.0"}); neither set = any valid completion.
+    study_since: Mapped[date | None]
+    min_versions: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     template: Mapped[str] = mapped_column(Text)                 # YAML: sections and commitment
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -73,7 +79,12 @@ class Pledge(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=PledgeStatus.DRAFT)
     draft: Mapped[str] = mapped_column(Text, default="{}")       # JSON: section -> commitments
     draft_saved_at: Mapped[datetime | None]
+    # The commitment on the 27 manifestations as drafted: {"accepted": bool,
+    # "manifestations": [{"id": "B4", "guard": "…"}]}.
+    draft_commitment: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     review_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # Which body of that unit's committee receives it (services/committees.py ReviewBody).
+    review_body: Mapped[str | None] = mapped_column(String(16))
     filed_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -82,6 +93,7 @@ class Pledge(db.Model):
     rating_comment: Mapped[str] = mapped_column(String(1000), default="")
     assessed_at: Mapped[datetime | None]
     is_published: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     plan: Mapped[StudyPlan] = relationship()
@@ -104,6 +116,10 @@ class PledgeVersion(db.Model):
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), index=True)
     number: Mapped[int]
     content: Mapped[str] = mapped_column(Text)
+    # As filed: the commitment text accepted ({"vi": …, "en": …}) and the manifestations chosen
+    # as most relevant to the person's post, each with its guard measure (JSON list).
+    commitment: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    manifestations: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
     outcome: Mapped[str | None] = mapped_column(String(16))   # returned | acknowledged
     comment: Mapped[str] = mapped_column(String(1000), default="")

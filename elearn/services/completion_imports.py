@@ -6,6 +6,7 @@ from typing import Callable
 
 from flask_babel import gettext as _
 
+from ..clock import local_today
 from ..models import User
 from ..registry import current_registry
 from . import audit, codes, completions
@@ -81,4 +82,4 @@ def _parse_date(text: str) -> date | None:
         value = date.fromisoformat((text or "").strip())
     except ValueError:
         return None
-    return value if value <= date.today() else None
+    return value if value <= local_today() else None

@@ -6,6 +6,7 @@ from typing import Iterator
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..clock import iso_local
 from ..extensions import db
 from ..models import Completion, Pledge, Revocation, Unit, User
 from . import codes
@@ -41,7 +42,7 @@ def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
     for name, username, unit_name, slug, version, digest, method, score, at, code, rev in result:
         yield (name, username, unit_name, slug, version, digest, method, score,
-               at.date().isoformat(), codes.display(code), revoked if rev else valid)
+               iso_local(at), codes.display(code), revoked if rev else valid)
 
 
 def pledge_header() -> list[str]:
@@ -57,7 +58,7 @@ def pledge_rows(unit: Unit, year: int) -> Iterator[tuple]:
     for name, username, unit_name, position, status, filed in db.session.execute(
             statement.execution_options(yield_per=BATCH)):
         yield (name, username, unit_name, position, status or "not_started",
-               filed.date().isoformat() if filed else "")
+               iso_local(filed))
 
 
 def summary_header() -> list[str]:

@@ -8,20 +8,23 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from ..clock import local_date, local_today, utcnow
+from ..content.manifestations import manifestations
 from ..content.pledge_template import DEFAULT_TEMPLATE, PledgeTemplate, parse_template
 from ..extensions import db
 from ..models import (
-    DeadlineExtension, Pledge, PledgeStatus, PledgeVersion, Role, RoleGrant, StudyPlan, Unit, User,
+    Completion, DeadlineExtension, Pledge, PledgeStatus, PledgeVersion, StudyPlan, Unit, User,
 )
-from ..models.org import utcnow
 from ..registry import current_registry
-from . import audit
-from .orgs import ancestors
+from . import audit, committees
+from .orgs import ancestors, subtree_of
 
 LIMITS = {"what": 300, "by_when": 100, "how": 200}
+GUARD_LIMIT = 300          # a guard measure against one manifestation
+MAX_MANIFESTATIONS = 5     # the few a person's post is most exposed to, not all 27
 RATINGS = ("excellent", "good", "fulfilled", "not_fulfilled")
 SELF_RESULTS = ("done", "partly", "not_done")
 FILED_OR_LATER = (PledgeStatus.FILED, PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED,
@@ -30,6 +33,10 @@ FILED_OR_LATER = (PledgeStatus.FILED, PledgeStatus.ACKNOWLEDGED, PledgeStatus.SE
 
 class PledgeError(ValueError):
     """A rule was broken; the message is translated text."""
+
+
+class NotYourReview(PledgeError):
+    """The person may not act on this pledge (their own, or not routed to their committee)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,25 @@ def applicable_plan(user: User, year: int, create_default: bool = True) -> Study
     return candidates
 
 
+def min_versions(plan: StudyPlan) -> dict[str, str]:
+    return dict(json.loads(plan.min_versions or "{}"))
+
+
+def _version_key(version: str) -> tuple:
+    """"1.10" > "1.9": compare dotted numbers as numbers, anything else as text."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in str(version).replace("-", ".").split("."))
+
+
+def completion_counts(plan: StudyPlan, completion: Completion) -> bool:
+    """Does this completion count for the plan's year (issued on or after `study_since`, of at
+    least the plan's minimum course version)?"""
+    if plan.study_since and local_date(completion.completed_at) < plan.study_since:
+        return False
+    minimum = min_versions(plan).get(completion.course_slug)
+    return not minimum or _version_key(completion.course_version) >= _version_key(minimum)
+
+
 def deadline_for(plan: StudyPlan, unit: Unit) -> date:
     """The plan's deadline, or the latest extension granted to the unit or an ancestor."""
     path_ids = [int(part) for part in unit.path.strip("/").split("/")]
@@ -104,24 +130,9 @@ def deadline_for(plan: StudyPlan, unit: Unit) -> date:
 
 # -- routing ---------------------------------------------------------------------------------
 
-def reviewers_of(unit: Unit) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.unit_id == unit.id, RoleGrant.role == Role.REVIEWER, User.active)
-        .order_by(User.full_name)))
-
-
-def review_unit_for(user: User) -> Unit | None:
-    """Where the pledge goes: the nearest unit (own first, then upwards) with a reviewer other
-    than the person. Committee members (placed at their committee's unit) file to that level's
-    standing committee; a cell secretary, who reviews their own cell, files to the level
-    above."""
-    chain = [*ancestors(user.unit), user.unit][::-1]
-    for unit in chain:
-        others = [r for r in reviewers_of(unit) if r.id != user.id]
-        if others:
-            return unit
-    return None
+def review_route(user: User) -> committees.Route | None:
+    """Where the person's pledge would go now (see services/committees.py)."""
+    return committees.route_for(user)
 
 
 # -- drafting --------------------------------------------------------------------------------
@@ -161,11 +172,13 @@ def clean_content(template: PledgeTemplate, data: dict[str, Any]
             entry = {key: str(item.get(key, "") or "").strip() for key in LIMITS}
             if not any(entry.values()):
                 continue
+            if item.get("breakthrough"):
+                entry["breakthrough"] = True
             for key, limit in LIMITS.items():
                 if len(entry[key]) > limit:
                     errors[f"{section.key}-{index}-{key}"] = FieldProblem(True, _(
                         "Keep it short: at most %(limit)d characters.", limit=limit))
-            if not (entry["what"] and entry["by_when"] and entry["how"]):
+            if not all(entry[key] for key in LIMITS):
                 errors.setdefault(f"{section.key}-{index}-what", FieldProblem(False, _(
                     "Say what you will do, by when, and how it can be checked.")))
             kept.append(entry)
@@ -173,15 +186,48 @@ def clean_content(template: PledgeTemplate, data: dict[str, Any]
     return content, errors
 
 
-def save_draft(pledge: Pledge, data: dict[str, Any]) -> dict[str, FieldProblem]:
+def clean_commitment(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, FieldProblem]]:
+    """The commitment on the 27 manifestations: accepted or not, and the manifestations chosen
+    as most relevant to the person's post, each with its guard measure."""
+    known = set(manifestations().ids)
+    chosen, errors = [], {}
+    for item in data.get("manifestations") or []:
+        manifestation_id = str(item.get("id", "")).strip()
+        guard = str(item.get("guard", "") or "").strip()
+        if manifestation_id not in known or any(c["id"] == manifestation_id for c in chosen):
+            continue
+        if len(guard) > GUARD_LIMIT:
+            errors[f"guard-{manifestation_id}"] = FieldProblem(True, _(
+                "Keep it short: at most %(limit)d characters.", limit=GUARD_LIMIT))
+        chosen.append({"id": manifestation_id, "guard": guard})
+    if len(chosen) > MAX_MANIFESTATIONS:
+        errors["manifestations"] = FieldProblem(False, _(
+            "Choose at most %(count)d manifestations: the ones your post is most exposed to.",
+            count=MAX_MANIFESTATIONS))
+    return {"accepted": bool(data.get("accepted")), "manifestations": chosen}, errors
+
+
+def commitment_of(pledge: Pledge) -> dict[str, Any]:
+    return json.loads(pledge.draft_commitment or "{}") or {"accepted": False,
+                                                           "manifestations": []}
+
+
+def save_draft(pledge: Pledge, data: dict[str, Any],
+               commitment: dict[str, Any] | None = None) -> dict[str, FieldProblem]:
     """Save what the person wrote (even incomplete: a draft may be unfinished). Returns the
     problems to show; text over the limits is not saved."""
     if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.RETURNED):
         raise PledgeError(_("This pledge has been filed; it can change only if it is returned."))
     content, errors = clean_content(plan_template(pledge.plan), data)
+    if commitment is not None:
+        cleaned, commitment_errors = clean_commitment(commitment)
+        errors.update(commitment_errors)
     if not any(problem.too_long for problem in errors.values()):
         pledge.draft = json.dumps(content, ensure_ascii=False)
+        if commitment is not None:
+            pledge.draft_commitment = json.dumps(cleaned, ensure_ascii=False)
         pledge.draft_saved_at = utcnow()
+    db.session.commit()
     return errors
 
 
@@ -196,7 +242,7 @@ class PledgeContext:
 
 
 def run_checks(pledge: Pledge, today: date | None = None) -> list[CheckResult]:
-    context = PledgeContext(pledge.user, pledge.plan, pledge, today or date.today())
+    context = PledgeContext(pledge.user, pledge.plan, pledge, today or local_today())
     results = []
     for name, check in current_registry().pledge_checks.items():
         result = check.check(context)
@@ -204,28 +250,57 @@ def run_checks(pledge: Pledge, today: date | None = None) -> list[CheckResult]:
     return results
 
 
+def _claim(pledge: Pledge, from_statuses: tuple[str, ...], **values: Any) -> bool:
+    """Move the pledge out of one of `from_statuses` in one conditional UPDATE: of concurrent
+    duplicates exactly one wins, the others see that it already moved."""
+    moved = db.session.execute(
+        update(Pledge).where(Pledge.id == pledge.id, Pledge.status.in_(from_statuses))
+        .values(**values).execution_options(synchronize_session=False))
+    return moved.rowcount == 1
+
+
 def file(pledge: Pledge, today: date | None = None) -> PledgeVersion:
+    """File the draft: checks, routing, one new version, one audit entry; committed."""
     if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.RETURNED):
         raise PledgeError(_("This pledge has already been filed."))
-    content, errors = clean_content(plan_template(pledge.plan), content_of(pledge))
+    template = plan_template(pledge.plan)
+    content, errors = clean_content(template, content_of(pledge))
     if errors or not any(content.values()):
         raise PledgeError(_("Write at least one commitment, each with what you will do, by "
                             "when, and how it can be checked."))
+    commitment = commitment_of(pledge)
     failures = [r for r in run_checks(pledge, today) if not r.ok]
+    if template.commitment is not None and not commitment.get("accepted"):
+        failures.append(CheckResult(
+            False, _("You have not made the commitment on the 27 manifestations."),
+            _("Tick \"I make this commitment\" under the commitment, and choose the "
+              "manifestations your post is most exposed to."), "commitment"))
     if failures:
         raise PledgeRefused(failures)
-    review_unit = review_unit_for(pledge.user)
-    number = len(pledge.versions) + 1
-    version = PledgeVersion(pledge=pledge, number=number,
-                            content=json.dumps(content, ensure_ascii=False))
+    route = review_route(pledge.user)
+    if route is None:  # the routing check refuses this first; never file to nobody
+        raise PledgeError(_("No committee can receive your pledge yet."))
+    if not _claim(pledge, (PledgeStatus.DRAFT, PledgeStatus.RETURNED),
+                  status=PledgeStatus.FILED, filed_at=utcnow(), review_unit_id=route.unit.id,
+                  review_body=str(route.body)):
+        db.session.rollback()
+        raise PledgeError(_("This pledge has already been filed."))
+    number = db.session.scalar(select(func.count()).select_from(PledgeVersion)
+                               .where(PledgeVersion.pledge_id == pledge.id)) + 1
+    commitment_text = ({"vi": template.commitment.get("vi"), "en": template.commitment.get("en")}
+                       if template.commitment else {})
+    version = PledgeVersion(pledge_id=pledge.id, number=number,
+                            content=json.dumps(content, ensure_ascii=False),
+                            commitment=json.dumps(commitment_text, ensure_ascii=False),
+                            manifestations=json.dumps(commitment.get("manifestations", []),
+                                                      ensure_ascii=False))
     db.session.add(version)
-    pledge.status = PledgeStatus.FILED
-    pledge.filed_at = utcnow()
-    pledge.review_unit_id = review_unit.id if review_unit else None
     db.session.flush()
     audit.record("pledge.filed", actor_id=pledge.user_id, subject=f"pledge:{pledge.id}",
-                 data={"version": number, "year": pledge.year,
-                       "review_unit": review_unit.code if review_unit else None})
+                 data={"version": number, "year": pledge.year, "review_unit": route.unit.code,
+                       "review_body": str(route.body)})
+    db.session.commit()
+    db.session.refresh(pledge)
     return version
 
 
@@ -233,30 +308,53 @@ def _latest(pledge: Pledge) -> PledgeVersion:
     return pledge.versions[-1]
 
 
+def ensure_reviewer(pledge: Pledge, reviewer: User) -> None:
+    """Refuse anyone but the committee members the pledge was routed to; never the author."""
+    if reviewer.id == pledge.user_id:
+        raise NotYourReview(_("You cannot acknowledge, return, rate or publish your own pledge: "
+                              "your committee does that."))
+    if not committees.can_act(reviewer, pledge):
+        raise NotYourReview(_("This pledge was sent to %(unit)s; only its committee members "
+                              "can answer it.", unit=pledge.review_unit.name
+                              if pledge.review_unit else "—"))
+
+
 def acknowledge(pledge: Pledge, reviewer: User) -> None:
-    if pledge.status != PledgeStatus.FILED:
+    ensure_reviewer(pledge, reviewer)
+    if pledge.status != PledgeStatus.FILED or not _claim(
+            pledge, (PledgeStatus.FILED,), status=PledgeStatus.ACKNOWLEDGED,
+            acknowledged_at=utcnow(), reviewed_by_id=reviewer.id):
+        db.session.rollback()
         raise PledgeError(_("Only a filed pledge can be acknowledged."))
     version = _latest(pledge)
     version.outcome, version.answered_at, version.answered_by_id = (
         "acknowledged", utcnow(), reviewer.id)
-    pledge.status, pledge.acknowledged_at = PledgeStatus.ACKNOWLEDGED, utcnow()
-    pledge.reviewed_by_id = reviewer.id
     audit.record("pledge.acknowledged", actor_id=reviewer.id, subject=f"pledge:{pledge.id}",
                  data={"version": version.number})
+    db.session.commit()
+    db.session.refresh(pledge)
 
 
 def return_pledge(pledge: Pledge, reviewer: User, comment: str) -> None:
-    if pledge.status != PledgeStatus.FILED:
-        raise PledgeError(_("Only a filed pledge can be returned."))
+    ensure_reviewer(pledge, reviewer)
     comment = comment.strip()
     if len(comment) < 5:
         raise PledgeError(_("Say what to change (at least 5 characters)."))
+    if pledge.status != PledgeStatus.FILED or not _claim(
+            pledge, (PledgeStatus.FILED,), status=PledgeStatus.RETURNED):
+        db.session.rollback()
+        raise PledgeError(_("Only a filed pledge can be returned."))
     version = _latest(pledge)
     version.outcome, version.comment = "returned", comment[:1000]
     version.answered_at, version.answered_by_id = utcnow(), reviewer.id
-    pledge.status = PledgeStatus.RETURNED
     audit.record("pledge.returned", actor_id=reviewer.id, subject=f"pledge:{pledge.id}",
                  data={"version": version.number, "comment": version.comment})
+    db.session.commit()
+    db.session.refresh(pledge)
+
+
+def assessment_of(pledge: Pledge) -> dict[str, dict[str, str]]:
+    return json.loads(pledge.self_assessment or "{}")
 
 
 def self_assess(pledge: Pledge, results: dict[str, dict[str, str]]) -> None:
@@ -272,29 +370,48 @@ def self_assess(pledge: Pledge, results: dict[str, dict[str, str]]) -> None:
                 raise PledgeError(_("Assess every commitment: done, partly done or not done."))
             cleaned[key] = {"result": answer["result"],
                             "evidence": str(answer.get("evidence", "")).strip()[:500]}
-    pledge.self_assessment = json.dumps(cleaned, ensure_ascii=False)
-    pledge.status = PledgeStatus.SELF_ASSESSED
+    if not _claim(pledge, (PledgeStatus.ACKNOWLEDGED,), status=PledgeStatus.SELF_ASSESSED,
+                  self_assessment=json.dumps(cleaned, ensure_ascii=False)):
+        db.session.rollback()
+        raise PledgeError(_("You can assess your pledge once it has been acknowledged."))
     audit.record("pledge.self_assessed", actor_id=pledge.user_id, subject=f"pledge:{pledge.id}")
+    db.session.commit()
+    db.session.refresh(pledge)
 
 
 def rate(pledge: Pledge, reviewer: User, rating: str, comment: str) -> None:
-    if pledge.status != PledgeStatus.SELF_ASSESSED:
-        raise PledgeError(_("The person has not assessed their pledge yet."))
+    ensure_reviewer(pledge, reviewer)
     if rating not in RATINGS:
         raise PledgeError(_("Choose a rating."))
-    pledge.rating, pledge.rating_comment = rating, comment.strip()[:1000]
-    pledge.status, pledge.assessed_at = PledgeStatus.ASSESSED, utcnow()
+    if pledge.status != PledgeStatus.SELF_ASSESSED or not _claim(
+            pledge, (PledgeStatus.SELF_ASSESSED,), status=PledgeStatus.ASSESSED, rating=rating,
+            rating_comment=comment.strip()[:1000], assessed_at=utcnow()):
+        db.session.rollback()
+        raise PledgeError(_("The person has not assessed their pledge yet."))
     audit.record("pledge.assessed", actor_id=reviewer.id, subject=f"pledge:{pledge.id}",
                  data={"rating": rating})
+    db.session.commit()
+    db.session.refresh(pledge)
 
 
 def set_published(pledge: Pledge, by: User, published: bool) -> None:
+    ensure_reviewer(pledge, by)
     if published and not (pledge.user.is_leader and pledge.status in (
             PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED, PledgeStatus.ASSESSED)):
         raise PledgeError(_("Only leaders' acknowledged pledges can be published."))
-    pledge.is_published = published
+    if pledge.is_published == published:
+        return  # a repeated click changes nothing and records nothing
+    moved = db.session.execute(
+        update(Pledge).where(Pledge.id == pledge.id, Pledge.is_published == (not published))
+        .values(is_published=published, published_at=utcnow() if published else None)
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.rollback()
+        return
     audit.record("pledge.published" if published else "pledge.unpublished", actor_id=by.id,
                  subject=f"pledge:{pledge.id}")
+    db.session.commit()
+    db.session.refresh(pledge)
 
 
 # -- supervision -----------------------------------------------------------------------------
@@ -317,6 +434,32 @@ def unit_overview(unit: Unit, year: int) -> list[PersonStatus]:
         select(Pledge).where(Pledge.year == year, Pledge.user_id.in_([p.id for p in people]))
         .options(joinedload(Pledge.plan)))}
     return [PersonStatus(person, pledges.get(person.id)) for person in people]
+
+
+def waiting_for(user: User) -> list[Pledge]:
+    """Pledges this person can answer now (filed, or self-assessed at year end), oldest first:
+    the reviewer's queue."""
+    unit_ids = [seat.unit_id for seat in user.seats]
+    if not unit_ids:
+        return []
+    candidates = db.session.scalars(
+        select(Pledge).where(Pledge.review_unit_id.in_(unit_ids), Pledge.user_id != user.id,
+                             Pledge.status.in_((PledgeStatus.FILED, PledgeStatus.SELF_ASSESSED)))
+        .options(joinedload(Pledge.user)).order_by(Pledge.filed_at, Pledge.id)).all()
+    positions = {seat.unit_id: committees.Position(seat.position) for seat in user.seats}
+    return [pledge for pledge in candidates
+            if committees.ReviewBody(pledge.review_body or "committee").admits(
+                positions[pledge.review_unit_id])]
+
+
+def published_pledges(unit: Unit) -> list[Pledge]:
+    """Leaders' pledges of the subtree that their committees published, newest year first."""
+    rows = db.session.scalars(
+        select(Pledge).join(User, Pledge.user_id == User.id).join(Unit, User.unit_id == Unit.id)
+        .where(Pledge.is_published, User.is_leader, subtree_of(unit.path))
+        .options(joinedload(Pledge.user), joinedload(Pledge.versions))
+        .order_by(Pledge.year.desc(), Unit.path, User.full_name)).unique().all()
+    return [pledge for pledge in rows if pledge.versions]
 
 
 def routed_to(unit: Unit, year: int) -> list[Pledge]:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import RoleGrant, User, UserSession
+from ..models import CommitteeSeat, RoleGrant, User, UserSession
 from ..models.org import utcnow
 
 # Touching last_seen_at on every request would turn every page view into a write.
@@ -34,7 +34,8 @@ def load_session(token: str) -> User | None:
         select(UserSession, User).join(User, UserSession.user_id == User.id)
         .where(UserSession.token_hash == _digest(token))
         # Permission checks read every grant and its unit: one query loads them all.
-        .options(joinedload(User.grants).joinedload(RoleGrant.unit), joinedload(User.unit))
+        .options(joinedload(User.grants).joinedload(RoleGrant.unit), joinedload(User.unit),
+                 joinedload(User.seats).joinedload(CommitteeSeat.unit))
     ).unique().first()
     if row is None:
         return None

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..clock import local_today
 from ..extensions import db
 from ..forms import RecordCompletionForm, RevokeForm, SelectChoice
 from ..models import Completion, Role, Unit, User
@@ -89,7 +90,7 @@ def record():
     course = current_registry().course(form.course.data)
     if not verifies(person):
         form.username.errors.append(_("No one with this username in the units you verify."))
-    elif form.completed_on.data > date.today():
+    elif form.completed_on.data > local_today():
         form.completed_on.errors.append(_("The date cannot be in the future."))
     elif completions.active_completion(person.id, course.slug) is not None:
         form.username.errors.append(_("%(name)s has already completed this course.",

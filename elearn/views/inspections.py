@@ -2,17 +2,17 @@
 the records and the year's summary."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, extract, func, select
 
+from ..clock import local_today
 from ..extensions import db
 from ..forms import FollowUpForm, InspectionForm
 from ..models import Inspection, Role, Unit
-from ..security import permission, scope_paths
+from ..security import held_roles, permission, scope_paths
 from ..services import audit
 from ..services.orgs import unit_by_code, within_any
 from .scoping import get_or_404
@@ -32,7 +32,7 @@ def _paths() -> list[str]:
 
 def _page(form: InspectionForm, status: int = 200):
     try:
-        year = int(request.args.get("year", date.today().year))
+        year = int(request.args.get("year", local_today().year))
     except ValueError:
         abort(400)
     inspected = Unit.__table__.alias("inspected")
@@ -69,9 +69,8 @@ def record():
     if not form.validate_on_submit():
         return _page(form, 400)
     inspected = unit_by_code(form.unit_code.data)
-    committee = next((g.unit for g in current_user.grants if g.role == Role.REVIEWER
-                      and inspected is not None and inspected.path.startswith(g.unit.path)),
-                     None)
+    committee = next((on for held, on in held_roles(current_user) if held == Role.REVIEWER
+                      and inspected is not None and inspected.path.startswith(on.path)), None)
     if committee is None:
         form.unit_code.errors.append(_("Give the code of a unit under your committee."))
         return _page(form, 400)

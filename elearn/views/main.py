@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import LanguageForm, LogoutForm
 from ..registry import current_registry
 from ..services.progress import progress_for
-from ..security import PUBLIC, permission
+from ..security import PUBLIC, held_roles, permission
 
 bp = Blueprint("main", __name__)
 
@@ -78,6 +78,7 @@ def localised(text) -> str:
 
 def register_context(app: Flask) -> None:
     app.add_template_filter(localised, "lt")
+    app.add_template_global(held_roles, "held_roles")
 
     @app.context_processor
     def common():

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..clock import local_today
 from ..content.pledge_template import DEFAULT_TEMPLATE, parse_template
 from ..extensions import db
 from ..forms import ExtensionForm, PlanForm, SelectChoice
@@ -35,10 +36,12 @@ def plans_unit(code: str | None) -> Unit | None:
 
 def _form(plan: StudyPlan | None = None) -> PlanForm:
     if plan is None:
-        form = PlanForm(year=date.today().year, template=DEFAULT_TEMPLATE,
-                        deadline=date(date.today().year, 12, 31))
+        form = PlanForm(year=local_today().year, template=DEFAULT_TEMPLATE,
+                        deadline=date(local_today().year, 12, 31))
     else:
-        form = PlanForm(obj=plan, unit_code=plan.unit.code, courses=json.loads(plan.courses))
+        form = PlanForm(obj=plan, unit_code=plan.unit.code, courses=json.loads(plan.courses),
+                        min_versions=", ".join(f"{slug}={version}" for slug, version
+                                               in json.loads(plan.min_versions or "{}").items()))
     form.courses.choices = [SelectChoice(c.slug, f"{c.title.get()} ({c.year})")
                             for c in current_registry().courses.values()]
     return form
@@ -51,12 +54,22 @@ def _apply(form: PlanForm, plan: StudyPlan) -> bool:
     unit = plans_unit(form.unit_code.data)
     if unit is None:
         form.unit_code.errors.append(_("Give the code of a unit where you plan study."))
-    if form.template.errors or form.unit_code.errors:
+    versions = {}
+    for part in filter(None, (p.strip() for p in (form.min_versions.data or "").split(","))):
+        slug, _sep, version = part.partition("=")
+        if not version.strip() or current_registry().course(slug.strip()) is None:
+            form.min_versions.errors.append(_("Write each as course-slug=version, e.g. "
+                                              "cd-2016-toan-khoa=2.0."))
+            break
+        versions[slug.strip()] = version.strip()
+    if form.template.errors or form.unit_code.errors or form.min_versions.errors:
         return False
     plan.year, plan.unit, plan.title = form.year.data, unit, form.title.data.strip()
     plan.audience, plan.deadline = form.audience.data, form.deadline.data
     plan.courses = json.dumps(form.courses.data or [])
     plan.superiors_first, plan.template = form.superiors_first.data, form.template.data
+    plan.inside_first, plan.study_since = form.inside_first.data, form.study_since.data
+    plan.min_versions = json.dumps(versions)
     return True
 
 

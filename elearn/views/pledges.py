@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,10 +9,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..clock import iso_local, local_today
+from ..content.manifestations import manifestations
 from ..forms import ConfirmForm, pledge_form_class
 from ..models import Pledge, PledgeStatus, StudyPlan
 from ..security import AUTHENTICATED, permission
-from ..services import pledges
+from ..services import pledge_review, pledges
 
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 
@@ -23,7 +24,7 @@ bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 def index():
     mine = db.session.scalars(select(Pledge).where(Pledge.user_id == current_user.id)
                               .order_by(Pledge.year.desc())).all()
-    this_year = date.today().year
+    this_year = local_today().year
     plan = pledges.applicable_plan(current_user, this_year)
     db.session.commit()  # a default plan created from course.yaml is kept
     return render_template("pledges/index.html", mine=mine, plan=plan, this_year=this_year)
@@ -43,22 +44,41 @@ def _editor(plan: StudyPlan, pledge: Pledge, form, status: int = 200, failures=N
         checks=pledges.run_checks(pledge) if pledge.status in (
             PledgeStatus.DRAFT, PledgeStatus.RETURNED) else [],
         failures=failures or [], deadline=pledges.deadline_for(plan, current_user.unit),
-        review_unit=pledges.review_unit_for(current_user),
-        versions=[(v, json.loads(v.content)) for v in pledge.versions]), status
+        route=pledges.review_route(current_user), catalogue=manifestations(),
+        breakthrough=pledge_review.breakthrough_for(current_user.unit, plan.year),
+        checkins=pledge_review.checkins_of(pledge),
+        versions=pledge_review.filed_versions(pledge)), status
 
 
 def _form_for(plan: StudyPlan, pledge: Pledge):
     template = pledges.plan_template(plan)
-    form_class = pledge_form_class(template)
+    form_class = pledge_form_class(template, manifestations().ids)
     if request.method == "POST":
         return form_class()
-    return form_class(data=pledges.content_of(pledge))
+    data = dict(pledges.content_of(pledge))
+    commitment = pledges.commitment_of(pledge)
+    data["accepted"] = commitment.get("accepted", False)
+    for item in commitment.get("manifestations", []):
+        data[f"m_{item['id']}"], data[f"g_{item['id']}"] = True, item.get("guard", "")
+    return form_class(data=data)
+
+
+def _commitment(form) -> dict:
+    """The commitment part of the submitted form, as the service expects it."""
+    return {"accepted": form.accepted.data,
+            "manifestations": [{"id": m_id, "guard": form[f"g_{m_id}"].data or ""}
+                               for m_id in manifestations().ids if form[f"m_{m_id}"].data]}
 
 
 def _attach(form, problems) -> None:
     for key, problem in problems.items():
-        section, index, field = key.split("-")
-        getattr(form, section)[int(index)][field].errors.append(str(problem))
+        if key.startswith("guard-"):
+            form[f"g_{key[6:]}"].errors.append(str(problem))
+        elif key == "manifestations":
+            form.accepted.errors.append(str(problem))
+        else:
+            section, index, field = key.split("-")
+            getattr(form, section)[int(index)][field].errors.append(str(problem))
 
 
 @bp.route("/<int:year>", methods=["GET", "POST"])
@@ -72,12 +92,15 @@ def edit(year: int):
         return _editor(plan, pledge, form)
     if not form.validate_on_submit():
         return _editor(plan, pledge, form, 400)
+    if form.file.data and pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.RETURNED):
+        # A repeated "file" (double tap, a retry after a lost answer) changes nothing.
+        flash(_("Your pledge has already been filed."), "info")
+        return redirect(url_for("pledges.edit", year=year), 303)
     try:
-        problems = pledges.save_draft(pledge, form.data)
+        problems = pledges.save_draft(pledge, form.data, _commitment(form))
     except pledges.PledgeError as exc:
         flash(str(exc), "error")
         return _editor(plan, pledge, form, 409)
-    db.session.commit()
     if form.file.data:
         try:
             pledges.file(pledge)
@@ -86,10 +109,12 @@ def edit(year: int):
             return _editor(plan, pledge, form, 409, failures=refused.failures)
         except pledges.PledgeError as exc:
             db.session.rollback()
+            if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.RETURNED):
+                flash(_("Your pledge has already been filed."), "info")
+                return redirect(url_for("pledges.edit", year=year), 303)
             _attach(form, problems)
             flash(str(exc), "error")
             return _editor(plan, pledge, form, 400)
-        db.session.commit()
         flash(_("Your pledge was filed with %(unit)s.",
                 unit=pledge.review_unit.name if pledge.review_unit else "—"), "info")
         return redirect(url_for("pledges.edit", year=year))
@@ -110,15 +135,14 @@ def autosave(year: int):
     if not form.validate_on_submit():
         return jsonify(saved=False, error=_("Not saved: check the highlighted fields.")), 400
     try:
-        problems = pledges.save_draft(pledge, form.data)
+        problems = pledges.save_draft(pledge, form.data, _commitment(form))
     except pledges.PledgeError as exc:
         return jsonify(saved=False, error=str(exc)), 409
-    db.session.commit()
     too_long = {k: str(p) for k, p in problems.items() if p.too_long}
     if too_long:
         return jsonify(saved=False, error=_("Not saved: some text is too long."),
                        fields=too_long), 400
-    return jsonify(saved=True, at=pledge.draft_saved_at.isoformat() + "Z")
+    return jsonify(saved=True, at=iso_local(pledge.draft_saved_at))
 
 
 @bp.route("/<int:year>/assessment", methods=["GET", "POST"])
@@ -143,10 +167,11 @@ def assessment(year: int):
             return render_template("pledges/assess.html", plan=plan, pledge=pledge,
                                    content=content, form=ConfirmForm(),
                                    template=pledges.plan_template(plan),
+                                   checkins=pledge_review.checkins_of(pledge),
                                    previous=answers), 400
-        db.session.commit()
         flash(_("Your year-end assessment was sent to your reviewer."), "info")
         return redirect(url_for("pledges.edit", year=year))
     return render_template("pledges/assess.html", plan=plan, pledge=pledge, content=content,
                            form=ConfirmForm(), template=pledges.plan_template(plan),
+                           checkins=pledge_review.checkins_of(pledge),
                            previous=json.loads(pledge.self_assessment or "{}"))

@@ -1,20 +1,27 @@
-"""Reviewers (cell secretaries, standing committees) and inspectors: the pledges of their units,
-answers, year-end ratings, publication, and bundles for circulation (PDF, XLSX)."""
+"""Committees (cell committees, standing committees) and inspectors: the pledges sent to them,
+answers and year-end ratings, publication, bound volumes for every member, cell meetings,
+the year's breakthrough content, exemplars, and bundles for circulation (PDF, XLSX)."""
 from __future__ import annotations
 
-import json
+import secrets
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms import ConfirmForm, RatingForm, ReturnForm
-from ..models import Pledge, Role, Unit
+from ..forms import (
+    BreakthroughForm, ConfirmForm, DecisionForm, MeetingForm, NominationForm, RatingForm,
+    ReturnForm,
+)
+from ..models import Exemplar, Pledge, PledgeVolume, Role, Unit
 from ..security import has_role, permission, scope_paths
-from ..services import pledges
+from ..services import committees, pledge_review, pledges
+from ..services.accounts import find_user
 from ..services.orgs import within_any
-from ..services.pledge_exports import bundle_pdf, bundle_xlsx
+from ..services.pledge_exports import bundle_pdf, bundle_xlsx, volume_pdf
+from .errors import render_error
 from .scoping import get_or_404, unit_from_query, year_from_query
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -48,27 +55,38 @@ def _year() -> int:
     return year_from_query()
 
 
+def _sits_on(unit: Unit) -> bool:
+    return any(seat.unit_id == unit.id for seat in current_user.seats)
+
+
 @bp.get("/")
 @permission(*READERS)
 def index():
     unit, year = _chosen_unit(), _year()
-    return render_template("review/index.html", unit=unit, year=year,
-                           routed=pledges.routed_to(unit, year),
-                           people=pledges.unit_overview(unit, year), units=_units_in_view(),
-                           can_review=has_role(current_user, Role.REVIEWER, unit))
+    return render_template(
+        "review/index.html", unit=unit, year=year, routed=pledges.routed_to(unit, year),
+        people=pledges.unit_overview(unit, year), units=_units_in_view(),
+        queue=pledges.waiting_for(current_user), seats=committees.seats_of(unit),
+        sits_on=_sits_on(unit), volumes=pledge_review.volumes_of(unit, year),
+        breakthrough=pledge_review.breakthrough_for(unit, year),
+        breakthrough_form=BreakthroughForm(obj=pledge_review.own_breakthrough(unit, year)),
+        share=pledge_review.breakthrough_share(unit, year), confirm=ConfirmForm(),
+        position_label=committees.position_label)
 
 
 @bp.get("/pledges/<int:pledge_id>")
 @permission(*READERS, scope=pledge_scope)
 def show(pledge_id: int):
     pledge = get_or_404(Pledge, pledge_id)
-    reviewer = pledge.review_unit is not None and has_role(current_user, Role.REVIEWER,
-                                                           pledge.review_unit)
+    queue = [p for p in pledges.waiting_for(current_user) if p.id != pledge.id]
     return render_template(
-        "review/pledge.html", pledge=pledge, reviewer=reviewer,
+        "review/pledge.html", pledge=pledge, reviewer=committees.can_act(current_user, pledge),
+        own=pledge.user_id == current_user.id,
         template=pledges.plan_template(pledge.plan),
-        versions=[(v, json.loads(v.content)) for v in pledge.versions],
-        assessment=json.loads(pledge.self_assessment or "{}"),
+        versions=pledge_review.filed_versions(pledge),
+        checkins=pledge_review.checkins_of(pledge),
+        acting=committees.acting_reviewers(pledge), supervisors=committees.supervisors(pledge),
+        assessment=pledges.assessment_of(pledge), next_pledge=queue[0] if queue else None,
         return_form=ReturnForm(), rating_form=RatingForm(), confirm=ConfirmForm())
 
 
@@ -79,15 +97,22 @@ def review_scope(pledge_id: int, **_kwargs) -> Unit | None:
     return pledge.review_unit or pledge.user.unit
 
 
-def _act(pledge_id: int, action) -> Response:
+def _act(pledge_id: int, action, done: str) -> Response:
+    """Run one answer on a pledge; refusals say why, in the reader's language."""
     pledge = get_or_404(Pledge, pledge_id)
     try:
         action(pledge)
+    except pledges.NotYourReview as exc:
+        db.session.rollback()
+        return render_error(403, str(exc))
     except pledges.PledgeError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    else:
-        db.session.commit()
+        return redirect(url_for("review.show", pledge_id=pledge_id))
+    flash(done, "info")
+    queue = pledges.waiting_for(current_user)
+    if queue:  # the reviewer lands on the next pledge waiting for them
+        return redirect(url_for("review.show", pledge_id=queue[0].id))
     return redirect(url_for("review.show", pledge_id=pledge_id))
 
 
@@ -96,7 +121,8 @@ def _act(pledge_id: int, action) -> Response:
 def acknowledge(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _act(pledge_id, lambda p: pledges.acknowledge(p, current_user))
+    return _act(pledge_id, lambda p: pledges.acknowledge(p, current_user),
+                _("The pledge was acknowledged."))
 
 
 @bp.post("/pledges/<int:pledge_id>/return")
@@ -106,7 +132,8 @@ def return_pledge(pledge_id: int):
     if not form.validate_on_submit():
         flash(_("Say what to change (at least 5 characters)."), "error")
         return redirect(url_for("review.show", pledge_id=pledge_id))
-    return _act(pledge_id, lambda p: pledges.return_pledge(p, current_user, form.comment.data))
+    return _act(pledge_id, lambda p: pledges.return_pledge(p, current_user, form.comment.data),
+                _("The pledge was returned for revision."))
 
 
 @bp.post("/pledges/<int:pledge_id>/rate")
@@ -116,7 +143,8 @@ def rate(pledge_id: int):
     if not form.validate_on_submit():
         abort(400)
     return _act(pledge_id, lambda p: pledges.rate(p, current_user, form.rating.data,
-                                                   form.comment.data or ""))
+                                                   form.comment.data or ""),
+                _("The year-end rating was saved."))
 
 
 @bp.post("/pledges/<int:pledge_id>/publish")
@@ -125,7 +153,9 @@ def publish(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     publish_it = request.form.get("publish") == "1"
-    return _act(pledge_id, lambda p: pledges.set_published(p, current_user, publish_it))
+    return _act(pledge_id, lambda p: pledges.set_published(p, current_user, publish_it),
+                _("The pledge is now on the public page.") if publish_it
+                else _("The pledge was withdrawn from the public page."))
 
 
 @bp.get("/export.<kind>")
@@ -142,3 +172,152 @@ def export(kind: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="pledges-{unit.code}-{year}.{kind}"'})
+
+
+# -- bound volumes ---------------------------------------------------------------------------
+
+def volume_scope(volume_id: int, **_kwargs) -> Unit | None:
+    volume = db.session.get(PledgeVolume, volume_id)
+    return volume.unit if volume else None
+
+
+@bp.post("/volumes")
+@permission(Role.REVIEWER)
+def bind_volume():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    unit, year = unit_from_query((Role.REVIEWER,)), _year()
+    try:
+        volume = pledge_review.bind_volume(unit, year, current_user)
+    except pledge_review.ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("The volume was bound: %(count)d pledges. Every committee member can open it.",
+                count=len(pledge_review.volume_contents(volume))), "info")
+    return redirect(url_for("review.index", unit=unit.code, year=year))
+
+
+@bp.get("/volumes/<int:volume_id>.pdf")
+@permission(*READERS, scope=volume_scope)
+def volume(volume_id: int):
+    volume = get_or_404(PledgeVolume, volume_id)
+    body = volume_pdf(volume, pledge_review.volume_contents(volume))
+    pledge_review.record_volume_download(volume, current_user)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition":
+            f'attachment; filename="volume-{volume.unit.code}-{volume.year}-{volume.id}.pdf"'})
+
+
+# -- breakthrough content --------------------------------------------------------------------
+
+@bp.post("/breakthrough")
+@permission(Role.REVIEWER)
+def breakthrough():
+    unit, year = unit_from_query((Role.REVIEWER,)), _year()
+    form = BreakthroughForm()
+    if not form.validate_on_submit():
+        flash(_("Give the breakthrough content (at most 300 characters)."), "error")
+        return redirect(url_for("review.index", unit=unit.code, year=year))
+    try:
+        pledge_review.set_breakthrough(unit, year, form.title.data, form.description.data or "",
+                                       current_user)
+    except pledge_review.ReviewError as exc:
+        return render_error(403, str(exc))
+    flash(_("The breakthrough content for %(year)d was saved.", year=year), "info")
+    return redirect(url_for("review.index", unit=unit.code, year=year))
+
+
+# -- cell meetings ---------------------------------------------------------------------------
+
+def _meeting_page(unit: Unit, year: int, form: MeetingForm, status: int = 200):
+    return render_template(
+        "review/meetings.html", unit=unit, year=year, form=form,
+        meetings=pledge_review.meetings_of(unit, year), sits_on=_sits_on(unit),
+        candidates=pledge_review.meeting_candidates(unit, year),
+        people=[row.user for row in pledges.unit_overview(unit, year)]), status
+
+
+@bp.get("/meetings")
+@permission(*READERS)
+def meetings():
+    unit, year = _chosen_unit(), _year()
+    return _meeting_page(unit, year, MeetingForm(request_key=secrets.token_urlsafe(16)))
+
+
+@bp.post("/meetings")
+@permission(Role.REVIEWER)
+def record_meeting():
+    unit, year = unit_from_query((Role.REVIEWER,)), _year()
+    form = MeetingForm()
+    if not form.validate_on_submit():
+        return _meeting_page(unit, year, form, 400)
+    checkins = {}
+    for pledge in pledge_review.meeting_candidates(unit, form.held_on.data.year):
+        progress = request.form.get(f"progress-{pledge.id}", "")
+        if progress:
+            checkins[pledge.id] = (progress, request.form.get(f"comment-{pledge.id}", ""))
+    attendees = [int(value) for value in request.form.getlist("attendee") if value.isdigit()]
+    try:
+        pledge_review.record_meeting(unit, form.held_on.data, form.note.data or "", attendees,
+                                     checkins, current_user, form.request_key.data or None)
+    except pledge_review.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _meeting_page(unit, year, form, 400)
+    flash(_("The cell meeting was recorded."), "info")
+    return redirect(url_for("review.meetings", unit=unit.code, year=form.held_on.data.year))
+
+
+# -- exemplars -------------------------------------------------------------------------------
+
+def exemplar_scope(exemplar_id: int, **_kwargs) -> Unit | None:
+    exemplar = db.session.get(Exemplar, exemplar_id)
+    return exemplar.unit if exemplar else None
+
+
+def _exemplar_page(unit: Unit, year: int, form: NominationForm, status: int = 200):
+    return render_template(
+        "review/exemplars.html", unit=unit, year=year, form=form, sits_on=_sits_on(unit),
+        nominations=pledge_review.exemplars_for_review(current_user, year),
+        can_decide=lambda e: pledge_review.can_decide(current_user, e),
+        decision_form=DecisionForm()), status
+
+
+@bp.get("/exemplars")
+@permission(Role.REVIEWER)
+def exemplars():
+    unit, year = unit_from_query((Role.REVIEWER,)), _year()
+    return _exemplar_page(unit, year, NominationForm())
+
+
+@bp.post("/exemplars")
+@permission(Role.REVIEWER)
+def nominate():
+    unit, year = unit_from_query((Role.REVIEWER,)), _year()
+    form = NominationForm()
+    if not form.validate_on_submit():
+        return _exemplar_page(unit, year, form, 400)
+    person = find_user(form.username.data or "") if form.kind.data == "person" else None
+    try:
+        pledge_review.nominate(unit, year, form.kind.data, person, form.name.data or "",
+                               form.description.data, form.evidence.data or "", current_user)
+    except pledge_review.ReviewError as exc:
+        flash(str(exc), "error")
+        return _exemplar_page(unit, year, form, 400)
+    flash(_("The nomination was sent to the level above."), "info")
+    return redirect(url_for("review.exemplars", unit=unit.code, year=year))
+
+
+@bp.post("/exemplars/<int:exemplar_id>/decide")
+@permission(Role.REVIEWER, scope=exemplar_scope)
+def decide(exemplar_id: int):
+    exemplar = get_or_404(Exemplar, exemplar_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        pledge_review.decide(exemplar, form.decision.data, form.note.data or "", current_user)
+    except pledge_review.ReviewError as exc:
+        return render_error(403, str(exc))
+    flash(_("The decision was recorded."), "info")
+    return redirect(url_for("review.exemplars", unit=exemplar.unit.code, year=exemplar.year))

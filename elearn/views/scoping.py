@@ -1,17 +1,16 @@
 """Helpers that keep admin views inside the subtrees where the admin holds the role."""
 from __future__ import annotations
 
-from datetime import date
-
 from typing import Callable, Sequence
 
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from ..clock import local_today
 from ..extensions import db
 from ..forms import ImportForm
 from ..models import Invitation, Role, Unit, User
-from ..security import has_role, scope_paths
+from ..security import has_role, held_roles, scope_paths
 from ..services.imports import ImportReport
 from ..services.orgs import unit_by_code, within_any
 
@@ -23,7 +22,7 @@ def unit_from_query(roles: tuple[Role, ...]) -> Unit:
     if code:
         unit = unit_by_code(code)
     else:
-        granted = sorted((g.unit for g in current_user.grants if g.role in roles),
+        granted = sorted((on for held, on in held_roles(current_user) if held in roles),
                          key=lambda u: u.path.count("/"))
         unit = granted[0] if granted else None
     if unit is None:
@@ -35,7 +34,7 @@ def unit_from_query(roles: tuple[Role, ...]) -> Unit:
 
 def year_from_query() -> int:
     try:
-        return int(request.args.get("year") or date.today().year)
+        return int(request.args.get("year") or local_today().year)
     except ValueError:
         abort(400)
 

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..clock import iso_local
 from ..extensions import db, limiter
 from ..models import Completion, Role
 from ..registry import current_registry
@@ -57,14 +58,14 @@ def describe(result, full_name: bool) -> dict:
                    "version": completion.course_version,
                    "content_hash": completion.content_hash},
         "score": completion.score,
-        "completed_at": completion.completed_at.isoformat() + "Z",
+        "completed_at": iso_local(completion.completed_at),
         "method": completion.method,
         "holder": completion.user.full_name if full_name
         else completions.mask_name(completion.user.full_name),
         "unit": completion.unit.name,
     })
     if completion.revocation is not None:
-        data["revoked_at"] = completion.revocation.revoked_at.isoformat() + "Z"
+        data["revoked_at"] = iso_local(completion.revocation.revoked_at)
         data["revocation_reason"] = completion.revocation.reason
     return data
 
