@@ -48,8 +48,8 @@ def _commitments(pledge: Pledge, filed: FiledVersion | None = None):
 def _guards(filed: FiledVersion | None) -> list[str]:
     if filed is None:
         return []
-    language = _language()
-    return [f"{m.id}. {m.text.get(language)} — {_('Guard')}: {guard or '—'}"
+    language, label = _language(), _("Guard")
+    return [f"{m.id}. {m.text.get(language)} — {label}: {guard or '—'}"
             for m, guard in filed.manifestations]
 
 
@@ -173,7 +173,8 @@ def press_text(unit: Unit, items: list[Pledge]) -> str:
         for _section, item in _commitments(pledge, filed):
             lines.append(f"- {item.get('what', '')} ({item.get('by_when', '')}).")
         for manifestation, guard in filed.manifestations:
-            lines.append(f"- {_('Guards against')}: {manifestation.text.get(language)}"
+            lines.append(_("- Guards against: %(manifestation)s",
+                           manifestation=manifestation.text.get(language))
                          + (f" — {guard}" if guard else "") + ".")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
