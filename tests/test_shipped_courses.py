@@ -71,3 +71,51 @@ def test_the_quiz_can_be_passed_by_answering_right(course):
         else:
             answer = data["answers"][0]
         assert TYPES[question.type].grade(question, answer).correct, question.id
+
+
+# Banks rewritten so that test-taking tricks do not pass a learner who skipped the lessons.
+GUESS_RESISTANT = ["cd-2016-toan-khoa"]
+
+
+@pytest.fixture(scope="module", params=GUESS_RESISTANT)
+def resistant(request):
+    return load_course(PROJECT_ROOT / "courses" / request.param, TYPES)
+
+
+def test_every_question_names_a_lesson_and_every_lesson_has_variety(resistant):
+    lessons = {lesson.slug for lesson in resistant.lessons}
+    per_lesson = Counter(q.lesson for q in resistant.quiz.questions)
+    assert set(per_lesson) == lessons, set(per_lesson) ^ lessons
+    assert min(per_lesson.values()) >= 10, per_lesson
+    for lesson in lessons:
+        kinds = Counter(q.type for q in resistant.quiz.questions if q.lesson == lesson)
+        answers = [q.data["answer"] for q in resistant.quiz.questions
+                   if q.lesson == lesson and q.type == "true_false"]
+        assert kinds["true_false"] <= 0.2 * per_lesson[lesson], (lesson, kinds)
+        assert abs(answers.count(True) - answers.count(False)) <= 1, (lesson, answers)
+
+
+def test_ticking_every_box_earns_nothing(resistant):
+    for question in resistant.quiz.questions:
+        if question.type == "multiple_choice":
+            options = question.data["options"]
+            assert sum(not o["correct"] for o in options) >= 2, question.id
+            everything = [o["id"] for o in options]
+            assert TYPES["multiple_choice"].grade(question, everything).fraction == 0, question.id
+
+
+def test_the_longest_option_is_rarely_the_key(resistant):
+    def length(option):
+        return len(option["text"].get("vi"))
+
+    single = [q for q in resistant.quiz.questions if q.type == "single_choice"]
+    key_longest = key_shortest = 0
+    for question in single:
+        options = question.data["options"]
+        assert len(options) == 4, question.id
+        key = next(o for o in options if o["correct"])
+        others = [length(o) for o in options if o is not key]
+        key_longest += length(key) > max(others)
+        key_shortest += length(key) < min(others)
+    assert key_longest <= len(single) / 4, (key_longest, len(single))
+    assert key_shortest <= len(single) / 4, (key_shortest, len(single))
