@@ -10,6 +10,8 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+# How a day is written on paper in Vietnam (31/12/2026), for documents and files.
+DAY_PATTERN = "dd/MM/yyyy"
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from ..clock import iso_local, local_date, local_today
+from ..clock import DAY_PATTERN, iso_local, local_date, local_today
 from ..models import Pledge, PledgeVolume, Unit
 from .pledge_review import FiledVersion, as_filed
 from .pledges import plan_template
@@ -103,7 +103,7 @@ def _pledge_block(pdf: FPDF, pledge: Pledge, filed: FiledVersion | None) -> None
     _para(pdf, 7, f"{pledge.user.full_name} — {pledge.user.position}")
     pdf.set_font("Noto", "", 9)
     when = filed.version.filed_at if filed else pledge.filed_at
-    filed_on = format_date(local_date(when), "short") if when else "—"
+    filed_on = format_date(local_date(when), DAY_PATTERN) if when else "—"
     _para(pdf, 5, f"{_status_label(pledge.status)} · {_('Filed')}: {filed_on}")
     for section, item in _commitments(pledge, filed):
         pdf.set_font("Noto", "B", 9)
@@ -141,7 +141,7 @@ def volume_pdf(volume: PledgeVolume, contents: list[tuple[Pledge, FiledVersion]]
     pdf = _document(_("Pledges of %(unit)s, %(year)d", unit=volume.unit.name, year=volume.year))
     pdf.set_font("Noto", "", 10)
     _para(pdf, 6, _("Bound on %(date)s for every member of the committee to supervise.",
-                    date=format_date(local_date(volume.bound_at), "short")), align="C")
+                    date=format_date(local_date(volume.bound_at), DAY_PATTERN)), align="C")
     _para(pdf, 6, ngettext("%(num)d pledge", "%(num)d pledges", len(contents)), align="C")
     for pledge, filed in contents:
         _pledge_block(pdf, pledge, filed)
@@ -155,7 +155,7 @@ def press_pdf(unit: Unit, items: list[Pledge]) -> bytes:
     pdf = _document(_("Leaders' pledges of %(unit)s", unit=unit.name))
     pdf.set_font("Noto", "", 10)
     _para(pdf, 6, _("Published for public supervision · %(date)s",
-                    date=format_date(local_today(), "short")), align="C")
+                    date=format_date(local_today(), DAY_PATTERN)), align="C")
     for pledge in items:
         _pledge_block(pdf, pledge, as_filed(pledge.versions[-1]))
     return bytes(pdf.output())
@@ -166,7 +166,7 @@ def press_text(unit: Unit, items: list[Pledge]) -> str:
     language = _language()
     lines = [_("Leaders' pledges of %(unit)s", unit=unit.name).upper(),
              _("Published for public supervision · %(date)s",
-               date=format_date(local_today(), "short")), ""]
+               date=format_date(local_today(), DAY_PATTERN)), ""]
     for pledge in items:
         filed = as_filed(pledge.versions[-1])
         lines.append(f"{pledge.user.full_name}, {pledge.user.position}.")

@@ -163,6 +163,12 @@ def assessment(year: int):
         try:
             pledges.self_assess(pledge, answers)
         except pledges.PledgeError as exc:
+            db.session.rollback()
+            if pledges.pledge_for(current_user, plan, create=False).status in (
+                    PledgeStatus.SELF_ASSESSED, PledgeStatus.ASSESSED):
+                # A repeated send (double tap, retry) changes nothing.
+                flash(_("Your year-end assessment has already been sent."), "info")
+                return redirect(url_for("pledges.edit", year=year), 303)
             flash(str(exc), "error")
             return render_template("pledges/assess.html", plan=plan, pledge=pledge,
                                    content=content, form=ConfirmForm(),
