@@ -164,6 +164,13 @@ def test_breakthrough_content_is_set_tied_to_and_counted(cell):
     assert file(client_for(cell, "dv")).status_code == 302
     index = btcb.get(page).get_data(as_text=True)
     assert "1 trên 2 bản đăng ký" in index
+    with cell.app_context():
+        officer = create_user("tuyengiao", "Cán bộ Tuyên giáo", PASSWORD, find_user("btxa").unit)
+        grant_role(officer, Role.OFFICER, officer.unit)
+        db.session.commit()
+    board = client_for(cell, "tuyengiao").get(f"/dashboard/?unit=C&year={YEAR}")
+    assert "Gắn với nội dung đột phá" in board.get_data(as_text=True)
+    assert "1 / 2" in board.get_data(as_text=True)
     outsider = client_for(cell, "dv")
     refused = outsider.post(f"/review/breakthrough?unit=C&year={YEAR}", data={
         "csrf_token": csrf_token(outsider, "/"), "title": "x"})

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import Role, Unit, User
 from ..registry import current_registry
 from ..security import has_role, permission
-from ..services import exports, reports
+from ..services import exports, pledge_review, reports
 from ..services.orgs import ancestors
 from .scoping import unit_from_query, year_from_query
 
@@ -40,7 +40,10 @@ def _visible_ancestors(unit: Unit) -> list[Unit]:
 def index():
     unit, filters = _unit(), _filters()
     board = reports.cached_dashboard(unit, **filters)
+    has_breakthrough = pledge_review.breakthrough_for(unit, filters["year"]) is not None
     return render_template("dashboard/index.html", board=board, filters=filters,
+                           breakthrough=pledge_review.breakthrough_share(unit, filters["year"])
+                           if has_breakthrough else None,
                            courses=current_registry().courses.values(),
                            exporters=current_registry().exporters.values(),
                            trail=_visible_ancestors(unit))
