@@ -12,6 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from ..models import Pledge, Unit
+from ..spreadsheet import safe_cell, safe_row
 from .pledges import plan_template
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -43,7 +44,7 @@ def bundle_xlsx(unit: Unit, year: int, rows: list[Pledge]) -> bytes:
               _("What I will do"), _("By when"), _("How it can be checked")]
     cells = []
     for title in header:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = WriteOnlyCell(sheet, value=safe_cell(title))
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)
@@ -53,8 +54,8 @@ def bundle_xlsx(unit: Unit, year: int, rows: list[Pledge]) -> bytes:
                 pledge.filed_at.date().isoformat() if pledge.filed_at else ""]
         commitments = _commitments(pledge) or [("", {})]
         for section, item in commitments:
-            sheet.append(base + [section, item.get("what", ""), item.get("by_when", ""),
-                                 item.get("how", "")])
+            sheet.append(safe_row(base + [section, item.get("what", ""),
+                                          item.get("by_when", ""), item.get("how", "")]))
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
