@@ -1,6 +1,6 @@
 """Database models: people, organisations and learner state. Course content is not here."""
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
-from .learning import AttemptState, LessonView, QuizAnswer, QuizAttempt
+from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .org import Unit
 from .people import (
     Audience, Invitation, Role, RoleGrant, ThrottleEvent, UnitMembership, User, UserSession,
@@ -10,7 +10,7 @@ from .pledges import (
 )
 
 __all__ = [
-    "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",
+    "Accommodation", "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",
     "AuditEntry", "AuditHead", "Completion", "Revocation",
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",
     "Audience", "Invitation", "Role", "RoleGrant", "ThrottleEvent", "Unit", "UnitMembership",

@@ -91,17 +91,18 @@ def record():
         form.username.errors.append(_("No one with this username in the units you verify."))
     elif form.completed_on.data > date.today():
         form.completed_on.errors.append(_("The date cannot be in the future."))
-    elif completions.active_completion(person.id, course.slug) is not None:
-        form.username.errors.append(_("%(name)s has already completed this course.",
-                                      name=person.full_name))
     if form.errors:
         return render_template("centre/record.html", form=form), 400
-    completion = completions.issue(
+    completion, created = completions.issue_once(
         person, course, method=completions.IN_PERSON,
         score=float(form.score.data) if form.score.data is not None else None,
         recorded_by=current_user,
         completed_at=datetime.combine(form.completed_on.data, datetime.min.time()),
         note=form.note.data or "")
+    if not created:  # done before, or by a duplicate of this request a moment ago
+        form.username.errors.append(_("%(name)s has already completed this course.",
+                                      name=person.full_name))
+        return render_template("centre/record.html", form=form), 400
     flash(_("Recorded: %(name)s completed %(course)s (code %(code)s).", name=person.full_name,
             course=course.title.get(), code=codes.display(completion.code)), "info")
     return redirect(url_for("centre.completions_list"))
@@ -122,13 +123,14 @@ def import_completions():
 def revoke(completion_id: int):
     completion = get_or_404(Completion, completion_id)
     form = RevokeForm()
-    if completion.revocation is not None:
-        flash(_("This completion was already revoked."), "error")
-    elif form.validate_on_submit():
-        completions.revoke(completion, form.reason.data, current_user)
-        db.session.commit()
+    if not form.validate_on_submit():
+        flash(_("Give a reason of at least 5 characters to revoke a completion."), "error")
+        return redirect(url_for("centre.completions_list"))
+    _revocation, created = completions.revoke_once(completion.id, form.reason.data,
+                                                   current_user)
+    if created:
         flash(_("The completion %(code)s was revoked.", code=codes.display(completion.code)),
               "info")
-    else:
-        flash(_("Give a reason of at least 5 characters to revoke a completion."), "error")
+    else:  # revoked before, or by a duplicate of this request a moment ago
+        flash(_("This completion was already revoked."), "error")
     return redirect(url_for("centre.completions_list"))
