@@ -181,14 +181,24 @@ def export_head() -> Head:
     return Head(last.seq, last.hash, last.mac, last.at.isoformat(timespec="microseconds"))
 
 
+SEALED = "audit.sealed"
+
+
 class SealRefused(Exception):
     pass
 
 
 def seal_legacy() -> int:
-    """Authenticate the entries written before audit keys existed, once. Refuses when the
-    hash chain is broken, or when an unauthenticated entry follows an authenticated one
-    (that is tampering, not history). Returns how many entries it signed; no commit."""
+    """Authenticate the entries written before audit keys existed, once: it appends an
+    `audit.sealed` entry and refuses ever after, so blanking MACs later cannot get a rewritten
+    chain re-authenticated. Refuses too when the hash chain is broken, or when an
+    unauthenticated entry follows an authenticated one (tampering, not history). Returns
+    how many entries it signed; no commit."""
+    sealed_before = db.session.scalar(select(AuditEntry.seq).where(
+        AuditEntry.action == SEALED).limit(1))
+    if sealed_before is not None:
+        raise SealRefused(_("the audit log was already sealed (entry %(seq)d): sealing runs "
+                            "once", seq=sealed_before))
     walked = _walk(check_macs=False)
     if not walked.ok:
         raise SealRefused(walked.problem)
@@ -207,4 +217,5 @@ def seal_legacy() -> int:
         else:
             entry.mac = entry_mac(entry.hash)
             sealed += 1
+    record(SEALED, data={"entries": sealed})
     return sealed
