@@ -1,5 +1,5 @@
 """Training-centre pages for verifiers: completions in their subtree, in-person records,
-CSV import, revocation."""
+CSV import, revocation, and accommodations (extra quiz time or attempts)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..forms import RecordCompletionForm, RevokeForm, SelectChoice
+from ..forms import AccommodationForm, RecordCompletionForm, RevokeForm, SelectChoice
 from ..models import Completion, Role, Unit, User
 from ..registry import current_registry
 from ..security import has_role, permission, scope_paths
-from ..services import codes, completion_imports, completions
+from ..services import accommodations, codes, completion_imports, completions
 from ..services.accounts import find_user
 from ..services.orgs import subtree_of, unit_by_code, within_any
 from .scoping import csv_import_page, get_or_404
@@ -134,3 +134,36 @@ def revoke(completion_id: int):
     else:  # revoked before, or by a duplicate of this request a moment ago
         flash(_("This completion was already revoked."), "error")
     return redirect(url_for("centre.completions_list"))
+
+
+@bp.route("/accommodations", methods=["GET", "POST"])
+@permission(Role.VERIFIER)
+def accommodations_page():
+    """Grant one person in the centre's units extra time or attempts on a course's quiz."""
+    form = AccommodationForm()
+    form.course.choices = [SelectChoice(c.slug, c.title.get()) for c in
+                           current_registry().courses.values() if c.quiz]
+    status = 200
+    if form.validate_on_submit():
+        person = find_user(form.username.data)
+        minutes, attempts = form.extra_minutes.data or 0, form.extra_attempts.data or 0
+        if not verifies(person):
+            form.username.errors.append(_("No one with this username in the units you verify."))
+        elif not (minutes or attempts):
+            form.extra_minutes.errors.append(_("Grant extra minutes, extra attempts or both."))
+        else:
+            course = current_registry().course(form.course.data)
+            _row, changed = accommodations.grant(
+                person, course.slug, extra_minutes=minutes, extra_attempts=attempts,
+                reason=form.reason.data, by=current_user)
+            flash(_("%(name)s now has %(minutes)d extra minutes and %(attempts)d extra "
+                    "attempts on %(course)s.", name=person.full_name, minutes=minutes,
+                    attempts=attempts, course=course.title.get()) if changed
+                  else _("This accommodation was already granted."), "info")
+            return redirect(url_for("centre.accommodations_page"))
+    if form.is_submitted():
+        status = 400
+    titles = {c.slug: c.title.get() for c in current_registry().courses.values()}
+    return render_template(
+        "centre/accommodations.html", form=form, titles=titles,
+        granted=accommodations.within(scope_paths(current_user, Role.VERIFIER))), status
