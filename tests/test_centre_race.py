@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from elearn.extensions import db
-from elearn.models import AuditEntry, Completion, Revocation
+from elearn.models import Accommodation, AuditEntry, Completion, Revocation
 from elearn.services import audit, completions
 
 from browserless import Browser
@@ -101,3 +101,21 @@ def test_duplicate_revocations_revoke_once(served):
         assert count(AuditEntry, AuditEntry.action == "completion.revoked") == 1
         assert completions.verify(code).status == completions.Status.REVOKED
         assert audit.verify_chain().ok and not completions.integrity_problems()
+
+
+def test_duplicate_accommodation_grants_grant_once(served, monkeypatch):
+    app, base = served
+    record = audit.record
+    monkeypatch.setattr(audit, "record", lambda *a, **k: (time.sleep(0.3), record(*a, **k))[1])
+    tabs = verifier_tabs(base, "/centre/accommodations")
+    answers = race(tabs, "/centre/accommodations",
+                   {"username": "hoc.vien", "course": COURSE, "extra_minutes": "15",
+                    "extra_attempts": "1", "reason": "Mất điện giữa giờ thi"})
+    assert [status for status, _body in answers] == [302] * RACERS
+    flashes = [html.unescape(tab.request("/centre/accommodations")[1]) for tab, _t in tabs]
+    assert sum("nay được thêm 15 phút" in page for page in flashes) == 1
+    assert sum("đã được cấp trước đó" in page for page in flashes) == RACERS - 1
+    with app.app_context():
+        assert count(Accommodation) == 1
+        assert count(AuditEntry, AuditEntry.action == "accommodation.granted") == 1
+        assert audit.verify_chain().ok
