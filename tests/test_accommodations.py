@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from elearn.extensions import db
 from elearn.models import Accommodation, AuditEntry, QuizAttempt, Role
 from elearn.services import audit
-from elearn.services.accounts import create_user, find_user, grant_role
+from elearn.services.accounts import create_user, grant_role
 from elearn.services.orgs import create_unit, unit_by_code
 
 from learnkit import (

@@ -86,8 +86,8 @@ def test_duplicate_in_person_records_make_one_completion(served):
 def test_duplicate_revocations_revoke_once(served):
     app, base = served
     with app.app_context():
-        completion_id, code = complete().id, None
-        code = db.session.get(Completion, completion_id).code
+        completion = complete()
+        completion_id, code = completion.id, completion.code
     tabs = verifier_tabs(base, "/centre/completions")
     answers = race(tabs, f"/centre/completions/{completion_id}/revoke",
                    {"reason": "Không tham dự lớp"})

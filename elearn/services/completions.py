@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
@@ -24,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from ..content.model import Course
 from ..extensions import db
 from ..interfaces import LearnerRecord
-from ..models import Completion, Revocation, User
+from ..models import AuditEntry, Completion, Revocation, User
 from ..models.org import utcnow
 from ..registry import current_registry
 from . import audit, codes
@@ -270,11 +271,8 @@ def integrity_problems() -> list[Problem]:
     """Records whose status could have been changed behind the application's back: a
     changed record, a revoked record whose revocation is missing or altered, a revocation
     the record does not acknowledge, or an audited revocation or issue the tables lost.
-    Run after the audit chain itself verified (its entries are key-authenticated)."""
-    from flask_babel import gettext as _
-
-    from ..models import AuditEntry
-
+    Trust its audit cross-checks once `audit.verify_chain` passed (entries are
+    key-authenticated)."""
     problems: list[Problem] = []
     rows = db.session.execute(
         select(Completion, Revocation).outerjoin(Revocation).order_by(Completion.id)
