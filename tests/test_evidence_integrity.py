@@ -150,6 +150,12 @@ def test_a_malformed_head_file_gets_one_clear_line(centre, tmp_path):
     assert result.output.strip().count("\n") == 0 and "audit export" in result.output
 
 
+def slipped_in_code(app) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Completion.code).where(
+            Completion.user.has(username="ban.ngoai")))
+
+
 def test_legacy_entries_and_revocations_are_sealed_once(centre):
     """Rows written before this change (no MAC, unsigned revocation, no revoked flag) fail
     verification until `flask elearn audit seal` authenticates them, once."""
@@ -160,6 +166,10 @@ def test_legacy_entries_and_revocations_are_sealed_once(centre):
                      data={"reason": "Cũ"})
         db.session.add(Revocation(completion_id=completion_id, reason="Cũ",
                                   revoked_by_id=find_user("ttct").id, signature=""))
+        # An unsigned revocation the audit log never recorded is not history: never sealed.
+        slipped_in = complete(username="ban.ngoai")
+        db.session.add(Revocation(completion_id=slipped_in.id, reason="Giả",
+                                  revoked_by_id=None, signature=""))
         db.session.execute(update(AuditEntry).values(mac=""))
         db.session.commit()
     assert api_status(centre, code) == "revoked"
@@ -167,12 +177,15 @@ def test_legacy_entries_and_revocations_are_sealed_once(centre):
     assert before.exit_code == 1 and "audit seal" in before.output
     runner = centre.test_cli_runner()
     sealed = runner.invoke(args=["elearn", "audit", "seal"])
-    assert sealed.exit_code == 0 and "2 mục" in sealed.output and "1 bản ghi" in sealed.output
+    assert sealed.exit_code == 0 and "3 mục" in sealed.output and "1 bản ghi" in sealed.output
+    still = verify_cli(centre)
+    assert still.exit_code == 1 and codes.display(slipped_in_code(centre)) in still.output
+    run(centre, "DELETE FROM revocations WHERE reason = 'Giả'")
     assert verify_cli(centre).exit_code == 0
     run(centre, "DELETE FROM revocations")
     assert api_status(centre, code) == "invalid"  # sealed: now committed to by the record
     with centre.app_context():  # blanking a MAC later is tampering, and sealing runs once
-        complete(username="ban.ngoai")
+        complete(username="hoc.vien", slug="cd-2017-suy-thoai")
         db.session.execute(update(AuditEntry).where(AuditEntry.seq == 1).values(mac=""))
         db.session.commit()
     blanked = verify_cli(centre)

@@ -311,10 +311,13 @@ def integrity_problems() -> list[Problem]:
 
 def seal_legacy_revocations() -> int:
     """Sign revocations made before revocations were signed, flagging and re-signing their
-    completion; only where the completion's own signature still holds. No commit."""
+    completion; only where the completion's own signature still holds and the audit log
+    recorded the revocation (an unsigned row slipped in later stays reported). No commit."""
     sealed = 0
+    audited = select(AuditEntry.id).where(AuditEntry.action == "completion.revoked",
+                                          AuditEntry.subject == Completion.code)
     rows = db.session.execute(select(Completion, Revocation).join(Revocation)
-                              .where(Revocation.signature == ""))
+                              .where(Revocation.signature == "", audited.exists()))
     for completion, revocation in rows:
         if not signature_valid(completion):
             continue  # a changed record stays invalid; audit verify names it
