@@ -1,12 +1,14 @@
 """`flask elearn …` commands. The group is built per app so plugins can add to it safely."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from .bench_cli import bench_group
 from .content.errors import CourseLoadError
@@ -14,7 +16,7 @@ from .content.loader import is_course_folder, load_course
 from .extensions import db
 from .models import Role
 from .registry import current_registry
-from .services import accounts, audit, imports, invitations
+from .services import accounts, audit, completions, imports, invitations
 from .services.imports import ImportReport
 from .services.orgs import unit_by_code
 
@@ -38,19 +40,59 @@ def make_cli() -> click.Group:
 def audit_group() -> click.Group:
     @click.group("audit")
     def audit_cli() -> None:
-        """The hash-chained audit log."""
+        """The hash-chained, key-authenticated audit log and the evidence it protects."""
 
     @audit_cli.command("verify")
+    @click.option("--head", "head_file", type=click.File("r", encoding="utf-8"),
+                  help="A head saved by `audit export`: the chain must still contain it.")
     @with_appcontext
-    def verify() -> None:
-        """Walk the chain; name the first entry that was changed, removed or reordered."""
-        report = audit.verify_chain()
-        if report.ok:
-            click.echo(f"audit log intact: {report.checked} entries")
-            return
-        click.echo(f"audit log broken at entry {report.first_bad_seq}: {report.problem}",
-                   err=True)
-        sys.exit(1)
+    def verify(head_file) -> None:
+        """Check the chain and every completion's status; one line per problem, exit 1."""
+        head = None
+        if head_file is not None:
+            try:
+                head = audit.Head.from_dict(json.load(head_file))
+            except (ValueError, json.JSONDecodeError):
+                click.echo(_("%(file)s is not an audit head saved by flask elearn audit export",
+                             file=head_file.name), err=True)
+                sys.exit(2)
+        report = audit.verify_chain(head)
+        problems = completions.integrity_problems()
+        if not report.ok:
+            click.echo(_("audit log broken at entry %(seq)d: %(problem)s",
+                         seq=report.first_bad_seq, problem=report.problem), err=True)
+        for problem in problems:
+            click.echo(_("completion %(code)s: %(problem)s", code=problem.subject,
+                         problem=problem.message), err=True)
+        if not report.ok or problems:
+            sys.exit(1)
+        click.echo(_("audit log intact: %(count)d entries; every completion's status is "
+                     "consistent", count=report.checked))
+
+    @audit_cli.command("export")
+    @click.option("--out", "out", type=click.File("w", encoding="utf-8"), default="-",
+                  help="File to write (default: standard output).")
+    @with_appcontext
+    def export(out) -> None:
+        """Write the chain's head (seq, hash, mac, time) as JSON, to keep away from the
+        database: `audit verify --head FILE` then detects entries cut off after it."""
+        out.write(json.dumps(audit.export_head().as_dict(), indent=2) + "\n")
+
+    @audit_cli.command("seal")
+    @with_appcontext
+    def seal() -> None:
+        """One-time upgrade step: authenticate audit entries and sign revocations written
+        before the audit key existed. Run it once, right after `flask db upgrade`."""
+        try:
+            entries = audit.seal_legacy()
+        except audit.SealRefused as refused:
+            db.session.rollback()
+            click.echo(_("nothing sealed: %(problem)s", problem=str(refused)), err=True)
+            sys.exit(1)
+        revocations = completions.seal_legacy_revocations()
+        db.session.commit()
+        click.echo(_("sealed %(entries)d audit entries and %(revocations)d revocations",
+                     entries=entries, revocations=revocations))
 
     return audit_cli
 

@@ -39,6 +39,7 @@ class Defaults:
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     INVITATION_DEFAULT_DAYS = 30
     COMPLETION_SIGNING_KEY: str | None = None
+    AUDIT_KEY: str | None = None
     VERIFY_LOOKUPS_PER_MINUTE = 30
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -71,6 +72,10 @@ def finalise(app: Flask) -> None:
     # invalidate every certificate, and a leaked session key must not forge one.
     if not config.get("COMPLETION_SIGNING_KEY"):
         config["COMPLETION_SIGNING_KEY"] = _instance_secret(instance / "completion_key")
+    # The audit log's entries are authenticated with a key the database never holds, so
+    # whoever can write the database cannot rewrite an entry and re-hash the chain after it.
+    if not config.get("AUDIT_KEY"):
+        config["AUDIT_KEY"] = _instance_secret(instance / "audit_key")
     if config.get("COURSE_DIRS") is None:
         config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")
                                  if p.is_dir()]

@@ -165,6 +165,18 @@ class RecordCompletionForm(FlaskForm):
     submit = SubmitField(_l("Record completion"))
 
 
+class AccommodationForm(FlaskForm):
+    username = UsernameField(_l("Username of the person"), validators=[DataRequired(),
+                                                                        Length(max=80)])
+    course = SelectField(_l("Course"), choices=[])
+    extra_minutes = IntegerField(_l("Extra minutes on each attempt"), default=0,
+                                 validators=[Optional(), NumberRange(min=0, max=600)])
+    extra_attempts = IntegerField(_l("Extra attempts"), default=0,
+                                  validators=[Optional(), NumberRange(min=0, max=20)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=500)])
+    submit = SubmitField(_l("Grant"))
+
+
 class RevokeForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=500)])
     submit = SubmitField(_l("Revoke"))

@@ -253,7 +253,8 @@ class Exporter:
     """Writes tabular data for download. Registered by `register_exporters`.
 
     `stream(header, rows)` yields bytes while reading rows lazily, so memory stays flat however
-    many rows there are.
+    many rows there are. A spreadsheet exporter passes every cell through
+    `elearn.spreadsheet.safe_row`, so user text never becomes a live formula.
     """
 
     name: ClassVar[str]

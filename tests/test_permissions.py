@@ -113,6 +113,8 @@ ROUTES: dict[str, Case] = {
     "centre.record": Case("GET", fixed("/centre/completions/record"), only(Role.VERIFIER)),
     "centre.import_completions": Case("GET", fixed("/centre/completions/import"),
                                       only(Role.VERIFIER)),
+    "centre.accommodations_page": Case("GET", fixed("/centre/accommodations"),
+                                       only(Role.VERIFIER)),
     "centre.revoke": Case("POST", by_id("/centre/completions/{completion}/revoke"),
                           only(Role.VERIFIER), True),
     "pledges.index": Case("GET", fixed("/pledges/"), frozenset(SIGNED_IN)),

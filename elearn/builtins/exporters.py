@@ -1,4 +1,5 @@
-"""Default plugin: CSV and XLSX exporters that stream."""
+"""Default plugin: CSV and XLSX exporters that stream. Every cell goes through
+`elearn.spreadsheet.safe_row` (no live formulas, no control characters)."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +11,7 @@ from openpyxl import Workbook
 
 from .. import hookimpl
 from ..interfaces import Exporter
+from ..spreadsheet import safe_row
 
 CHUNK = 64 * 1024
 
@@ -23,9 +25,9 @@ class CsvExporter(Exporter):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # Excel reads UTF-8 CSV correctly only with a BOM
-        writer.writerow(header)
+        writer.writerow(safe_row(header))
         for count, row in enumerate(rows, start=1):
-            writer.writerow(["" if value is None else value for value in row])
+            writer.writerow(safe_row(row))
             if count % 500 == 0:
                 yield buffer.getvalue().encode("utf-8")
                 buffer.seek(0)
@@ -42,9 +44,9 @@ class XlsxExporter(Exporter):
         # openpyxl's write-only mode spools rows to disk; the finished file is sent in chunks.
         book = Workbook(write_only=True)
         sheet = book.create_sheet()
-        sheet.append(list(header))
+        sheet.append(safe_row(header))
         for row in rows:
-            sheet.append(["" if value is None else value for value in row])
+            sheet.append(safe_row(row))
         with tempfile.TemporaryFile() as spool:
             book.save(spool)
             spool.seek(0)

@@ -1,7 +1,7 @@
 """Database models: people, organisations and learner state. Course content is not here."""
 from .committees import CommitteeSeat, Position
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
-from .learning import AttemptState, LessonView, QuizAnswer, QuizAttempt
+from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .org import Unit
 from .people import (
     Audience, Invitation, Role, RoleGrant, ThrottleEvent, UnitMembership, User, UserSession,
@@ -16,7 +16,7 @@ from .pledges import (
 __all__ = [
     "Breakthrough", "CellMeeting", "CommitteeSeat", "Exemplar", "ExemplarStatus",
     "PledgeCheckin", "PledgeVolume", "Position",
-    "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",
+    "Accommodation", "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",
     "AuditEntry", "AuditHead", "Completion", "Revocation",
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",
     "Audience", "Invitation", "Role", "RoleGrant", "ThrottleEvent", "Unit", "UnitMembership",

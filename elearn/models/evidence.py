@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -18,6 +18,9 @@ class Completion(db.Model):
 
     `generation` counts earlier revoked completions of the same course by the same person, so
     the unique constraint allows exactly one live record at a time, even under races.
+
+    `revoked` is covered by the signature once set: the record itself commits to its
+    revocation, so deleting the revocation row cannot turn it back to valid (it reads invalid).
     """
 
     __tablename__ = "completions"
@@ -41,6 +44,7 @@ class Completion(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(500), default="")
     signature: Mapped[str] = mapped_column(String(64))
+    revoked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     unit: Mapped[Unit] = relationship()
@@ -50,6 +54,9 @@ class Completion(db.Model):
 
 
 class Revocation(db.Model):
+    """Why and by whom a completion was withdrawn; signed with the completion key (an empty
+    signature marks a revocation from before signing, see `flask elearn audit seal`)."""
+
     __tablename__ = "revocations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +64,7 @@ class Revocation(db.Model):
     reason: Mapped[str] = mapped_column(String(500))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signature: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     completion: Mapped[Completion] = relationship(back_populates="revocation")
     revoked_by: Mapped[User | None] = relationship()
@@ -64,7 +72,9 @@ class Revocation(db.Model):
 
 class AuditEntry(db.Model):
     """One state change. Each entry stores the hash of the previous one, so any change,
-    removal or reordering breaks the chain (`flask elearn audit verify`)."""
+    removal or reordering breaks the chain (`flask elearn audit verify`). `mac` is an HMAC of
+    the hash with a key kept outside the database, so a rewritten chain cannot be re-hashed
+    by someone who can only write the database."""
 
     __tablename__ = "audit_entries"
 
@@ -77,6 +87,7 @@ class AuditEntry(db.Model):
     data: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class AuditHead(db.Model):

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .org import utcnow
+
+if TYPE_CHECKING:
+    from .people import User
 
 
 class AttemptState(StrEnum):
@@ -99,3 +102,24 @@ class QuizAnswer(db.Model):
     points: Mapped[float | None] = mapped_column(Float)
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+
+
+class Accommodation(db.Model):
+    """Extra time or attempts a training centre grants one person on one course's quiz,
+    with the reason (e.g. a disability or an interrupted exam). One row per person and
+    course: granting again replaces the amounts, and every grant is audited."""
+
+    __tablename__ = "accommodations"
+    __table_args__ = (UniqueConstraint("user_id", "course_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_slug: Mapped[str] = mapped_column(String(100))
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])
+    granted_by: Mapped["User | None"] = relationship(foreign_keys=[granted_by_id])

@@ -1,5 +1,11 @@
 """Completion records: issued when a course's rule is met (or recorded by a training centre for
-in-person study), signed, never edited, revoked only by a separate record."""
+in-person study), signed, revoked only by a separate, signed record.
+
+Revoking also sets the record's `revoked` flag, which its signature covers: the record
+commits to its revocation, so deleting or editing the revocation row makes the certificate
+read `invalid`, never `valid` again. `integrity_problems` cross-checks records, revocations
+and the (key-authenticated) audit log for `flask elearn audit verify`.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -11,14 +17,15 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import func, select
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from ..content.model import Course
 from ..extensions import db
 from ..interfaces import LearnerRecord
-from ..models import Completion, Revocation, User
+from ..models import AuditEntry, Completion, Revocation, User
 from ..models.org import utcnow
 from ..registry import current_registry
 from . import audit, codes
@@ -33,8 +40,8 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
 
 
-def _signed_text(completion: Completion) -> str:
-    fields = {
+def _signed_text(completion: Completion, revoked: bool | None = None) -> str:
+    fields: dict = {
         "code": completion.code, "user": completion.user_id, "unit": completion.unit_id,
         "course": completion.course_slug, "version": completion.course_version,
         "hash": completion.content_hash, "generation": completion.generation,
@@ -42,23 +49,47 @@ def _signed_text(completion: Completion) -> str:
         "method": completion.method, "recorded_by": completion.recorded_by_id,
         "at": completion.completed_at.isoformat(timespec="seconds"), "note": completion.note,
     }
+    # Only a revoked record signs the flag, so records signed before it existed stay valid.
+    if completion.revoked if revoked is None else revoked:
+        fields["revoked"] = True
+    return _canonical(fields)
+
+
+def _canonical(fields: dict) -> str:
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def sign(completion: Completion) -> str:
+def _hmac(text: str) -> str:
     key = current_app.config["COMPLETION_SIGNING_KEY"].encode("utf-8")
-    return hmac.new(key, _signed_text(completion).encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def sign(completion: Completion, revoked: bool | None = None) -> str:
+    return _hmac(_signed_text(completion, revoked))
 
 
 def signature_valid(completion: Completion) -> bool:
     return hmac.compare_digest(sign(completion), completion.signature or "")
 
 
+def sign_revocation(revocation: Revocation, code: str) -> str:
+    """Binds the revocation to its completion's code; the `revocation_of` key keeps these
+    texts apart from completion texts signed with the same key."""
+    return _hmac(_canonical({
+        "revocation_of": code, "reason": revocation.reason, "by": revocation.revoked_by_id,
+        "at": revocation.revoked_at.isoformat(timespec="seconds")}))
+
+
+def revocation_valid(revocation: Revocation, code: str) -> bool:
+    return bool(revocation.signature) and hmac.compare_digest(
+        sign_revocation(revocation, code), revocation.signature)
+
+
 def active_completion(user_id: int, course_slug: str) -> Completion | None:
     return db.session.scalar(
         select(Completion).outerjoin(Revocation)
         .where(Completion.user_id == user_id, Completion.course_slug == course_slug,
-               Revocation.id.is_(None)))
+               Revocation.id.is_(None), Completion.revoked.is_(False)))
 
 
 def learner_record(user: User, course: Course) -> LearnerRecord:
@@ -91,15 +122,24 @@ def issue(user: User, course: Course, *, method: str, score: float | None,
     Safe under races: a unique constraint lets one writer win; the loser rolls back and
     returns the winner's record. Commits its own transaction.
     """
+    return issue_once(user, course, method=method, score=score, recorded_by=recorded_by,
+                      completed_at=completed_at, note=note)[0]
+
+
+def issue_once(user: User, course: Course, *, method: str, score: float | None,
+               recorded_by: User | None = None, completed_at: datetime | None = None,
+               note: str = "") -> tuple[Completion, bool]:
+    """As `issue`, also saying whether this call created the record (False: it existed, or
+    a racing duplicate request created it first)."""
     for attempt in range(8):
         try:
             existing = active_completion(user.id, course.slug)
             if existing is not None:
-                return existing
+                return existing, False
             completion = create(user, course, method=method, score=score,
                                 recorded_by=recorded_by, completed_at=completed_at, note=note)
             db.session.commit()
-            return completion
+            return completion, True
         except IntegrityError:
             db.session.rollback()  # someone else completed it first: the loop returns theirs
         except OperationalError:
@@ -114,8 +154,9 @@ def create(user: User, course: Course, *, method: str, score: float | None,
     """Add a signed completion and its audit entry to the current transaction (no commit)."""
     recorded_by_id = recorded_by.id if recorded_by else None
     generation = db.session.scalar(
-        select(func.count()).select_from(Completion).join(Revocation)
-        .where(Completion.user_id == user.id, Completion.course_slug == course.slug))
+        select(func.count()).select_from(Completion)
+        .where(Completion.user_id == user.id, Completion.course_slug == course.slug,
+               or_(Completion.revoked, Completion.revocation.has())))
     completion = Completion(
         code=codes.new_code(), user_id=user.id, unit_id=user.unit_id,
         course_slug=course.slug, course_version=course.version,
@@ -135,14 +176,45 @@ def create(user: User, course: Course, *, method: str, score: float | None,
 
 
 def revoke(completion: Completion, reason: str, by: User) -> Revocation:
+    """Add a signed revocation, flag and re-sign the record, and audit it (no commit)."""
     revocation = Revocation(completion=completion, reason=reason.strip()[:500],
-                            revoked_by_id=by.id)
+                            revoked_by_id=by.id, revoked_at=utcnow().replace(microsecond=0))
     db.session.add(revocation)
+    revocation.signature = sign_revocation(revocation, completion.code)
+    completion.revoked = True
+    completion.signature = sign(completion)
     db.session.flush()
     audit.record("completion.revoked", actor_id=by.id, subject=completion.code,
                  data={"reason": revocation.reason, "user": completion.user_id,
                        "course": completion.course_slug})
     return revocation
+
+
+def revoke_once(completion_id: int, reason: str, by: User) -> tuple[Revocation | None, bool]:
+    """Revoke a completion and commit, once however many duplicate requests race: returns
+    the revocation and whether this call made it (False: it was already revoked). The row
+    lock (PostgreSQL) or the unique revocation per completion (SQLite) lets one writer win."""
+    for attempt in range(8):
+        try:
+            completion = db.session.scalar(
+                select(Completion).where(Completion.id == completion_id).with_for_update()
+                .execution_options(populate_existing=True))
+            if completion is None:
+                return None, False
+            existing = db.session.scalar(
+                select(Revocation).where(Revocation.completion_id == completion_id))
+            if existing is not None or completion.revoked:
+                db.session.rollback()  # release the row lock
+                return existing, False
+            revocation = revoke(completion, reason, by)
+            db.session.commit()
+            return revocation, True
+        except IntegrityError:
+            db.session.rollback()  # a duplicate revoked it first: the loop reports theirs
+        except OperationalError:
+            db.session.rollback()  # SQLite: another writer holds the lock; try again
+            time.sleep(0.05 * (attempt + 1))
+    raise RuntimeError("could not revoke the completion")
 
 
 @dataclass(frozen=True)
@@ -160,11 +232,21 @@ def verify(code: str) -> Verification:
                  joinedload(Completion.user).joinedload(User.unit)))
     if completion is None:
         return Verification(Status.UNKNOWN, None)
+    return Verification(status_of(completion), completion)
+
+
+def status_of(completion: Completion) -> Status:
     if not signature_valid(completion):
-        return Verification(Status.INVALID, completion)
-    if completion.revocation is not None:
-        return Verification(Status.REVOKED, completion)
-    return Verification(Status.VALID, completion)
+        return Status.INVALID
+    revocation = completion.revocation
+    if completion.revoked:
+        # The signed record says revoked: its revocation must be there, unaltered.
+        if revocation is None or not revocation_valid(revocation, completion.code):
+            return Status.INVALID
+        return Status.REVOKED
+    # A revocation row never makes a record valid (even an unsigned one from before
+    # revocations were signed).
+    return Status.REVOKED if revocation is not None else Status.VALID
 
 
 def mask_name(full_name: str) -> str:
@@ -175,3 +257,73 @@ def mask_name(full_name: str) -> str:
         return ""
     initials = [f"{w[0]}." for w in words[:-1]]
     return " ".join(initials + [words[-1][0] + "*" * max(2, len(words[-1]) - 1)])
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of `integrity_problems`: which record, and why (translated)."""
+
+    subject: str
+    message: str
+
+
+def integrity_problems() -> list[Problem]:
+    """Records whose status could have been changed behind the application's back: a
+    changed record, a revoked record whose revocation is missing or altered, a revocation
+    the record does not acknowledge, or an audited revocation or issue the tables lost.
+    Trust its audit cross-checks once `audit.verify_chain` passed (entries are
+    key-authenticated)."""
+    problems: list[Problem] = []
+    rows = db.session.execute(
+        select(Completion, Revocation).outerjoin(Revocation).order_by(Completion.id)
+        .execution_options(yield_per=1000))
+    for completion, revocation in rows:
+        code = codes.display(completion.code)
+        if not signature_valid(completion):
+            problems.append(Problem(code, _("the completion record was changed (its signature "
+                                            "does not match)")))
+        elif completion.revoked and revocation is None:
+            problems.append(Problem(code, _("the completion is revoked but its revocation "
+                                            "record was removed")))
+        elif revocation is not None and not revocation.signature:
+            problems.append(Problem(code, _("the revocation is not signed (from before "
+                                            "signing): run flask elearn audit seal once")))
+        elif revocation is not None and not revocation_valid(revocation, completion.code):
+            problems.append(Problem(code, _("the revocation record was changed (its signature "
+                                            "does not match)")))
+        elif revocation is not None and not completion.revoked:
+            problems.append(Problem(code, _("a revocation exists but the completion record "
+                                            "was put back to its unrevoked state")))
+    revoked_codes = select(Completion.code).where(Completion.revoked)
+    existing_codes = select(Completion.code)
+    for action, known, message in (
+            ("completion.revoked", revoked_codes,
+             _("the audit log records its revocation but the completion reads unrevoked")),
+            ("completion.issued", existing_codes,
+             _("the audit log records it was issued but the completion record is missing"))):
+        lost = db.session.scalars(
+            select(AuditEntry.subject).where(AuditEntry.action == action,
+                                             AuditEntry.subject.not_in(known))
+            .distinct().order_by(AuditEntry.subject))
+        problems += [Problem(codes.display(subject), message) for subject in lost]
+    return problems
+
+
+def seal_legacy_revocations() -> int:
+    """Sign revocations made before revocations were signed, flagging and re-signing their
+    completion; only where the completion's own signature still holds and the audit log
+    recorded the revocation (an unsigned row slipped in later stays reported). No commit."""
+    sealed = 0
+    audited = select(AuditEntry.id).where(AuditEntry.action == "completion.revoked",
+                                          AuditEntry.subject == Completion.code)
+    rows = db.session.execute(select(Completion, Revocation).join(Revocation)
+                              .where(Revocation.signature == "", audited.exists()))
+    for completion, revocation in rows:
+        if not signature_valid(completion):
+            continue  # a changed record stays invalid; audit verify names it
+        revocation.revoked_at = revocation.revoked_at.replace(microsecond=0)
+        revocation.signature = sign_revocation(revocation, completion.code)
+        completion.revoked = True
+        completion.signature = sign(completion)
+        sealed += 1
+    return sealed

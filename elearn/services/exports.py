@@ -31,7 +31,7 @@ def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
     statement = (select(User.full_name, User.username, Unit.name, Completion.course_slug,
                         Completion.course_version, Completion.content_hash, Completion.method,
                         Completion.score, Completion.completed_at, Completion.code,
-                        Revocation.id)
+                        Revocation.id, Completion.revoked)
                  .join(User, Completion.user_id == User.id)
                  .join(Unit, User.unit_id == Unit.id)
                  .outerjoin(Revocation, Revocation.completion_id == Completion.id)
@@ -40,9 +40,10 @@ def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
         statement = statement.where(Completion.course_slug == course)
     valid, revoked = _("valid"), _("revoked")
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
-    for name, username, unit_name, slug, version, digest, method, score, at, code, rev in result:
+    for (name, username, unit_name, slug, version, digest, method, score, at, code, rev,
+         flagged) in result:
         yield (name, username, unit_name, slug, version, digest, method, score,
-               iso_local(at), codes.display(code), revoked if rev else valid)
+               iso_local(at), codes.display(code), revoked if rev or flagged else valid)
 
 
 def pledge_header() -> list[str]:

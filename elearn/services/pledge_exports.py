@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 
 from ..clock import DAY_PATTERN, iso_local, local_date, local_today
 from ..models import Pledge, PledgeVolume, Unit
+from ..spreadsheet import safe_cell, safe_row
 from .pledge_review import FiledVersion, as_filed
 from .pledges import plan_template
 
@@ -62,7 +63,7 @@ def bundle_xlsx(unit: Unit, year: int, rows: list[Pledge]) -> bytes:
               _("Manifestations to guard against")]
     cells = []
     for title in header:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = WriteOnlyCell(sheet, value=safe_cell(title))
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)
@@ -73,8 +74,8 @@ def bundle_xlsx(unit: Unit, year: int, rows: list[Pledge]) -> bytes:
         guards = "\n".join(_guards(filed))
         commitments = _commitments(pledge, filed) or [("", {})]
         for section, item in commitments:
-            sheet.append(base + [section, item.get("what", ""), item.get("by_when", ""),
-                                 item.get("how", ""), guards])
+            sheet.append(safe_row(base + [section, item.get("what", ""),
+                                          item.get("by_when", ""), item.get("how", ""), guards]))
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()

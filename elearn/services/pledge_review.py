@@ -17,6 +17,7 @@ from ..clock import iso_local, local_today, utcnow
 from ..content.manifestations import Manifestation, manifestations
 from ..content.model import LocalText
 from ..extensions import db
+from ..spreadsheet import safe_cell
 from ..models import (
     Breakthrough, CellMeeting, Exemplar, ExemplarStatus, Pledge, PledgeCheckin, PledgeStatus,
     PledgeVersion, PledgeVolume, Unit, User,
@@ -323,13 +324,6 @@ def approved_exemplars(unit: Unit, year: int | None = None) -> list[Exemplar]:
         query = query.where(Exemplar.year == year)
     return list(db.session.scalars(query.order_by(Exemplar.year.desc(), Unit.path,
                                                   Exemplar.name)))
-
-
-def safe_cell(value: str) -> str:
-    """OWASP CSV injection: text starting like a formula is prefixed with a quote; control
-    characters are dropped."""
-    text = "".join(ch for ch in str(value) if ch in "\n" or ord(ch) >= 32)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def exemplars_csv(rows: list[Exemplar]) -> str:

@@ -31,7 +31,8 @@ from ..extensions import db
 from ..interfaces import Arrangement, Grade, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
 from ..registry import current_registry
-from . import progress
+from . import accommodations, progress
+from .accommodations import NONE as NO_ACCOMMODATION, Allowance
 
 CLOSED_BY_SUBMIT = "submit"
 CLOSED_BY_DEADLINE = "deadline"
@@ -75,6 +76,8 @@ class QuizStatus:
     finished: list[QuizAttempt]
     lessons_studied: int
     lessons_total: int
+    accommodation: Allowance = NO_ACCOMMODATION
+    """Extra time and attempts a training centre granted this person (see accommodation)."""
 
     @property
     def quiz(self):
@@ -94,7 +97,8 @@ class QuizStatus:
         """None when attempts are unlimited."""
         if not self.quiz or not self.quiz.max_attempts:
             return None
-        return max(0, self.quiz.max_attempts - self.attempts_used)
+        allowed = self.quiz.max_attempts + self.accommodation.extra_attempts
+        return max(0, allowed - self.attempts_used)
 
     @property
     def best(self) -> QuizAttempt | None:
@@ -136,7 +140,13 @@ def status(user: User, course: Course) -> QuizStatus:
         finished=[a for a in attempts if not a.in_progress],
         lessons_studied=len(studied),
         lessons_total=len(course.lessons),
+        accommodation=accommodation(user, course),
     )
+
+
+def accommodation(user: User, course: Course) -> Allowance:
+    """The person's extra time and attempts on this course (granted by a training centre)."""
+    return accommodations.allowance(user.id, course.slug)
 
 
 def get_attempt(user: User, course: Course, attempt_id: int) -> QuizAttempt | None:
@@ -188,7 +198,8 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
         user_id=user.id, course_slug=course.slug, course_version=course.version,
         content_hash=course.content_hash, number=current.attempts_used + 1, seed=seed,
         question_ids=ids, state=AttemptState.IN_PROGRESS, started_at=started,
-        deadline=(started + timedelta(minutes=quiz.time_limit_minutes)
+        deadline=(started + timedelta(minutes=quiz.time_limit_minutes
+                                      + current.accommodation.extra_minutes)
                   if quiz.time_limit_minutes else None),
         answers=[QuizAnswer(question_id=qid, position=index) for index, qid in enumerate(ids)])
     db.session.add(attempt)

@@ -647,6 +647,7 @@ def _seed_completions(rng: random.Random, pairs: list[_Pair],
     for offset, record in enumerate(records):
         revoke, reason = record.pop("_revoke"), record.pop("_reason")
         record["id"] = first_id + offset
+        record["revoked"] = revoke  # signed: the record commits to its revocation
         record["signature"] = completions.sign(Completion(**record))
         completion_rows.append(record)
         events = [("completion.issued", record["recorded_by_id"] or record["user_id"],
@@ -656,8 +657,11 @@ def _seed_completions(rng: random.Random, pairs: list[_Pair],
                    record["completed_at"])]
         if revoke:
             revoked_at = record["completed_at"] + timedelta(days=1)
-            revocation_rows.append({"completion_id": record["id"], "reason": reason,
-                                    "revoked_by_id": verifier_id, "revoked_at": revoked_at})
+            revocation = {"completion_id": record["id"], "reason": reason,
+                          "revoked_by_id": verifier_id, "revoked_at": revoked_at}
+            revocation["signature"] = completions.sign_revocation(
+                Revocation(**revocation), record["code"])
+            revocation_rows.append(revocation)
             events.append(("completion.revoked", verifier_id,
                            {"reason": reason, "user": record["user_id"],
                             "course": record["course_slug"]}, revoked_at))
@@ -667,7 +671,8 @@ def _seed_completions(rng: random.Random, pairs: list[_Pair],
             digest = audit.entry_hash(prev, seq, at, actor, action, record["code"], payload)
             audit_rows.append({"id": audit_id, "seq": seq, "at": at, "actor_id": actor,
                                "action": action, "subject": record["code"], "data": payload,
-                               "prev_hash": prev, "hash": digest})
+                               "prev_hash": prev, "hash": digest,
+                               "mac": audit.entry_mac(digest)})
             audit_id += 1
             prev = digest
         if len(completion_rows) >= BATCH:

@@ -1,5 +1,5 @@
 """Training-centre pages for verifiers: completions in their subtree, in-person records,
-CSV import, revocation."""
+CSV import, revocation, and accommodations (extra quiz time or attempts)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -12,11 +12,11 @@ from sqlalchemy.orm import joinedload
 
 from ..clock import local_today
 from ..extensions import db
-from ..forms import RecordCompletionForm, RevokeForm, SelectChoice
+from ..forms import AccommodationForm, RecordCompletionForm, RevokeForm, SelectChoice
 from ..models import Completion, Role, Unit, User
 from ..registry import current_registry
 from ..security import has_role, permission, scope_paths
-from ..services import codes, completion_imports, completions
+from ..services import accommodations, codes, completion_imports, completions
 from ..services.accounts import find_user
 from ..services.orgs import subtree_of, unit_by_code, within_any
 from .scoping import csv_import_page, get_or_404
@@ -92,17 +92,18 @@ def record():
         form.username.errors.append(_("No one with this username in the units you verify."))
     elif form.completed_on.data > local_today():
         form.completed_on.errors.append(_("The date cannot be in the future."))
-    elif completions.active_completion(person.id, course.slug) is not None:
-        form.username.errors.append(_("%(name)s has already completed this course.",
-                                      name=person.full_name))
     if form.errors:
         return render_template("centre/record.html", form=form), 400
-    completion = completions.issue(
+    completion, created = completions.issue_once(
         person, course, method=completions.IN_PERSON,
         score=float(form.score.data) if form.score.data is not None else None,
         recorded_by=current_user,
         completed_at=datetime.combine(form.completed_on.data, datetime.min.time()),
         note=form.note.data or "")
+    if not created:  # done before, or by a duplicate of this request a moment ago
+        form.username.errors.append(_("%(name)s has already completed this course.",
+                                      name=person.full_name))
+        return render_template("centre/record.html", form=form), 400
     flash(_("Recorded: %(name)s completed %(course)s (code %(code)s).", name=person.full_name,
             course=course.title.get(), code=codes.display(completion.code)), "info")
     return redirect(url_for("centre.completions_list"))
@@ -123,13 +124,47 @@ def import_completions():
 def revoke(completion_id: int):
     completion = get_or_404(Completion, completion_id)
     form = RevokeForm()
-    if completion.revocation is not None:
-        flash(_("This completion was already revoked."), "error")
-    elif form.validate_on_submit():
-        completions.revoke(completion, form.reason.data, current_user)
-        db.session.commit()
+    if not form.validate_on_submit():
+        flash(_("Give a reason of at least 5 characters to revoke a completion."), "error")
+        return redirect(url_for("centre.completions_list"))
+    _revocation, created = completions.revoke_once(completion.id, form.reason.data,
+                                                   current_user)
+    if created:
         flash(_("The completion %(code)s was revoked.", code=codes.display(completion.code)),
               "info")
-    else:
-        flash(_("Give a reason of at least 5 characters to revoke a completion."), "error")
+    else:  # revoked before, or by a duplicate of this request a moment ago
+        flash(_("This completion was already revoked."), "error")
     return redirect(url_for("centre.completions_list"))
+
+
+@bp.route("/accommodations", methods=["GET", "POST"])
+@permission(Role.VERIFIER)
+def accommodations_page():
+    """Grant one person in the centre's units extra time or attempts on a course's quiz."""
+    form = AccommodationForm()
+    form.course.choices = [SelectChoice(c.slug, c.title.get()) for c in
+                           current_registry().courses.values() if c.quiz]
+    status = 200
+    if form.validate_on_submit():
+        person = find_user(form.username.data)
+        minutes, attempts = form.extra_minutes.data or 0, form.extra_attempts.data or 0
+        if not verifies(person):
+            form.username.errors.append(_("No one with this username in the units you verify."))
+        elif not (minutes or attempts):
+            form.extra_minutes.errors.append(_("Grant extra minutes, extra attempts or both."))
+        else:
+            course = current_registry().course(form.course.data)
+            _row, changed = accommodations.grant(
+                person, course.slug, extra_minutes=minutes, extra_attempts=attempts,
+                reason=form.reason.data, by=current_user)
+            flash(_("%(name)s now has %(minutes)d extra minutes and %(attempts)d extra "
+                    "attempts on %(course)s.", name=person.full_name, minutes=minutes,
+                    attempts=attempts, course=course.title.get()) if changed
+                  else _("This accommodation was already granted."), "info")
+            return redirect(url_for("centre.accommodations_page"))
+    if form.is_submitted():
+        status = 400
+    titles = {c.slug: c.title.get() for c in current_registry().courses.values()}
+    return render_template(
+        "centre/accommodations.html", form=form, titles=titles,
+        granted=accommodations.within(scope_paths(current_user, Role.VERIFIER))), status
