@@ -12,11 +12,12 @@ from openpyxl import load_workbook
 
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
-from elearn.models import Role, StudyPlan
+from elearn.models import Position, Role, StudyPlan
 from elearn.registry import current_registry
 from elearn.services import completions
 from elearn.services import pledges as pledge_service
 from elearn.services.accounts import create_user, find_user, grant_role
+from elearn.services.committees import set_seat
 from elearn.services.orgs import create_unit
 from elearn.spreadsheet import safe_cell
 from elearn.testing import login
@@ -49,12 +50,12 @@ def hostile(app):
         cell = create_unit("C", "-1+2 Chi bộ", "cell", grassroots)
         reviewer = create_user("ds", "Lê Văn Đảng", PASSWORD, grassroots, position="Bí thư")
         reviewer.is_leader = True
-        grant_role(reviewer, Role.REVIEWER, grassroots)
+        set_seat(grassroots, reviewer, Position.SECRETARY, None)
         grant_role(create_user("tgiao", "Lê Thu Hà", PASSWORD, province), Role.OFFICER,
                    province)
         bt = create_user("bt", FORMULA, PASSWORD, cell, position="+Bí thư\x0b")
         bt.is_leader = True
-        grant_role(bt, Role.REVIEWER, cell)
+        set_seat(cell, bt, Position.SECRETARY, None)
         create_user("dv", CONTROL, PASSWORD, cell)
         db.session.add(StudyPlan(year=YEAR, unit=province, title="Kế hoạch", audience="cadre",
                                  courses=json.dumps([COURSE]),
@@ -66,6 +67,8 @@ def hostile(app):
         pledge = pledge_service.pledge_for(bt, pledge_service.applicable_plan(bt, YEAR))
         pledge.draft = json.dumps({"ct05": [{"what": "=1+1 gương mẫu\x0b",
                                              "by_when": "@cả năm", "how": "-Chi bộ kiểm tra"}]})
+        pledge.draft_commitment = json.dumps({"accepted": True, "manifestations": [
+            {"id": "B4", "guard": "=HYPERLINK(\"http://x\")\x0b"}]})
         pledge_service.file(pledge)
         db.session.commit()
     return app
