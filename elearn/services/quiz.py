@@ -27,6 +27,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..content.model import Course, Question, ReviewPolicy
+from ..content.scoring import answer_points, passes, score_percent
 from ..extensions import db
 from ..interfaces import Arrangement, Grade, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
@@ -159,11 +160,22 @@ def seconds_left(attempt: QuizAttempt, at: datetime | None = None) -> int | None
 # -- starting --------------------------------------------------------------------------------
 
 def draw_questions(course: Course, seed: int) -> list[str]:
-    """The ids of the questions an attempt with this seed gets, in the order shown."""
+    """The ids of the questions an attempt with this seed gets, in the order shown.
+
+    A plain `draw: N` samples the whole bank (unchanged since attempts first stored seeds); a
+    blueprint samples each stratum (lesson or tag) in its fixed order, then shuffles the lot.
+    """
     quiz = course.quiz
     rng = random.Random(seed)
     bank = list(quiz.questions)
-    drawn = rng.sample(range(len(bank)), min(quiz.draw, len(bank)))
+    blueprint = quiz.blueprint
+    if blueprint is None or blueprint.count is not None:
+        drawn = rng.sample(range(len(bank)), min(quiz.draw, len(bank)))
+    else:
+        drawn = [index for indices, count in blueprint.strata(bank)
+                 for index in rng.sample(indices, count)]
+        if quiz.shuffle:
+            rng.shuffle(drawn)
     if not quiz.shuffle:
         drawn.sort()
     return [bank[index].id for index in drawn]
@@ -307,9 +319,9 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
     answers = list(db.session.scalars(
         select(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id)))
     points, max_points = _grade_answers(course, answers)
-    score = round(100.0 * points / max_points, 2) if max_points else 0.0
+    score = score_percent(points, max_points)
     values = {"points": points, "max_points": max_points, "score": score,
-              "passed": score >= course.quiz.pass_mark}
+              "passed": passes(score, course.quiz.pass_mark)}
     if closed_by == CLOSED_BY_SUBMIT:
         values["finished_at"] = now()  # the moment we held the row: after every saved answer
     db.session.execute(
@@ -334,7 +346,7 @@ def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, fl
         grade = qtype.grade(question, answer.response) if answer.response is not None \
             else Grade.of(0.0)
         answer.fraction = grade.fraction
-        answer.points = round(grade.fraction * question.points, 4)
+        answer.points = answer_points(grade.fraction, question.points)
         points += answer.points
         max_points += question.points
     return round(points, 4), max_points
