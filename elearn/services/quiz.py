@@ -361,6 +361,8 @@ class ReviewItem:
     points: float
     max_points: float
     feedback: Any
+    key: str | None = None
+    """The right answer in words (only when the policy reveals the key)."""
 
     @property
     def correct(self) -> bool:
@@ -375,7 +377,28 @@ class ReviewItem:
 class Review:
     attempt: QuizAttempt
     show_details: bool
+    """The learner's answers, each marked right, partly right or wrong, with its points."""
+    show_key: bool = False
+    """The right answers and the feedback."""
     items: list[ReviewItem] = field(default_factory=list)
+
+
+def review_access(policy: ReviewPolicy, quiz_status: QuizStatus) -> tuple[bool, bool]:
+    """(show the learner's answers marked right/wrong, show the key and feedback) under
+    `policy` for this learner now. Documented in docs/course-format.md ("Review")."""
+    # The key can no longer help with this quiz once the learner passed or has no attempt
+    # left (unlimited attempts: only a pass). An attempt in progress always counts as "left".
+    finished_trying = quiz_status.passed or (
+        quiz_status.attempts_left == 0 and quiz_status.in_progress is None)
+    if policy == ReviewPolicy.AFTER_SUBMIT:
+        return True, True
+    if policy == ReviewPolicy.AFTER_PASS:
+        return (quiz_status.passed,) * 2
+    if policy == ReviewPolicy.AFTER_LAST_ATTEMPT:
+        return (finished_trying,) * 2
+    if policy == ReviewPolicy.WRONG_ONLY_WITHOUT_KEY:
+        return True, False
+    return False, False  # score_only, and any policy this code does not know
 
 
 def review(course: Course, attempt: QuizAttempt, quiz_status: QuizStatus,
@@ -383,18 +406,20 @@ def review(course: Course, attempt: QuizAttempt, quiz_status: QuizStatus,
     """What the learner may see of a finished attempt, by the course's review policy."""
     if attempt.in_progress:
         raise QuizError(_l("This attempt is still in progress."))
-    policy = course.quiz.review
-    show = policy == ReviewPolicy.AFTER_SUBMIT or (
-        policy == ReviewPolicy.AFTER_PASS and quiz_status.passed)
-    result = Review(attempt=attempt, show_details=show)
+    show, show_key = review_access(course.quiz.review, quiz_status)
+    result = Review(attempt=attempt, show_details=show, show_key=show_key)
     if not show:
         return result
+    registry = current_registry()
     graded = {answer.question_id: answer for answer in attempt.answers}
     for item in present(course, attempt, language):
         saved = graded.get(item.question.id)
-        feedback = item.question.feedback.get(language) if item.question.feedback else None
+        feedback = item.question.feedback.get(language) \
+            if show_key and item.question.feedback else None
+        key = registry.question_type(item.question.type).key_text(item.question, language) \
+            if show_key else None
         result.items.append(ReviewItem(
             presented=item, fraction=(saved.fraction or 0.0) if saved else 0.0,
             points=(saved.points or 0.0) if saved else 0.0, max_points=item.question.points,
-            feedback=feedback))
+            feedback=feedback, key=key))
     return result
