@@ -51,6 +51,31 @@ def test_ordering_rejects_duplicate_items():
     assert any("different" in str(e.message) for e in problems.errors)
 
 
+def test_two_item_ordering_is_refused_at_load_time_with_its_line():
+    problems = Problems()
+    Ordering().parse(load_yaml('prompt: "?"\nitems: ["Học", "Làm theo"]\n'),
+                     ParseContext(Path("bank.yaml"), problems))
+    assert [(e.line, "at least 3 items" in str(e.message)) for e in problems.errors] == \
+        [(2, True)]
+
+
+@pytest.mark.parametrize("count", [3, 4, 5])
+def test_the_starting_order_is_never_the_key_nor_its_reverse(count):
+    from elearn.interfaces import Arrangement
+
+    q = ordering_question("items: [" + ", ".join(f'"Mục {n}"' for n in range(count)) + "]\n")
+    seen = set()
+    for seed in range(600):
+        arrangement = Arrangement(seed=seed, question_id="q")
+        key = [arrangement.token(item["id"]) for item in q.data["items"]]
+        shown = [item["id"] for item in Ordering().present(q, "vi", arrangement)["items"]]
+        assert sorted(shown) == sorted(key)
+        assert shown != key and shown != key[::-1], seed
+        seen.add(tuple(key.index(token) for token in shown))
+    if count == 3:  # every other arrangement still occurs
+        assert seen == {(0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1)}
+
+
 def test_bundled_course_loads_with_its_question_type(make_app):
     app = make_app(PLUGINS=["elearn_centre_example"])
     registry = app.extensions["elearn.registry"]
