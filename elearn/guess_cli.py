@@ -54,9 +54,10 @@ def report_lines(course: Course, question_types: Mapping[str, QuestionType]
              line(header), *(line(row) for row in rows)]
     worst = report.worst
     if worst.rule:
+        # The types answered at random are left out: they are the default of every rule.
         mix = ", ".join(f"{question_types[name].label or name}: {STRATEGY_LABELS[strategy]}"
-                        for name, strategy in sorted(worst.rule.items()))
-        lines.append("  " + _("worst: %(rule)s", rule=mix))
+                        for name, strategy in sorted(worst.rule.items()) if strategy != "random")
+        lines.append("  " + _("worst: %(rule)s", rule=mix or STRATEGY_LABELS["random"]))
     if not report.ok:
         lines.append("  " + _(
             "FAIL: a non-reader passes %(chance)s of the time; the course allows at most "
