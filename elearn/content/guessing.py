@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import product
-from math import comb
+from math import comb, lcm
 from typing import Any, Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
@@ -48,8 +48,8 @@ STRATEGY_LABELS = {
 
 Odds = dict[Fraction, Fraction]
 """{value: probability}"""
-Totals = dict[tuple[Fraction, Fraction], Fraction]
-"""{(points earned, points possible): probability} over the questions of an attempt."""
+Totals = dict[tuple[int, int], Fraction]
+"""{(points earned, points possible) in UNITS: probability} over the questions of an attempt."""
 
 
 def question_odds(qtype: QuestionType, question: Question, strategy: str) -> Odds:
@@ -66,31 +66,45 @@ def question_odds(qtype: QuestionType, question: Question, strategy: str) -> Odd
     return odds
 
 
-def _decimal(value: float) -> Fraction:
-    """A rounded float (4 or 2 decimals) as the exact decimal it stands for."""
-    return Fraction(repr(value))
+UNITS = 10_000
+"""Points are counted in ten-thousandths: the service rounds each answer's points to 4 decimals,
+so every total is a whole number of units and sums stay exact."""
+
+
+def _units(points: float) -> int:
+    return round(points * UNITS)
 
 
 def stratum_totals(questions: list[Question], odds: list[Odds], count: int) -> Totals:
-    """Distribution of (earned, possible) points when `count` of `questions` are drawn, every
-    set of `count` equally likely. `odds[i]` is question i's distribution of shares."""
-    # layers[j] = {(earned, possible): summed weight over sets of j questions seen so far}
-    layers: list[Totals] = [{(Fraction(0), Fraction(0)): Fraction(1)}] + \
-        [{} for _ in range(count)]
+    """Distribution of (earned, possible) points, in UNITS, when `count` of `questions` are
+    drawn, every set of `count` equally likely. `odds[i]` is question i's distribution."""
+    # The generating polynomial, expanded one question at a time. Weights are integers over
+    # a common denominator (the product of each question's own denominator): whole-number
+    # arithmetic is exact and an order of magnitude faster than adding Fractions.
+    # layers[j] = {(earned, possible): weight of the sets of j questions seen so far}
+    layers: list[dict[tuple[int, int], int]] = [{(0, 0): 1}] + [{} for _ in range(count)]
+    denominator = 1
     for question, shares in zip(questions, odds):
-        possible = _decimal(float(question.points))
-        earned = {_decimal(answer_points(float(share), question.points)): chance
-                  for share, chance in shares.items()}
-        for j in range(count - 1, -1, -1):  # downwards: each question joins a set once
-            if not layers[j]:
+        scale = lcm(*(chance.denominator for chance in shares.values()))
+        denominator *= scale
+        possible = _units(question.points)
+        earned = [(_units(answer_points(float(share), question.points)),
+                   chance.numerator * (scale // chance.denominator))
+                  for share, chance in shares.items()]
+        for j in range(count, -1, -1):  # downwards: each question joins a set once
+            layer = layers[j]
+            if not layer:
                 continue
-            target = layers[j + 1]
-            for (points, maximum), weight in layers[j].items():
-                for gained, chance in earned.items():
-                    key = (points + gained, maximum + possible)
-                    target[key] = target.get(key, Fraction(0)) + weight * chance
-    sets = comb(len(questions), count)
-    return {key: weight / sets for key, weight in layers[count].items()}
+            if j < count:
+                target = layers[j + 1]
+                for (points, maximum), weight in layer.items():
+                    for gained, numerator in earned:
+                        key = (points + gained, maximum + possible)
+                        target[key] = target.get(key, 0) + weight * numerator
+            for key in layer:  # the sets that leave this question out: same denominator
+                layer[key] *= scale
+    total = denominator * comb(len(questions), count)
+    return {key: Fraction(weight, total) for key, weight in layers[count].items()}
 
 
 def combine(first: Totals, second: Totals) -> Totals:
@@ -99,7 +113,7 @@ def combine(first: Totals, second: Totals) -> Totals:
     for (p1, m1), w1 in first.items():
         for (p2, m2), w2 in second.items():
             key = (p1 + p2, m1 + m2)
-            result[key] = result.get(key, Fraction(0)) + w1 * w2
+            result[key] = result.get(key, 0) + w1 * w2
     return result
 
 
@@ -137,18 +151,23 @@ def rules(quiz: QuizSettings, question_types: Mapping[str, QuestionType]) -> lis
 
 
 def pass_probability(quiz: QuizSettings, question_types: Mapping[str, QuestionType],
-                     rule: str | Rule) -> Fraction:
+                     rule: str | Rule, cache: dict | None = None) -> Fraction:
     """Exact chance that one attempt passes when every answer follows `rule` (a strategy for
-    every question, or one per question type)."""
+    every question, or one per question type). `cache` may be shared between calls for the
+    same quiz: a stratum is computed once per strategies of the types it holds."""
     if isinstance(rule, str):
         rule = rule_for(rule, quiz)
-    totals: Totals = {(Fraction(0), Fraction(0)): Fraction(1)}
-    for questions, count in strata(quiz):
-        odds = [question_odds(question_types[q.type], q, rule.get(q.type, "random"))
-                for q in questions]
-        totals = combine(totals, stratum_totals(questions, odds, count))
+    cache = {} if cache is None else cache
+    totals: Totals = {(0, 0): Fraction(1)}
+    for index, (questions, count) in enumerate(strata(quiz)):
+        used = tuple(sorted({(q.type, rule.get(q.type, "random")) for q in questions}))
+        if (index, used) not in cache:
+            odds = [question_odds(question_types[q.type], q, rule.get(q.type, "random"))
+                    for q in questions]
+            cache[index, used] = stratum_totals(questions, odds, count)
+        totals = combine(totals, cache[index, used])
     return sum((chance for (points, maximum), chance in totals.items()
-                if passes(score_percent(float(points), float(maximum)), quiz.pass_mark)),
+                if passes(score_percent(points / UNITS, maximum / UNITS), quiz.pass_mark)),
                Fraction(0))
 
 
@@ -195,11 +214,12 @@ def guessing_report(quiz: QuizSettings, question_types: Mapping[str, QuestionTyp
     """Each strategy's chance to pass one attempt and within the allowed attempts, and the
     worst rule that mixes strategies by question type."""
     cache: dict[tuple[tuple[str, str], ...], Fraction] = {}
+    strata_cache: dict = {}
 
     def chance(rule: Mapping[str, str]) -> Fraction:
         key = tuple(sorted(rule.items()))
         if key not in cache:
-            cache[key] = pass_probability(quiz, question_types, rule)
+            cache[key] = pass_probability(quiz, question_types, rule, strata_cache)
         return cache[key]
 
     def odds(name: str, rule: Mapping[str, str]) -> StrategyOdds:
