@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import product
 from math import comb, lcm
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from flask_babel import lazy_gettext as _l
 
