@@ -3,12 +3,14 @@ the `elearn.plugins` entry point once pip-installed."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import elearn
 import elearn_centre_example
 from elearn.content.errors import Problems
 from elearn.content.model import LocalText, Question
@@ -95,10 +97,12 @@ def test_pip_install_makes_the_course_appear_through_the_entry_point(tmp_path):
         " 'plugins': [p.name for p in registry.plugins]}))\n"
     )
 
+    # The core under test (this checkout), not whichever copy the environment installed.
+    core = str(Path(elearn.__file__).resolve().parent.parent)
+
     def loaded(pythonpath: str | None) -> dict:
-        env = {"PATH": "/usr/bin:/bin", "ELEARN_INSTANCE_PATH": str(tmp_path / "instance")}
-        if pythonpath:
-            env["PYTHONPATH"] = pythonpath
+        env = {"PATH": "/usr/bin:/bin", "ELEARN_INSTANCE_PATH": str(tmp_path / "instance"),
+               "PYTHONPATH": os.pathsep.join(filter(None, [pythonpath, core]))}
         result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                                 env=env, cwd=tmp_path, check=True)
         return json.loads(result.stdout.strip().splitlines()[-1])
