@@ -158,6 +158,18 @@ ORDER_KEY = {"vi": "Bước học tập → Bước đăng ký → Bước làm 
              "en": "Step study → Step pledge → Step follow → Step self-review"}
 
 
+POLICY_NOTE = {
+    "after_submit": {"vi": "Được xem sau mỗi lượt làm bài.", "en": "Shown after each attempt."},
+    "score_only": {"vi": "Chỉ hiển thị điểm của bạn.", "en": "Only your score is shown."},
+    "after_pass": {"vi": "Được xem khi bạn đã đạt.", "en": "Shown once you pass."},
+    "after_last_attempt": {"vi": "Được xem khi bạn đã đạt hoặc đã dùng hết số lượt làm bài.",
+                           "en": "Shown once you pass or have used all your attempts."},
+    "wrong_only_without_key": {
+        "vi": "Sau mỗi lượt, bạn biết câu nào sai nhưng không được xem đáp án đúng.",
+        "en": "After each attempt you see which answers were wrong, but not the right answers."},
+}
+
+
 def assert_review(label: str, body: str, language: str, *, key: bool, verdicts: bool) -> None:
     lowered = body.lower()
     if key:
@@ -204,7 +216,9 @@ def test_each_review_policy_reveals_the_key_only_when_it_says(make_app, course_r
     shows_answers = policy in ("after_submit", "wrong_only_without_key")
     assert_review("first result", page(f"{QUIZ}{first}/result"), language,
                   key=policy == "after_submit", verdicts=shows_answers)
-    assert_review("overview", page(QUIZ), language, key=False, verdicts=False)
+    overview = page(QUIZ)
+    assert_review("overview", overview, language, key=False, verdicts=False)
+    assert POLICY_NOTE[policy][language] in overview  # the learner knows before starting
     # The last attempt is running: every attempt is used, but it could still use a key.
     second = start_attempt(client, SLUG)
     assert_review("first result during the last attempt", page(f"{QUIZ}{first}/result"),
