@@ -188,6 +188,11 @@ class QuestionType:
         reveals the key. None: this type shows no key."""
         return None
 
+    def key_choices(self, question: Question, arrangement: Arrangement) -> set[str]:
+        """The field values (this attempt's tokens) of the right choices, marked in the list on
+        the review page when the policy reveals the key. Empty for types without choices."""
+        return set()
+
     # -- guessing resistance (elearn.content.guessing, `flask elearn courses check`) ---------
 
     def guess(self, question: Question, strategy: str) -> Mapping[Fraction, Fraction] | None:

@@ -177,10 +177,14 @@ def assert_review(label: str, body: str, language: str, *, key: bool, verdicts: 
         assert ORDER_KEY[language] in body, label
         assert "KHOADAPAN-05-CT/TW" in body, label
         assert ("PHANHOI-" if language == "vi" else "FEEDBACK-") in body, label
+        # the right options are marked in the lists: single choice 1, multiple choice 3,
+        # true/false 1 (all answered wrong)
+        assert body.count('class="key-mark"') == 5, label
     else:
         for text in FORBIDDEN_TEXTS:
             assert text.lower() not in lowered, (label, text)
-        for marker in (KEY_LINE[language], 'class="key"', 'class="feedback"', "→"):
+        for marker in (KEY_LINE[language], 'class="key"', 'class="key-mark"',
+                       'class="feedback"', "→"):
             assert marker not in body, (label, marker)
     assert any(word in body for word in VERDICTS) == verdicts, label
 

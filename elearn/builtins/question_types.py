@@ -72,6 +72,10 @@ def longest_options(question: Question) -> list[Mapping[str, Any]]:
     return [o for o in options if option_length(o) == longest]
 
 
+def right_tokens(question: Question, arrangement: Arrangement) -> set[str]:
+    return {arrangement.token(o["id"]) for o in question.data["options"] if o["correct"]}
+
+
 def key_texts(question: Question, language: str | None) -> str:
     return "; ".join(o["text"].get(language) for o in question.data["options"] if o["correct"])
 
@@ -171,6 +175,9 @@ class SingleChoice(QuestionType):
     def key_text(self, question, language):
         return key_texts(question, language)
 
+    def key_choices(self, question, arrangement):
+        return right_tokens(question, arrangement)
+
     def guess(self, question, strategy):
         return single_choice_odds(question, strategy)
 
@@ -217,6 +224,9 @@ class MultipleChoice(QuestionType):
     def key_text(self, question, language):
         return key_texts(question, language)
 
+    def key_choices(self, question, arrangement):
+        return right_tokens(question, arrangement)
+
     def guess(self, question, strategy):
         return multiple_choice_odds(question, strategy)
 
@@ -259,6 +269,9 @@ class TrueFalse(QuestionType):
 
     def key_text(self, question, language):
         return _("True") if question.data["answer"] else _("False")
+
+    def key_choices(self, question, arrangement):
+        return {"true" if question.data["answer"] else "false"}
 
     def guess(self, question, strategy):
         if strategy == "random":

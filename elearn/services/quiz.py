@@ -363,6 +363,8 @@ class ReviewItem:
     feedback: Any
     key: str | None = None
     """The right answer in words (only when the policy reveals the key)."""
+    key_choices: frozenset[str] = frozenset()
+    """Field values of the right choices, marked in the list (only when the key is shown)."""
 
     @property
     def correct(self) -> bool:
@@ -416,10 +418,12 @@ def review(course: Course, attempt: QuizAttempt, quiz_status: QuizStatus,
         saved = graded.get(item.question.id)
         feedback = item.question.feedback.get(language) \
             if show_key and item.question.feedback else None
-        key = registry.question_type(item.question.type).key_text(item.question, language) \
-            if show_key else None
+        qtype = registry.question_type(item.question.type)
         result.items.append(ReviewItem(
             presented=item, fraction=(saved.fraction or 0.0) if saved else 0.0,
             points=(saved.points or 0.0) if saved else 0.0, max_points=item.question.points,
-            feedback=feedback, key=key))
+            feedback=feedback,
+            key=qtype.key_text(item.question, language) if show_key else None,
+            key_choices=frozenset(qtype.key_choices(item.question, item.arrangement))
+            if show_key else frozenset()))
     return result
