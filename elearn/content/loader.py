@@ -363,13 +363,14 @@ def _draw_mapping(ctx: ParseContext, quiz: LineDict, draw: Mapping, items: list[
                                      "draw, such as {by_tag: {tu-tuong: 2}}"))
         return None
     strata: list[tuple[str, int]] = []
-    for tag in by_tag:
-        count = _integer(ctx, by_tag, tag, None, minimum=1, maximum=MAX_DRAW)
-        if not isinstance(tag, str) or count is None:
+    for key in by_tag:
+        count = _integer(ctx, by_tag, key, None, minimum=1, maximum=MAX_DRAW)
+        if count is None:
             continue
-        have = sum(1 for item in items if _tags_of(item) and tag in _tags_of(item))
+        tag = str(key)  # `2016:` reads as a number; question tags are always text
+        have = sum(1 for item in items if tag in _tags_of(item))
         if items and have < count:
-            ctx.error(by_tag, tag, _l(
+            ctx.error(by_tag, key, _l(
                 "tag %(tag)s has %(n)d questions in the bank but the quiz draws %(k)d",
                 tag=tag, n=have, k=count))
         strata.append((tag, count))
