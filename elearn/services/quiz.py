@@ -12,7 +12,10 @@ The only writer of QuizAttempt and QuizAnswer rows. Rules:
   replayed request grades once. Saving an answer first UPDATEs the attempt row under the
   same condition, so a save and a submit never interleave.
 * Nothing that reveals the key (grades, feedback, correctness) is computed for a learner
-  before the attempt is finished.
+  before the attempt is finished; after it, only what the course's review policy allows
+  (`review_access`).
+* With a blueprint (`draw: {per_lesson: N}` or `{by_tag: …}`) each lesson or tag is sampled
+  on its own, from the same seeded generator, so the stored seed still redraws the attempt.
 """
 from __future__ import annotations
 
