@@ -14,6 +14,7 @@ from .bench_cli import bench_group
 from .content.errors import CourseLoadError
 from .content.loader import is_course_folder, load_course
 from .extensions import db
+from .guess_cli import echo_report
 from .models import Role
 from .registry import current_registry
 from .services import accounts, audit, completions, imports, invitations
@@ -220,7 +221,10 @@ def courses_group() -> click.Group:
     @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
     @with_appcontext
     def check_courses(paths: tuple[Path, ...]) -> None:
-        """Validate course folders (default: every registered course) and list all errors."""
+        """Validate course folders (default: every registered course) and list all errors.
+
+        Under each course that loads, a table gives the chance that someone who has not
+        studied passes its quiz by guessing; above the course's limit the check fails."""
         registry = current_registry()
         failures = 0
         if paths:
@@ -232,6 +236,7 @@ def courses_group() -> click.Group:
                 try:
                     course = load_course(folder, registry.question_types)
                     click.echo(f"ok  {course.slug}  v{course.version}  {folder}")
+                    failures += not echo_report(course, registry.question_types, click.echo)
                 except CourseLoadError as exc:
                     failures += len(exc.errors)
                     for error in exc.errors:
@@ -239,6 +244,7 @@ def courses_group() -> click.Group:
         else:
             for course in registry.courses.values():
                 click.echo(f"ok  {course.slug}  v{course.version}  {course.path or ''}")
+                failures += not echo_report(course, registry.question_types, click.echo)
             for problem in registry.course_problems:
                 failures += len(problem.errors)
                 for error in problem.errors:

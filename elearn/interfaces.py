@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import random
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
 
@@ -179,6 +180,35 @@ class QuestionType:
     def field_data(self, question: Question, answer: Any, arrangement: Arrangement) -> Any:
         """A saved answer as the field's data, so the page shows it again."""
         return answer
+
+    # -- review ----------------------------------------------------------------------------
+
+    def key_text(self, question: Question, language: str | None) -> str | None:
+        """The right answer in words, shown on the review page when the course's review policy
+        reveals the key. None: this type shows no key."""
+        return None
+
+    def key_choices(self, question: Question, arrangement: Arrangement) -> set[str]:
+        """The field values (this attempt's tokens) of the right choices, marked in the list on
+        the review page when the policy reveals the key. Empty for types without choices."""
+        return set()
+
+    # -- guessing resistance (elearn.content.guessing, `flask elearn courses check`) ---------
+
+    def guess(self, question: Question, strategy: str) -> Mapping[Fraction, Fraction] | None:
+        """What a learner who has not read the course earns with `strategy` (one of
+        `elearn.content.guessing.STRATEGIES`): {share of the points: probability}, exactly,
+        probabilities summing to 1. None when the strategy means nothing for this type (the
+        analysis then uses "random" for this question).
+
+        The default suits answers typed freely: guessing earns nothing. A type with a finite
+        set of answers should override at least "random".
+        """
+        return {Fraction(0): Fraction(1)} if strategy == "random" else None
+
+    def lint(self, question: Question) -> list[Any]:
+        """Warnings about a question that loads but helps guessers (translated messages)."""
+        return []
 
 
 def tokenised(options: Sequence[Mapping[str, Any]], arrangement: Arrangement, *,

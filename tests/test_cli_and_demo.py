@@ -9,7 +9,7 @@ from elearn.models import CommitteeSeat, Pledge, RoleGrant, Unit, User
 from elearn.services.demo import COMMITTEE_PEOPLE, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_UNITS
 from elearn.testing import login
 
-from coursekit import write_course
+from coursekit import COURSE, write_course
 
 
 def counts(app):
@@ -73,9 +73,49 @@ def test_courses_check_lists_every_error_and_fails(app, course_root):
 
 
 def test_courses_check_passes_on_good_courses(app, course_root):
-    write_course(course_root, "tot")
+    folder = write_course(course_root, "tot")
+    with (folder / "course.yaml").open("a") as course:  # two questions: easy to guess
+        course.write("  max_guess_pass_probability: 1\n")
     result = app.test_cli_runner().invoke(args=["elearn", "courses", "check", str(course_root)])
     assert result.exit_code == 0, result.output
+
+
+def test_courses_check_fails_a_quiz_that_guessing_passes_and_says_why(app, course_root):
+    folder = write_course(course_root, "de-doan")  # 2 questions, unlimited attempts
+    result = app.test_cli_runner().invoke(args=["elearn", "courses", "check", str(course_root)])
+    assert result.exit_code == 1, result.output
+    assert "ok  de-doan" in result.output  # it loads, it is just too easy
+    assert "Khả năng đạt nhờ đoán mò, không học bài (điểm đạt 50%, 2 câu từ cả ngân hàng " \
+        "câu hỏi):" in result.output
+    assert "KHÔNG ĐẠT: người không học bài vẫn đạt với khả năng 100,00%; khóa học chỉ cho " \
+        "phép tối đa 5,00% (quiz.max_guess_pass_probability)" in result.output
+    # the key "Đúng" is longer than "Sai": a warning with the question's file and line
+    assert f"cảnh báo: {folder / 'quizzes' / 'bank.yaml'}:2: câu q1: phương án đúng dài " \
+        "nhất hẳn" in result.output
+
+
+TRUE_FALSE_BANK = "questions:\n" + "".join(
+    f"  - {{id: q{n}, type: true_false, prompt: \"Câu {n}?\", answer: {str(n % 2 == 0).lower()}}}\n"
+    for n in range(10))
+
+
+def test_courses_check_prints_each_strategy_exactly(app, course_root):
+    """Ten true/false questions, five true, pass mark 70 %, two attempts: guessing at random
+    passes one attempt with 176/1024 = 17.19 % and two with 1 - (848/1024)² = 31.42 %."""
+    course = (COURSE.format(slug="dung-sai").replace("draw: 2", "draw: 10")
+              .replace("pass_mark: 50", "pass_mark: 70")
+              + "  max_attempts: 2\n  max_guess_pass_probability: 0.35\n")
+    write_course(course_root, "dung-sai", course=course, bank=TRUE_FALSE_BANK)
+    result = app.test_cli_runner().invoke(args=["elearn", "courses", "check", str(course_root)])
+    assert result.exit_code == 0, result.output
+    rows = {line.split("  ")[1].strip(): line.split()[-2:]
+            for line in result.output.splitlines() if line.startswith("  ") and "%" in line
+            and not line.startswith("  Khả năng")}
+    assert rows["đoán ngẫu nhiên"] == ["17,19%", "31,42%"]
+    assert rows["luôn trả lời “đúng”"] == ["0,00%", "0,00%"]
+    assert rows["luôn trả lời “sai”"] == ["0,00%", "0,00%"]
+    assert rows["kết hợp tệ nhất theo loại câu hỏi"] == ["17,19%", "31,42%"]
+    assert "trong 2 lượt" in result.output and "KHÔNG ĐẠT" not in result.output
 
 
 def test_courses_check_without_paths_checks_every_registered_course(make_app, course_root):

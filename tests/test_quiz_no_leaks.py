@@ -145,3 +145,114 @@ def test_the_scan_would_catch_a_leak():
         assert_no_key("json", json.dumps({"saved": True, "correct": False}))
     with pytest.raises(AssertionError):
         assert_no_key("page", "<p>chỉ thị khoadapan-05-ct/tw</p>")
+
+
+# -- after submission: each review policy shows the key only when it says so ------------------
+
+POLICIES = ["after_submit", "score_only", "after_pass", "after_last_attempt",
+            "wrong_only_without_key"]
+KEY_LINE = {"vi": "Đáp án đúng:", "en": "Right answer:"}
+VERDICTS = ["✓ Right", "✗ Wrong", "Partly right", "✓ Đúng", "✗ Sai", "Đúng một phần"]
+SINGLE_KEY = {"vi": "Đáp án đúng: Năm 2016", "en": "Right answer: In 2016"}
+ORDER_KEY = {"vi": "Bước học tập → Bước đăng ký → Bước làm theo → Bước tự đánh giá",
+             "en": "Step study → Step pledge → Step follow → Step self-review"}
+
+
+POLICY_NOTE = {
+    "after_submit": {"vi": "Được xem sau mỗi lượt làm bài.", "en": "Shown after each attempt."},
+    "score_only": {"vi": "Chỉ hiển thị điểm của bạn.", "en": "Only your score is shown."},
+    "after_pass": {"vi": "Được xem khi bạn đã đạt.", "en": "Shown once you pass."},
+    "after_last_attempt": {"vi": "Được xem khi bạn đã đạt hoặc đã dùng hết số lượt làm bài.",
+                           "en": "Shown once you pass or have used all your attempts."},
+    "wrong_only_without_key": {
+        "vi": "Sau mỗi lượt, bạn biết câu nào sai nhưng không được xem đáp án đúng.",
+        "en": "After each attempt you see which answers were wrong, but not the right answers."},
+}
+
+
+def assert_review(label: str, body: str, language: str, *, key: bool, verdicts: bool) -> None:
+    lowered = body.lower()
+    if key:
+        assert SINGLE_KEY[language] in body, label  # a wrong answer marks the right option
+        assert ORDER_KEY[language] in body, label
+        assert "KHOADAPAN-05-CT/TW" in body, label
+        assert ("PHANHOI-" if language == "vi" else "FEEDBACK-") in body, label
+        # the right options are marked in the lists: single choice 1, multiple choice 3,
+        # true/false 1 (all answered wrong)
+        assert body.count('class="key-mark"') == 5, label
+    else:
+        for text in FORBIDDEN_TEXTS:
+            assert text.lower() not in lowered, (label, text)
+        for marker in (KEY_LINE[language], 'class="key"', 'class="key-mark"',
+                       'class="feedback"', "→"):
+            assert marker not in body, (label, marker)
+    assert any(word in body for word in VERDICTS) == verdicts, label
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("policy", POLICIES)
+def test_each_review_policy_reveals_the_key_only_when_it_says(make_app, course_root, policy,
+                                                             language):
+    write_quiz_course(course_root, SLUG, review=policy, max_attempts=2, pass_mark=60)
+    site = make_site(make_app, course_root)
+    client = site.test_client()
+    client.set_cookie("lang", language)
+    login(client, "hocvien", PASSWORD)
+    study_everything(site, client, SLUG)
+
+    def fail_an_attempt() -> int:
+        attempt_id = start_attempt(client, SLUG)
+        attempt = attempt_row(site, attempt_id)
+        token = csrf(client, QUIZ)
+        for number, question_id in enumerate(attempt.question_ids, start=1):
+            wrong = right_answer_form(site, SLUG, attempt, question_id, wrong=True)
+            client.post(f"{QUIZ}{attempt_id}/{number}", data={**wrong, "csrf_token": token})
+        client.post(f"{QUIZ}{attempt_id}/submit", data={"csrf_token": token})
+        assert attempt_row(site, attempt_id).score == 0
+        return attempt_id
+
+    def page(path: str) -> str:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        return response.get_data(as_text=True)
+
+    first = fail_an_attempt()
+    shows_answers = policy in ("after_submit", "wrong_only_without_key")
+    assert_review("first result", page(f"{QUIZ}{first}/result"), language,
+                  key=policy == "after_submit", verdicts=shows_answers)
+    overview = page(QUIZ)
+    assert_review("overview", overview, language, key=False, verdicts=False)
+    assert POLICY_NOTE[policy][language] in overview  # the learner knows before starting
+    # The last attempt is running: every attempt is used, but it could still use a key.
+    second = start_attempt(client, SLUG)
+    assert_review("first result during the last attempt", page(f"{QUIZ}{first}/result"),
+                  language, key=policy == "after_submit", verdicts=shows_answers)
+    client.post(f"{QUIZ}{second}/submit", data={"csrf_token": csrf(client, QUIZ)})
+    # No attempt left: after_last_attempt now shows everything, after_pass still nothing.
+    at_the_end = policy in ("after_submit", "after_last_attempt")
+    for attempt_id in (first, second):
+        assert_review(f"result {attempt_id} at the end", page(f"{QUIZ}{attempt_id}/result"),
+                      language, key=at_the_end,
+                      verdicts=at_the_end or policy == "wrong_only_without_key")
+
+
+def test_the_review_policies_are_defined_by_passing_and_attempts_left():
+    from types import SimpleNamespace
+
+    from elearn.content.model import ReviewPolicy
+    from elearn.services.quiz import review_access
+
+    def access(policy, *, passed=False, left=1, running=None):
+        status = SimpleNamespace(passed=passed, attempts_left=left, in_progress=running)
+        return review_access(ReviewPolicy(policy), status)
+
+    assert access("after_submit") == (True, True)
+    assert access("score_only", passed=True, left=0) == (False, False)
+    assert access("wrong_only_without_key", passed=True, left=0) == (True, False)
+    assert access("after_pass", left=0) == (False, False)
+    assert access("after_pass", passed=True) == (True, True)
+    assert access("after_last_attempt") == (False, False)
+    assert access("after_last_attempt", left=None) == (False, False)  # unlimited attempts
+    assert access("after_last_attempt", left=0, running=object()) == (False, False)
+    assert access("after_last_attempt", left=0) == (True, True)
+    assert access("after_last_attempt", passed=True, left=None) == (True, True)

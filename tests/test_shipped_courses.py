@@ -7,8 +7,11 @@ from collections import Counter
 import pytest
 
 from elearn.builtins.question_types import register_question_types
+from elearn.content.guessing import guessing_report
 from elearn.content.loader import load_course
-from elearn.content.model import Audience, TopicKind
+from elearn.content.model import Audience, ReviewPolicy, TopicKind
+from elearn_centre_example import COURSES as EXAMPLE_COURSES
+from elearn_centre_example.ordering import Ordering
 
 from coursekit import PROJECT_ROOT
 
@@ -74,7 +77,7 @@ def test_the_quiz_can_be_passed_by_answering_right(course):
 
 
 # Banks rewritten so that test-taking tricks do not pass a learner who skipped the lessons.
-GUESS_RESISTANT = ["cd-2016-toan-khoa"]
+GUESS_RESISTANT = sorted(SHIPPED)
 
 
 @pytest.fixture(scope="module", params=GUESS_RESISTANT)
@@ -119,3 +122,36 @@ def test_the_longest_option_is_rarely_the_key(resistant):
         key_shortest += length(key) < min(others)
     assert key_longest <= len(single) / 4, (key_longest, len(single))
     assert key_shortest <= len(single) / 4, (key_shortest, len(single))
+
+
+# -- guessing resistance and review (issue 11) ------------------------------------------------
+
+ALL_TYPES = {**TYPES, Ordering.name: Ordering()}
+EVERY_SHIPPED = [PROJECT_ROOT / "courses" / slug for slug in sorted(SHIPPED)] + \
+    [EXAMPLE_COURSES / "cd-2018-phong-cach"]
+
+
+@pytest.fixture(scope="module", params=EVERY_SHIPPED, ids=lambda path: path.name)
+def any_shipped(request):
+    return load_course(request.param, ALL_TYPES)
+
+
+def test_shipped_review_reveals_no_key_before_the_last_attempt(any_shipped):
+    assert any_shipped.quiz.review in (ReviewPolicy.AFTER_LAST_ATTEMPT, ReviewPolicy.AFTER_PASS,
+                                       ReviewPolicy.SCORE_ONLY)
+    assert any_shipped.quiz.max_attempts > 0
+
+
+def test_shipped_quiz_covers_every_lesson_in_every_attempt(any_shipped):
+    blueprint = any_shipped.quiz.blueprint
+    assert blueprint is not None and blueprint.per_lesson
+    assert blueprint.lessons == tuple(lesson.slug for lesson in any_shipped.lessons)
+
+
+def test_a_non_reader_passes_a_shipped_quiz_at_most_5_percent_of_the_time(any_shipped):
+    """Exact odds within the allowed attempts, for every strategy and the worst mix of them
+    (the shipped banks before issue 11: 29–60 %)."""
+    report = guessing_report(any_shipped.quiz, ALL_TYPES)
+    assert any_shipped.quiz.max_guess_pass_probability <= 0.05
+    assert {odds.strategy: float(odds.within_attempts) for odds in report.odds
+            if odds.within_attempts > 0.05} == {}

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
+from math import comb
 from typing import Any, Mapping
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import hookimpl
@@ -58,6 +61,89 @@ def option_ids(question: Question) -> list[str]:
     return [o["id"] for o in question.data["options"]]
 
 
+def option_length(option: Mapping[str, Any]) -> int:
+    """Length of an option's Vietnamese text, as a guesser picking "the longest" sees it."""
+    return len(" ".join(unicodedata.normalize("NFC", option["text"].get("vi")).split()))
+
+
+def longest_options(question: Question) -> list[Mapping[str, Any]]:
+    options = question.data["options"]
+    longest = max(option_length(o) for o in options)
+    return [o for o in options if option_length(o) == longest]
+
+
+def right_tokens(question: Question, arrangement: Arrangement) -> set[str]:
+    return {arrangement.token(o["id"]) for o in question.data["options"] if o["correct"]}
+
+
+def key_texts(question: Question, language: str | None) -> str:
+    return "; ".join(o["text"].get(language) for o in question.data["options"] if o["correct"])
+
+
+def option_warnings(question: Question) -> list[Any]:
+    """Habits of authors that guessers exploit: the key is the longest option, two options
+    read the same."""
+    warnings: list[Any] = []
+    longest = longest_options(question)
+    if len(longest) == 1 and longest[0]["correct"]:
+        warnings.append(_l("the right option is strictly the longest one: guessers pick it"))
+    texts = [normalise_text(o["text"].get("vi")) for o in question.data["options"]]
+    duplicates = sorted({t for t in texts if texts.count(t) > 1})
+    if duplicates:
+        warnings.append(_l("two options have the same text: %(text)s",
+                           text=", ".join(duplicates)))
+    return warnings
+
+
+def single_choice_odds(question: Question, strategy: str) -> dict[Fraction, Fraction] | None:
+    options = question.data["options"]
+    if strategy == "random":
+        chance = Fraction(1, len(options))
+    elif strategy == "longest":
+        longest = longest_options(question)
+        chance = Fraction(sum(1 for o in longest if o["correct"]), len(longest))
+    else:
+        return None
+    return {Fraction(1): chance, Fraction(0): 1 - chance}
+
+
+def multiple_choice_fraction(question: Question, right: int, wrong: int) -> Fraction:
+    """The exact share `MultipleChoice.grade` gives for `right` right and `wrong` wrong picks."""
+    total_right = sum(1 for o in question.data["options"] if o["correct"])
+    if not question.data["partial_credit"]:
+        return Fraction(1 if right == total_right and wrong == 0 else 0)
+    return min(Fraction(1), max(Fraction(0), Fraction(right - wrong, total_right)))
+
+
+def multiple_choice_odds(question: Question, strategy: str) -> dict[Fraction, Fraction] | None:
+    options = question.data["options"]
+    n_right = sum(1 for o in options if o["correct"])
+    n_wrong = len(options) - n_right
+    odds: dict[Fraction, Fraction] = {}
+
+    def add(fraction: Fraction, chance: Fraction) -> None:
+        odds[fraction] = odds.get(fraction, Fraction(0)) + chance
+
+    if strategy == "random":  # every non-empty set of ticks equally likely
+        subsets = 2 ** len(options) - 1
+        for right in range(n_right + 1):
+            for wrong in range(n_wrong + 1):
+                if right + wrong:
+                    add(multiple_choice_fraction(question, right, wrong),
+                        Fraction(comb(n_right, right) * comb(n_wrong, wrong), subsets))
+    elif strategy == "longest":  # tick only the longest option
+        longest = longest_options(question)
+        for option in longest:
+            add(multiple_choice_fraction(question, int(option["correct"]),
+                                         int(not option["correct"])),
+                Fraction(1, len(longest)))
+    elif strategy == "all_boxes":
+        add(multiple_choice_fraction(question, n_right, n_wrong), Fraction(1))
+    else:
+        return None
+    return odds
+
+
 class SingleChoice(QuestionType):
     name = "single_choice"
     label = _l("Single choice")
@@ -85,6 +171,18 @@ class SingleChoice(QuestionType):
 
     def field_data(self, question, answer, arrangement: Arrangement):
         return arrangement.token(answer) if answer else None
+
+    def key_text(self, question, language):
+        return key_texts(question, language)
+
+    def key_choices(self, question, arrangement):
+        return right_tokens(question, arrangement)
+
+    def guess(self, question, strategy):
+        return single_choice_odds(question, strategy)
+
+    def lint(self, question):
+        return option_warnings(question)
 
 
 class MultipleChoice(QuestionType):
@@ -123,6 +221,22 @@ class MultipleChoice(QuestionType):
     def field_data(self, question, answer, arrangement: Arrangement):
         return [arrangement.token(option_id) for option_id in answer or ()]
 
+    def key_text(self, question, language):
+        return key_texts(question, language)
+
+    def key_choices(self, question, arrangement):
+        return right_tokens(question, arrangement)
+
+    def guess(self, question, strategy):
+        return multiple_choice_odds(question, strategy)
+
+    def lint(self, question):
+        warnings = option_warnings(question)
+        if sum(1 for o in question.data["options"] if not o["correct"]) < 2:
+            warnings.append(_l("fewer than two wrong options: ticking boxes at random "
+                               "passes too often"))
+        return warnings
+
 
 class TrueFalse(QuestionType):
     name = "true_false"
@@ -152,6 +266,20 @@ class TrueFalse(QuestionType):
 
     def field_data(self, question, answer, arrangement):
         return None if answer is None else ("true" if answer else "false")
+
+    def key_text(self, question, language):
+        return _("True") if question.data["answer"] else _("False")
+
+    def key_choices(self, question, arrangement):
+        return {"true" if question.data["answer"] else "false"}
+
+    def guess(self, question, strategy):
+        if strategy == "random":
+            return {Fraction(1): Fraction(1, 2), Fraction(0): Fraction(1, 2)}
+        if strategy in ("always_true", "always_false"):
+            right = question.data["answer"] is (strategy == "always_true")
+            return {Fraction(int(right)): Fraction(1)}
+        return None
 
 
 def normalise_text(text: str, ignore_diacritics: bool = False) -> str:
@@ -189,6 +317,9 @@ class ShortText(QuestionType):
 
     def field(self, question, view):
         return TextAnswerField()
+
+    def key_text(self, question, language):
+        return question.data["answers"][0]
 
 
 @hookimpl

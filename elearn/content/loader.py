@@ -12,7 +12,7 @@ from ..interfaces import ParseContext, QuestionType
 from .errors import CourseLoadError, Problems
 from .hashing import content_hash
 from .model import (
-    LANGUAGES, Audience, Course, Lesson, Question, QuizSettings, ReviewPolicy,
+    LANGUAGES, Audience, Blueprint, Course, Lesson, Question, QuizSettings, ReviewPolicy,
     TopicKind,
 )
 from .rendering import count_words, image_sources, render_markdown
@@ -30,8 +30,9 @@ _COURSE_KEYS = {
 }
 _QUIZ_KEYS = {
     "bank", "draw", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "review",
-    "requires_lessons",
+    "requires_lessons", "max_guess_pass_probability",
 }
+MAX_DRAW = 500
 _COMMON_QUESTION_KEYS = {"id", "type", "prompt", "points", "feedback", "lesson", "tags"}
 
 
@@ -84,7 +85,7 @@ def load_course(folder: Path, question_types: Mapping[str, QuestionType]) -> Cou
     pledge_years = _pledge_years(ctx, raw)
 
     lessons = _lessons(folder, raw, ctx, languages)
-    quiz = _quiz(folder, raw, ctx, question_types) if "quiz" in raw else None
+    quiz = _quiz(folder, raw, ctx, question_types, _lesson_slugs(raw)) if "quiz" in raw else None
 
     if problems:
         raise CourseLoadError(problems.errors)
@@ -262,8 +263,19 @@ def _lesson(folder: Path, path: Path, slug: str, position: int, problems: Proble
                   reading_minutes=minutes, word_count=words, html=html)
 
 
+def _lesson_slugs(raw: Mapping) -> tuple[str, ...]:
+    """The lesson file stems course.yaml lists (even those that failed to load: their own
+    error is reported once, and questions naming them should not add noise)."""
+    entries = raw.get("lessons")
+    if not isinstance(entries, list):
+        return ()
+    return tuple(dict.fromkeys(Path(e).stem for e in entries
+                               if isinstance(e, str) and e.endswith(".md")))
+
+
 def _quiz(folder: Path, raw: Mapping, ctx: ParseContext,
-          question_types: Mapping[str, QuestionType]) -> QuizSettings | None:
+          question_types: Mapping[str, QuestionType],
+          lesson_slugs: tuple[str, ...]) -> QuizSettings | None:
     quiz = raw["quiz"]
     if not isinstance(quiz, LineDict):
         ctx.error(raw, "quiz", _l("'quiz' must be a mapping of settings"))
@@ -271,21 +283,22 @@ def _quiz(folder: Path, raw: Mapping, ctx: ParseContext,
     _reject_unknown(ctx, quiz, _QUIZ_KEYS)
     bank = ctx.require(quiz, "bank")
     questions: list[Question] = []
+    items: list[LineDict] = []
+    bank_ctx: ParseContext | None = None
     if isinstance(bank, str):
         bank_path = _inside(folder, bank)
         if bank_path is None or not bank_path.is_file():
             ctx.error(quiz, "bank", _l("question bank %(name)s not found", name=bank))
         else:
-            questions = _questions(bank_path, ctx.problems, question_types)
+            questions, items = _questions(bank_path, ctx.problems, question_types,
+                                          lesson_slugs)
+            bank_ctx = ParseContext(bank_path, ctx.problems)
     elif bank is not None:
         ctx.error(quiz, "bank", _l("'bank' must be a file name such as quizzes/bank.yaml"))
-    draw = _integer(ctx, quiz, "draw", len(questions) or 1, minimum=1, maximum=500)
-    if draw and questions and draw > len(questions):
-        ctx.error(quiz, "draw", _l("'draw' is %(draw)d but the bank has only %(n)d questions",
-                                   draw=draw, n=len(questions)))
+    blueprint = _blueprint(ctx, quiz, items, lesson_slugs, bank_ctx)
     settings = QuizSettings(
         bank=str(bank),
-        draw=draw or 1,
+        draw=blueprint.total if blueprint else 1,
         pass_mark=_number(ctx, quiz, "pass_mark", 70.0, minimum=0, maximum=100),
         max_attempts=_integer(ctx, quiz, "max_attempts", 0, minimum=0, maximum=1000) or 0,
         time_limit_minutes=_integer(ctx, quiz, "time_limit_minutes", 0, minimum=0,
@@ -294,36 +307,120 @@ def _quiz(folder: Path, raw: Mapping, ctx: ParseContext,
         review=_enum(ctx, quiz, "review", ReviewPolicy, "after_submit"),
         requires_lessons=ctx.boolean(quiz, "requires_lessons", True),
         questions=tuple(questions),
+        blueprint=blueprint,
+        max_guess_pass_probability=_number(ctx, quiz, "max_guess_pass_probability", 0.05,
+                                           minimum=0, maximum=1),
     )
     return settings
 
 
-def _questions(path: Path, problems: Problems,
-               question_types: Mapping[str, QuestionType]) -> list[Question]:
+def _blueprint(ctx: ParseContext, quiz: LineDict, items: list[LineDict],
+               lesson_slugs: tuple[str, ...], bank_ctx: ParseContext | None
+               ) -> Blueprint | None:
+    """Read `draw`: a whole number, `{per_lesson: N}` or `{by_tag: {tag: N, …}}`.
+
+    Counts go over every question written in the bank file (`items`), parsed or not, so one
+    broken question is reported once and not again as a "too small" bank or lesson.
+    """
+    draw = quiz.get("draw", len(items) or 1)
+    if isinstance(draw, Mapping):
+        return _draw_mapping(ctx, quiz, draw, items, lesson_slugs, bank_ctx)
+    count = _integer(ctx, quiz, "draw", len(items) or 1, minimum=1, maximum=MAX_DRAW)
+    if count is None:
+        return None
+    if items and count > len(items):
+        ctx.error(quiz, "draw", _l("'draw' is %(draw)d but the bank has only %(n)d questions",
+                                   draw=count, n=len(items)))
+    return Blueprint(count=count)
+
+
+def _draw_mapping(ctx: ParseContext, quiz: LineDict, draw: Mapping, items: list[LineDict],
+                  lesson_slugs: tuple[str, ...], bank_ctx: ParseContext | None
+                  ) -> Blueprint | None:
+    if len(draw) != 1 or next(iter(draw)) not in {"per_lesson", "by_tag"}:
+        ctx.error(quiz, "draw", _l("'draw' must be a whole number, {per_lesson: N} or "
+                                   "{by_tag: {tag: N, …}}"))
+        return None
+    if "per_lesson" in draw:
+        per_lesson = _integer(ctx, draw, "per_lesson", None, minimum=1, maximum=MAX_DRAW)
+        if per_lesson is None:
+            return None
+        for item in items:
+            if not isinstance(item.get("lesson"), str) and bank_ctx is not None:
+                bank_ctx.error(item, None, _l(
+                    "question '%(id)s' has no 'lesson', but the quiz draws per lesson",
+                    id=item.get("id")))
+        for slug in lesson_slugs:
+            have = sum(1 for item in items if item.get("lesson") == slug)
+            if items and have < per_lesson:
+                ctx.error(draw, "per_lesson", _l(
+                    "lesson %(lesson)s has %(n)d questions in the bank but the quiz draws "
+                    "%(k)d from each lesson", lesson=slug, n=have, k=per_lesson))
+        return Blueprint(per_lesson=per_lesson, lessons=lesson_slugs)
+    by_tag = draw["by_tag"]
+    if not isinstance(by_tag, LineDict) or not by_tag:
+        ctx.error(draw, "by_tag", _l("'by_tag' must map each tag to how many questions to "
+                                     "draw, such as {by_tag: {tu-tuong: 2}}"))
+        return None
+    strata: list[tuple[str, int]] = []
+    for key in by_tag:
+        count = _integer(ctx, by_tag, key, None, minimum=1, maximum=MAX_DRAW)
+        if count is None:
+            continue
+        tag = str(key)  # `2016:` reads as a number; question tags are always text
+        have = sum(1 for item in items if tag in _tags_of(item))
+        if items and have < count:
+            ctx.error(by_tag, key, _l(
+                "tag %(tag)s has %(n)d questions in the bank but the quiz draws %(k)d",
+                tag=tag, n=have, k=count))
+        strata.append((tag, count))
+    named = {tag for tag, _ in strata}
+    for item in items:
+        both = [tag for tag in _tags_of(item) if tag in named]
+        if len(both) > 1 and bank_ctx is not None:
+            # A question in two strata could be drawn twice and would make the draw's odds
+            # depend on the order of strata: keep them apart.
+            bank_ctx.error(item, "tags", _l(
+                "question '%(id)s' carries %(tags)s, which the quiz draws separately; a "
+                "question may carry only one of them", id=item.get("id"),
+                tags=", ".join(both)))
+    return Blueprint(by_tag=tuple(strata)) if strata else None
+
+
+def _tags_of(item: Mapping) -> list[str]:
+    tags = item.get("tags")
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def _questions(path: Path, problems: Problems, question_types: Mapping[str, QuestionType],
+               lesson_slugs: tuple[str, ...]) -> tuple[list[Question], list[LineDict]]:
+    """The questions that parsed, and every question mapping written in the file."""
     data = _read_yaml(path, problems)
     ctx = ParseContext(path, problems)
     if data is None:
-        return []
+        return [], []
     if not isinstance(data, LineDict) or not isinstance(data.get("questions"), list):
         problems.add(path, getattr(data, "line", 1),
                      _l("a question bank is a mapping with a 'questions' list"))
-        return []
+        return [], []
     questions: list[Question] = []
+    items: list[LineDict] = []
     seen: set[str] = set()
     for index, item in enumerate(data["questions"]):
         if not isinstance(item, LineDict):
             ctx.error(data["questions"], index, _l("a question must be a mapping of fields"))
             continue
-        question = _question(item, ctx, question_types, seen)
+        items.append(item)
+        question = _question(item, ctx, question_types, seen, lesson_slugs)
         if question:
             questions.append(question)
     if not data["questions"]:
         ctx.error(data, "questions", _l("the question bank is empty"))
-    return questions
+    return questions, items
 
 
 def _question(item: LineDict, ctx: ParseContext, question_types: Mapping[str, QuestionType],
-              seen: set[str]) -> Question | None:
+              seen: set[str], lesson_slugs: tuple[str, ...]) -> Question | None:
     errors_before = len(ctx.problems.errors)
     qid = item.get("id")
     if not isinstance(qid, str) or not QUESTION_ID.match(qid):
@@ -348,6 +445,10 @@ def _question(item: LineDict, ctx: ParseContext, question_types: Mapping[str, Qu
     lesson = item.get("lesson")
     if lesson is not None and not isinstance(lesson, str):
         ctx.error(item, "lesson", _l("'lesson' must be a lesson file name without .md"))
+    elif lesson is not None and lesson not in lesson_slugs:
+        ctx.error(item, "lesson", _l(
+            "'lesson' %(lesson)s is not one of this course's lessons (%(known)s)",
+            lesson=lesson, known=", ".join(lesson_slugs) or "-"))
     tags = item.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         ctx.error(item, "tags", _l("'tags' must be a list of words"))
@@ -356,4 +457,4 @@ def _question(item: LineDict, ctx: ParseContext, question_types: Mapping[str, Qu
     if len(ctx.problems.errors) > errors_before:
         return None
     return Question(id=qid, type=type_name, prompt=prompt, points=points, feedback=feedback,
-                    data=data, lesson=lesson, tags=tuple(tags))
+                    data=data, lesson=lesson, tags=tuple(tags), line=item.line)

@@ -24,9 +24,23 @@ class Audience(StrEnum):
 
 
 class ReviewPolicy(StrEnum):
+    """What a learner sees of a finished attempt (see docs/course-format.md, "Review").
+
+    * after_submit: answers, verdicts, the key and feedback after every attempt.
+    * score_only: the score, never question by question.
+    * after_pass: answers, verdicts, key and feedback once the learner has passed.
+    * after_last_attempt: the same once the key can no longer help: the learner has passed,
+      or every allowed attempt is used and none is in progress (with unlimited attempts that
+      means only after passing).
+    * wrong_only_without_key: the learner's answers marked right or wrong, with the points,
+      but never the key or feedback.
+    """
+
     AFTER_SUBMIT = "after_submit"
     SCORE_ONLY = "score_only"
     AFTER_PASS = "after_pass"
+    AFTER_LAST_ATTEMPT = "after_last_attempt"
+    WRONG_ONLY_WITHOUT_KEY = "wrong_only_without_key"
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,45 @@ class Question:
     # Which lesson (file stem) the question tests, and free tags: quiz blueprints draw by them.
     lesson: str | None = None
     tags: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False)
+    """Line of the question in its bank file, for warnings an author can act on."""
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    """How an attempt draws its questions (course.yaml `quiz.draw`).
+
+    Exactly one of: `count` (draw N from the whole bank), `per_lesson` (N from each lesson, in
+    the course's lesson order) or `by_tag` (N from each named tag, in the order written; the
+    loader makes sure no question carries two of these tags, so the strata never overlap).
+    """
+
+    count: int | None = None
+    per_lesson: int | None = None
+    lessons: tuple[str, ...] = ()
+    by_tag: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def total(self) -> int:
+        if self.count is not None:
+            return self.count
+        if self.per_lesson is not None:
+            return self.per_lesson * len(self.lessons)
+        return sum(n for _, n in self.by_tag)
+
+    def strata(self, questions: tuple["Question", ...] | list["Question"]
+               ) -> list[tuple[tuple[int, ...], int]]:
+        """(indices into `questions`, how many to draw from them) per stratum, in a fixed order
+        so a stored seed always draws the same questions."""
+        if self.count is not None:
+            return [(tuple(range(len(questions))), min(self.count, len(questions)))]
+        if self.per_lesson is not None:
+            groups = [(tuple(i for i, q in enumerate(questions) if q.lesson == lesson),
+                       self.per_lesson) for lesson in self.lessons]
+        else:
+            groups = [(tuple(i for i, q in enumerate(questions) if tag in q.tags), n)
+                      for tag, n in self.by_tag]
+        return [(indices, min(n, len(indices))) for indices, n in groups]
 
 
 @dataclass(frozen=True)
@@ -91,6 +144,11 @@ class QuizSettings:
     review: ReviewPolicy
     requires_lessons: bool
     questions: tuple[Question, ...] = ()
+    blueprint: Blueprint | None = None
+    """None means `draw` questions from the whole bank."""
+    max_guess_pass_probability: float = 0.05
+    """`courses check` fails when a non-reader would pass within the allowed attempts more
+    often than this under any guessing strategy (see elearn.content.guessing)."""
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)

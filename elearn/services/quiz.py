@@ -12,7 +12,10 @@ The only writer of QuizAttempt and QuizAnswer rows. Rules:
   replayed request grades once. Saving an answer first UPDATEs the attempt row under the
   same condition, so a save and a submit never interleave.
 * Nothing that reveals the key (grades, feedback, correctness) is computed for a learner
-  before the attempt is finished.
+  before the attempt is finished; after it, only what the course's review policy allows
+  (`review_access`).
+* With a blueprint (`draw: {per_lesson: N}` or `{by_tag: …}`) each lesson or tag is sampled
+  on its own, from the same seeded generator, so the stored seed still redraws the attempt.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..content.model import Course, Question, ReviewPolicy
+from ..content.scoring import answer_points, passes, score_percent
 from ..extensions import db
 from ..interfaces import Arrangement, Grade, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
@@ -169,11 +173,22 @@ def seconds_left(attempt: QuizAttempt, at: datetime | None = None) -> int | None
 # -- starting --------------------------------------------------------------------------------
 
 def draw_questions(course: Course, seed: int) -> list[str]:
-    """The ids of the questions an attempt with this seed gets, in the order shown."""
+    """The ids of the questions an attempt with this seed gets, in the order shown.
+
+    A plain `draw: N` samples the whole bank (unchanged since attempts first stored seeds); a
+    blueprint samples each stratum (lesson or tag) in its fixed order, then shuffles the lot.
+    """
     quiz = course.quiz
     rng = random.Random(seed)
     bank = list(quiz.questions)
-    drawn = rng.sample(range(len(bank)), min(quiz.draw, len(bank)))
+    blueprint = quiz.blueprint
+    if blueprint is None or blueprint.count is not None:
+        drawn = rng.sample(range(len(bank)), min(quiz.draw, len(bank)))
+    else:
+        drawn = [index for indices, count in blueprint.strata(bank)
+                 for index in rng.sample(indices, count)]
+        if quiz.shuffle:
+            rng.shuffle(drawn)
     if not quiz.shuffle:
         drawn.sort()
     return [bank[index].id for index in drawn]
@@ -318,9 +333,9 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
     answers = list(db.session.scalars(
         select(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id)))
     points, max_points = _grade_answers(course, answers)
-    score = round(100.0 * points / max_points, 2) if max_points else 0.0
+    score = score_percent(points, max_points)
     values = {"points": points, "max_points": max_points, "score": score,
-              "passed": score >= course.quiz.pass_mark}
+              "passed": passes(score, course.quiz.pass_mark)}
     if closed_by == CLOSED_BY_SUBMIT:
         values["finished_at"] = now()  # the moment we held the row: after every saved answer
     db.session.execute(
@@ -345,7 +360,7 @@ def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, fl
         grade = qtype.grade(question, answer.response) if answer.response is not None \
             else Grade.of(0.0)
         answer.fraction = grade.fraction
-        answer.points = round(grade.fraction * question.points, 4)
+        answer.points = answer_points(grade.fraction, question.points)
         points += answer.points
         max_points += question.points
     return round(points, 4), max_points
@@ -360,6 +375,10 @@ class ReviewItem:
     points: float
     max_points: float
     feedback: Any
+    key: str | None = None
+    """The right answer in words (only when the policy reveals the key)."""
+    key_choices: frozenset[str] = frozenset()
+    """Field values of the right choices, marked in the list (only when the key is shown)."""
 
     @property
     def correct(self) -> bool:
@@ -374,7 +393,28 @@ class ReviewItem:
 class Review:
     attempt: QuizAttempt
     show_details: bool
+    """The learner's answers, each marked right, partly right or wrong, with its points."""
+    show_key: bool = False
+    """The right answers and the feedback."""
     items: list[ReviewItem] = field(default_factory=list)
+
+
+def review_access(policy: ReviewPolicy, quiz_status: QuizStatus) -> tuple[bool, bool]:
+    """(show the learner's answers marked right/wrong, show the key and feedback) under
+    `policy` for this learner now. Documented in docs/course-format.md ("Review")."""
+    # The key can no longer help with this quiz once the learner passed or has no attempt
+    # left (unlimited attempts: only a pass). An attempt in progress always counts as "left".
+    finished_trying = quiz_status.passed or (
+        quiz_status.attempts_left == 0 and quiz_status.in_progress is None)
+    if policy == ReviewPolicy.AFTER_SUBMIT:
+        return True, True
+    if policy == ReviewPolicy.AFTER_PASS:
+        return (quiz_status.passed,) * 2
+    if policy == ReviewPolicy.AFTER_LAST_ATTEMPT:
+        return (finished_trying,) * 2
+    if policy == ReviewPolicy.WRONG_ONLY_WITHOUT_KEY:
+        return True, False
+    return False, False  # score_only, and any policy this code does not know
 
 
 def review(course: Course, attempt: QuizAttempt, quiz_status: QuizStatus,
@@ -382,18 +422,22 @@ def review(course: Course, attempt: QuizAttempt, quiz_status: QuizStatus,
     """What the learner may see of a finished attempt, by the course's review policy."""
     if attempt.in_progress:
         raise QuizError(_l("This attempt is still in progress."))
-    policy = course.quiz.review
-    show = policy == ReviewPolicy.AFTER_SUBMIT or (
-        policy == ReviewPolicy.AFTER_PASS and quiz_status.passed)
-    result = Review(attempt=attempt, show_details=show)
+    show, show_key = review_access(course.quiz.review, quiz_status)
+    result = Review(attempt=attempt, show_details=show, show_key=show_key)
     if not show:
         return result
+    registry = current_registry()
     graded = {answer.question_id: answer for answer in attempt.answers}
     for item in present(course, attempt, language):
         saved = graded.get(item.question.id)
-        feedback = item.question.feedback.get(language) if item.question.feedback else None
+        feedback = item.question.feedback.get(language) \
+            if show_key and item.question.feedback else None
+        qtype = registry.question_type(item.question.type)
         result.items.append(ReviewItem(
             presented=item, fraction=(saved.fraction or 0.0) if saved else 0.0,
             points=(saved.points or 0.0) if saved else 0.0, max_points=item.question.points,
-            feedback=feedback))
+            feedback=feedback,
+            key=qtype.key_text(item.question, language) if show_key else None,
+            key_choices=frozenset(qtype.key_choices(item.question, item.arrangement))
+            if show_key else frozenset()))
     return result

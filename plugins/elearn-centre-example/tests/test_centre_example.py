@@ -3,12 +3,14 @@ the `elearn.plugins` entry point once pip-installed."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import elearn
 import elearn_centre_example
 from elearn.content.errors import Problems
 from elearn.content.model import LocalText, Question
@@ -51,6 +53,31 @@ def test_ordering_rejects_duplicate_items():
     assert any("different" in str(e.message) for e in problems.errors)
 
 
+def test_two_item_ordering_is_refused_at_load_time_with_its_line():
+    problems = Problems()
+    Ordering().parse(load_yaml('prompt: "?"\nitems: ["Học", "Làm theo"]\n'),
+                     ParseContext(Path("bank.yaml"), problems))
+    assert [(e.line, "at least 3 items" in str(e.message)) for e in problems.errors] == \
+        [(2, True)]
+
+
+@pytest.mark.parametrize("count", [3, 4, 5])
+def test_the_starting_order_is_never_the_key_nor_its_reverse(count):
+    from elearn.interfaces import Arrangement
+
+    q = ordering_question("items: [" + ", ".join(f'"Mục {n}"' for n in range(count)) + "]\n")
+    seen = set()
+    for seed in range(600):
+        arrangement = Arrangement(seed=seed, question_id="q")
+        key = [arrangement.token(item["id"]) for item in q.data["items"]]
+        shown = [item["id"] for item in Ordering().present(q, "vi", arrangement)["items"]]
+        assert sorted(shown) == sorted(key)
+        assert shown != key and shown != key[::-1], seed
+        seen.add(tuple(key.index(token) for token in shown))
+    if count == 3:  # every other arrangement still occurs
+        assert seen == {(0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1)}
+
+
 def test_bundled_course_loads_with_its_question_type(make_app):
     app = make_app(PLUGINS=["elearn_centre_example"])
     registry = app.extensions["elearn.registry"]
@@ -70,10 +97,12 @@ def test_pip_install_makes_the_course_appear_through_the_entry_point(tmp_path):
         " 'plugins': [p.name for p in registry.plugins]}))\n"
     )
 
+    # The core under test (this checkout), not whichever copy the environment installed.
+    core = str(Path(elearn.__file__).resolve().parent.parent)
+
     def loaded(pythonpath: str | None) -> dict:
-        env = {"PATH": "/usr/bin:/bin", "ELEARN_INSTANCE_PATH": str(tmp_path / "instance")}
-        if pythonpath:
-            env["PYTHONPATH"] = pythonpath
+        env = {"PATH": "/usr/bin:/bin", "ELEARN_INSTANCE_PATH": str(tmp_path / "instance"),
+               "PYTHONPATH": os.pathsep.join(filter(None, [pythonpath, core]))}
         result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                                 env=env, cwd=tmp_path, check=True)
         return json.loads(result.stdout.strip().splitlines()[-1])

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-
+from fractions import Fraction
+from math import comb, factorial
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +22,11 @@ class Ordering(QuestionType):
 
     def parse(self, raw, ctx: ParseContext) -> dict[str, Any]:
         items = ctx.items(raw, "items", minimum=2)
+        if len(items) == 2:
+            ctx.error(raw, "items", _l(
+                "an ordering question needs at least 3 items: with 2, the only arrangements "
+                "are the right order and its reverse, so the starting order gives the answer "
+                "away"))
         texts = []
         for index, item in enumerate(items):
             node = {"text": item}
@@ -59,9 +65,11 @@ class Ordering(QuestionType):
         # Always shuffled, whatever the quiz's shuffle setting: the authored order is the key.
         items = self.public_view(question, language)["items"]
         shown = tokenised(items, arrangement, force=True)
-        if len(items) > 1 and [arrangement.token(i["id"]) for i in items] == \
-                [i["id"] for i in shown]:
-            shown = shown[1:] + shown[:1]  # never start in the right order
+        key = [arrangement.token(i["id"]) for i in items]
+        if [i["id"] for i in shown] in (key, key[::-1]):
+            # Never start in the right order nor its exact reverse (a learner would only have
+            # to flip it). With 3 or more items, moving the first item last is neither.
+            shown = shown[1:] + shown[:1]
         return {"items": shown}
 
     def field(self, question, view):
@@ -76,6 +84,34 @@ class Ordering(QuestionType):
     def field_data(self, question, answer, arrangement: Arrangement):
         return {arrangement.token(item): str(index + 1)
                 for index, item in enumerate(answer or ()) if item}
+
+    def key_text(self, question, language):
+        return " → ".join(item["text"].get(language) for item in question.data["items"])
+
+    def guess(self, question, strategy):
+        """Random guessing: every order equally likely. The share earned is the share of
+        neighbour pairs kept, i.e. the number of "successions" (item i right before i+1)."""
+        if strategy != "random":
+            return None
+        count = len(question.data["items"])
+        orders = factorial(count)
+        if not question.data["partial_credit"]:
+            return {Fraction(1): Fraction(1, orders), Fraction(0): 1 - Fraction(1, orders)}
+        return {Fraction(kept, count - 1):
+                Fraction(comb(count - 1, kept) * without_successions(count - kept), orders)
+                for kept in range(count)}
+
+
+def without_successions(count: int) -> int:
+    """Orders of `count` items in which no item comes right before its successor (OEIS
+    A000255(count - 1)); the orders keeping exactly k pairs number C(n-1, k) times this for
+    n - k items, since each kept pair glues two items into one."""
+    previous, current = 1, 1  # A000255(0), A000255(1)
+    if count <= 1:
+        return 1
+    for n in range(2, count):
+        previous, current = current, n * current + (n - 1) * previous
+    return current
 
 
 def item_id(text: str) -> str:
