@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -38,3 +39,32 @@ class Browser:
 
     def post(self, path: str, data: dict) -> int:
         return self.request(path, data)[0]
+
+
+def signed_in_tabs(base: str, username: str, password: str, page: str,
+                   count: int) -> list[tuple[Browser, str]]:
+    """`count` tabs of one person, each signed in and holding the CSRF token of `page`."""
+    tabs = []
+    for _ in range(count):
+        tab = Browser(base)
+        assert tab.post("/login", {"csrf_token": tab.csrf("/login"), "username": username,
+                                   "password": password}) == 302
+        tabs.append((tab, tab.csrf(page)))
+    return tabs
+
+
+def race(tabs: list[tuple[Browser, str]], path: str, form: dict) -> list[tuple[int, str]]:
+    """POST the same form from every tab at the same moment; (status, body) of each."""
+    barrier, answers = threading.Barrier(len(tabs)), []
+
+    def post(tab: Browser, token: str) -> None:
+        barrier.wait()
+        answers.append(tab.request(path, {**form, "csrf_token": token}))
+
+    threads = [threading.Thread(target=post, args=pair) for pair in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert len(answers) == len(tabs), "a racing request did not finish"
+    return answers

@@ -15,7 +15,7 @@ from elearn.extensions import db
 from elearn.models import Accommodation, AuditEntry, Completion, Revocation
 from elearn.services import audit, completions
 
-from browserless import Browser
+from browserless import Browser, race, signed_in_tabs
 from evidencekit import COURSE, PASSWORD, build_centre, complete
 
 RACERS = 8
@@ -37,30 +37,7 @@ def served(app, monkeypatch):
 
 
 def verifier_tabs(base: str, page: str) -> list[tuple[Browser, str]]:
-    tabs = []
-    for _ in range(RACERS):
-        tab = Browser(base)
-        token = tab.csrf("/login")
-        assert tab.post("/login", {"csrf_token": token, "username": "ttct",
-                                   "password": PASSWORD}) == 302
-        tabs.append((tab, tab.csrf(page)))
-    return tabs
-
-
-def race(tabs, path: str, form: dict) -> list[tuple[int, str]]:
-    barrier, answers = threading.Barrier(len(tabs)), []
-
-    def post(tab, token):
-        barrier.wait()
-        answers.append(tab.request(path, {**form, "csrf_token": token}))
-
-    threads = [threading.Thread(target=post, args=pair) for pair in tabs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(90)
-    assert len(answers) == len(tabs)
-    return answers
+    return signed_in_tabs(base, "ttct", PASSWORD, page, RACERS)
 
 
 def count(model, *where) -> int:

@@ -21,7 +21,7 @@ from elearn.services.accounts import create_user
 from elearn.services.committees import set_seat
 from elearn.services.orgs import create_unit
 
-from browserless import Browser
+from browserless import Browser, race, signed_in_tabs
 
 PASSWORD = "mat-khau-dai"
 YEAR = date.today().year
@@ -55,29 +55,11 @@ def served(app, monkeypatch):
 
 
 def tabs(base: str, username: str, page: str) -> list[tuple[Browser, str]]:
-    opened = []
-    for _ in range(RACERS):
-        tab = Browser(base)
-        assert tab.post("/login", {"csrf_token": tab.csrf("/login"), "username": username,
-                                   "password": PASSWORD}) == 302
-        opened.append((tab, tab.csrf(page)))
-    return opened
+    return signed_in_tabs(base, username, PASSWORD, page, RACERS)
 
 
 def at_once(opened, path: str, data: dict) -> list[int]:
-    barrier, statuses = threading.Barrier(len(opened)), []
-
-    def act(tab, token):
-        barrier.wait()
-        statuses.append(tab.post(path, {"csrf_token": token, **data}))
-
-    threads = [threading.Thread(target=act, args=pair) for pair in opened]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert len(statuses) == len(opened)
-    return statuses
+    return [status for status, _body in race(opened, path, data)]
 
 
 def audit_count(app, action: str) -> int:
