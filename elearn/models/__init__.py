@@ -1,5 +1,6 @@
 """Database models: people, organisations and learner state. Course content is not here."""
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
+from .jobs import Job, JobStatus
 from .learning import AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .org import Unit
 from .people import (
@@ -10,6 +11,7 @@ from .pledges import (
 )
 
 __all__ = [
+    "Job", "JobStatus",
     "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",
     "AuditEntry", "AuditHead", "Completion", "Revocation",
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",
