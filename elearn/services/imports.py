@@ -243,7 +243,8 @@ class _PersonRow:
 def import_people(data: bytes | str, *, dry_run: bool,
                   allowed: Callable[[Unit], bool] = lambda unit: True,
                   progress: Progress | None = None,
-                  before_commit: Callable[[], bool] | None = None) -> ImportReport:
+                  before_commit: Callable[[ImportReport], bool] | None = None,
+                  ) -> ImportReport:
     """Create people with a temporary password they must change at first sign-in.
 
     Duplicates (within the file or with existing accounts, by username, e-mail or phone) are
@@ -286,7 +287,7 @@ def import_people(data: bytes | str, *, dry_run: bool,
         if count % every == 0:
             report_progress(count, len(rows))
     _write_people(people)
-    if before_commit is not None and not before_commit():
+    if before_commit is not None and not before_commit(report):
         db.session.rollback()
         raise ImportAbandoned()
     db.session.commit()
