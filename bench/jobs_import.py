@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -196,12 +197,17 @@ def main() -> None:
         thread = threading.Thread(target=measure, args=(client, stop, during))
         submitted = time.perf_counter()
         thread.start()
+        checked_at = hashed_at = None    # first progress seen; hashing finished
         while True:
             with app.app_context():
                 job = db.session.get(Job, job_id)
                 if job.finished:
                     break
-            time.sleep(0.5)
+                if checked_at is None and job.done > 0:
+                    checked_at = datetime.now(timezone.utc).replace(tzinfo=None)
+                if hashed_at is None and job.total and job.done >= job.total:
+                    hashed_at = datetime.now(timezone.utc).replace(tzinfo=None)
+            time.sleep(0.2)
         stop.set()
         thread.join()
         wall = time.perf_counter() - submitted
@@ -210,6 +216,14 @@ def main() -> None:
             "db": args.db, "rows": args.rows, "status": job.status, "error": job.error,
             "job_seconds": round(run_seconds, 1), "wall_seconds": round(wall, 1),
             "rows_per_second": round(args.rows / run_seconds, 1),
+            # Approximate (polled every 0.2 s): checking rows, hashing, the one write.
+            "phases_seconds": {
+                "check": round((checked_at - job.started_at).total_seconds(), 1)
+                if checked_at else None,
+                "hash": round((hashed_at - checked_at).total_seconds(), 1)
+                if checked_at and hashed_at else None,
+                "write": round((job.finished_at - hashed_at).total_seconds(), 1)
+                if hashed_at else None},
             "baseline": summary(baseline), "during_import": summary(during),
             "cpus": os.cpu_count(), "at": datetime.now(timezone.utc).isoformat(),
         }
@@ -223,6 +237,7 @@ def main() -> None:
             process.terminate()
             process.wait(30)
         drop()
+        shutil.rmtree(instance, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,10 @@ from werkzeug.serving import make_server
 
 from elearn.extensions import db
 from elearn.jobqueue import EmbeddedWorker, queue
-from elearn.models import Job, RoleGrant, Unit, UnitMembership, User
+from elearn.models import Job, Role, RoleGrant, Unit, UnitMembership, User
 from elearn.services import imports, job_handlers, jobs
+from elearn.services.accounts import create_user, grant_role
+from elearn.services.orgs import unit_by_code
 from elearn.testing import PROJECT_ROOT, csrf_token, login
 
 from browserless import Browser
@@ -209,9 +211,14 @@ def test_failures_are_shown_on_the_admin_jobs_page(make_app, database_url, world
     page = admin.get(f"/jobs/{rejected}").get_data(as_text=True)
     assert "NOWHERE" in page and "Thất bại" in page
     assert imported_people(app) == 0 and imported_people(app, "other") == 0
-    # An administrator of another district does not see these jobs.
-    other = signed_in(app, "role.officer")
-    assert other.get("/admin/jobs").status_code == 403
+    # Only administrators see the jobs page, and only the jobs of their own subtree.
+    assert signed_in(app, "role.officer").get("/admin/jobs").status_code == 403
+    with app.app_context():
+        other = create_user("admin.b", "Quản trị B", PASSWORD, unit_by_code("B-1"))
+        grant_role(other, Role.ADMIN, unit_by_code("B"))
+        db.session.commit()
+    elsewhere = signed_in(app, "admin.b").get("/admin/jobs").get_data(as_text=True)
+    assert "ổ đĩa đầy" not in elsewhere and "Không có tác vụ nào." in elsewhere
 
 
 def test_others_keep_signing_in_and_writing_during_a_big_import(app, world):
