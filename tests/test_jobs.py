@@ -70,6 +70,11 @@ def imported_people(app, prefix: str = "nv") -> int:
     return count(app, User, User.email.like(f"{prefix}%@example.vn"))
 
 
+def queued_messages(app) -> int:
+    """Job messages waiting on the queue (not the periodic housekeeping task)."""
+    return sum(1 for task in queue(app).huey.pending() if task.name.endswith("run_job"))
+
+
 def job_row(app, job_id: int) -> Job:
     with app.app_context():
         job = db.session.get(Job, job_id)
@@ -116,12 +121,12 @@ def test_duplicate_requests_make_one_job_and_one_message(app, world):
         ids = set(pool.map(submit, range(8)))
     web = job_id_from(upload(signed_in(app, "role.admin"), data))
     assert ids == {web} and count(app, Job) == 1
-    assert queue(app).huey.pending_count() == 1
+    assert queued_messages(app) == 1
     [job] = run_queued_jobs(app)
     assert job.status == "done" and imported_people(app) == 5
     # Asking again for work that is done returns the finished job; nothing runs twice.
     assert job_id_from(upload(signed_in(app, "role.admin"), data)) == web
-    assert queue(app).huey.pending_count() == 0 and imported_people(app) == 5
+    assert queued_messages(app) == 0 and imported_people(app) == 5
 
 
 def test_an_error_in_the_middle_is_retried_and_leaves_one_consistent_result(
@@ -340,6 +345,6 @@ def test_the_same_jobs_run_on_redis(make_app, world, redis_url):
     admin = signed_in(app, "role.admin")
     job_id = job_id_from(upload(admin, people_csv(4)))
     assert job_id_from(upload(admin, people_csv(4))) == job_id
-    assert queue(app).huey.pending_count() == 1
+    assert queued_messages(app) == 1
     [job] = run_queued_jobs(app)
     assert job.status == "done" and imported_people(app) == 4
