@@ -25,7 +25,11 @@ migrate: install
 demo: migrate
 	$(BIN)/flask elearn demo load
 
+# The job worker (imports, exports) runs beside the server on the embedded SQLite queue and
+# stops with it (Ctrl-C reaches both).
 run: demo
+	@$(BIN)/flask elearn worker --workers 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install

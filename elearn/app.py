@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import security
+from . import jobqueue, security
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -41,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _init_login(app)
     security.init_app(app)
+    jobqueue.init_app(app)
 
     pm = make_plugin_manager(app.config)
     app.extensions["elearn.plugin_manager"] = pm

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from . import jobqueue
 from .bench_cli import bench_group
 from .content.errors import CourseLoadError
 from .content.loader import is_course_folder, load_course
@@ -17,7 +19,9 @@ from .extensions import db
 from .guess_cli import echo_report
 from .models import Role
 from .registry import current_registry
-from .services import accounts, audit, completions, imports, invitations
+from .services import (
+    accounts, audit, completions, imports, invitations, job_handlers, jobs,
+)
 from .services.imports import ImportReport
 from .services.orgs import unit_by_code
 
@@ -35,6 +39,7 @@ def make_cli() -> click.Group:
     cli.add_command(invitations_group())
     cli.add_command(audit_group())
     cli.add_command(bench_group())
+    cli.add_command(worker_command())
     return cli
 
 
@@ -115,6 +120,46 @@ def _print_report(report: ImportReport, dry_run: bool) -> None:
                else f"imported {len(report.rows)} row(s)")
 
 
+def _wait_for_job(job_id: int):
+    """Wait for a job, printing progress. The job runs here, in this process, unless a
+    worker already has it: the command works with no worker running (embedded default)."""
+    last: list[str] = []
+
+    def show(job) -> None:
+        line = f"job {job.id}: {job.status} {job.done}/{job.total or '?'}"
+        if not last or last[-1] != line:
+            click.echo(line, err=True)
+            last.append(line)
+
+    app = current_app._get_current_object()
+
+    def run_here() -> None:
+        with app.app_context():
+            jobs.execute(job_id, job_handlers.HANDLERS)
+
+    runner = threading.Thread(target=run_here, name=f"job-{job_id}", daemon=True)
+    runner.start()
+    job = jobs.wait_for(job_id, timeout=24 * 3600, poll=0.5, on_progress=show)
+    runner.join()
+    return job
+
+
+def worker_command() -> click.Command:
+    @click.command("worker")
+    @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+                  help="Jobs run at once (threads).")
+    @with_appcontext
+    def worker(workers: int) -> None:
+        """Run the job queue's consumer (imports, exports, expiry of result files)."""
+        app = current_app._get_current_object()
+        jobs.requeue_orphans()
+        click.echo(f"elearn worker: {workers} thread(s) on "
+                   f"{'Redis' if app.config.get('REDIS_URL') else 'the SQLite queue'}", err=True)
+        jobqueue.make_consumer(app, workers).run()
+
+    return worker
+
+
 def units_group() -> click.Group:
     @click.group("units")
     def units() -> None:
@@ -139,10 +184,24 @@ def people_group() -> click.Group:
     @people.command("import")
     @click.argument("file", type=click.File("rb"))
     @click.option("--dry-run", is_flag=True, help="Check every row and change nothing.")
+    @click.option("--wait/--no-wait", default=True, show_default=True,
+                  help="Wait for the job, printing progress, then print every row's result.")
     @with_appcontext
-    def import_people(file, dry_run: bool) -> None:
-        """Create people from CSV; prints each new username and temporary password once."""
-        _print_report(imports.import_people(file.read(), dry_run=dry_run), dry_run)
+    def import_people(file, dry_run: bool, wait: bool) -> None:
+        """Create people from CSV (as a job); prints each new username and temporary
+        password once."""
+        job = job_handlers.submit_people_import(
+            file.read(), dry_run=dry_run, requested_by=None, scope_paths=None,
+            locale=current_app.config["BABEL_DEFAULT_LOCALE"])
+        click.echo(f"job {job.id}: {job.status}", err=True)
+        if not wait:
+            return
+        job = _wait_for_job(job.id)
+        report = job_handlers.import_report(job)
+        if report is None:
+            click.echo(f"job {job.id} {job.status}: {job.error or 'no report'}", err=True)
+            sys.exit(1)
+        _print_report(report, dry_run)
 
     @people.command("create-admin")
     @click.argument("username")

@@ -48,6 +48,17 @@ class Defaults:
     PROXY_FIX_X_FOR = 0
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     SEND_FILE_MAX_AGE_DEFAULT = 3600
+    # Job queue (Huey): Redis when ELEARN_REDIS_URL is set, else an SQLite file in instance/.
+    REDIS_URL: str | None = None
+    JOBS_QUEUE_FILE: str | None = None          # default instance/jobs-queue.sqlite3
+    JOBS_DIR: str | None = None                 # result files; default instance/jobs
+    JOBS_RESULT_HOURS = 24                      # result files are deleted after this
+    JOBS_RETRIES = 3
+    JOBS_RETRY_DELAY = 10                       # seconds, doubled on each retry
+    # A running job whose worker has not reported for this long is run again elsewhere.
+    JOBS_STALE_SECONDS = 120
+    # Hash for generated temporary passwords (see accounts.hash_temporary_password).
+    TEMPORARY_PASSWORD_HASH = "scrypt:1024:8:1"
 
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:

@@ -110,6 +110,10 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., Flask]]:
     def factory(**overrides: Any) -> Flask:
         from . import create_app
 
+        # Each test has its own job queue and result folder.
+        overrides.setdefault("JOBS_QUEUE_FILE", str(tmp_path / "jobs-queue.sqlite3"))
+        overrides.setdefault("JOBS_DIR", str(tmp_path / "jobs"))
+        overrides.setdefault("JOBS_RETRY_DELAY", 0.2)
         app = create_app(base_config(database_url, **overrides))
         apps.append(app)
         return app

@@ -13,6 +13,8 @@ from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.orgs import create_unit, unit_by_code
 from elearn.testing import csrf_token, login
 
+from jobkit import job_id_from, run_queued_jobs
+
 PASSWORD = "mat-khau-dai"
 
 
@@ -124,10 +126,14 @@ def test_web_people_import_dry_run_then_real_run(app, admin):
             data["dry_run"] = "y"
         return admin.post("/admin/people/import", data=data, content_type="multipart/form-data")
 
-    assert upload(dry_run=True).status_code == 200
+    checked = job_id_from(upload(dry_run=True))
+    run_queued_jobs(app)
+    page = admin.get(f"/jobs/{checked}").get_data(as_text=True)
+    assert "Lý Thị Mai (mai)" in page and "Mật khẩu tạm" not in page
     with app.app_context():
         assert find_user("mai") is None
-    done = upload(dry_run=False)
-    assert done.status_code == 200 and "Mật khẩu tạm" in done.get_data(as_text=True)
+    done = job_id_from(upload(dry_run=False))
+    run_queued_jobs(app)
+    assert "Mật khẩu tạm" in admin.get(f"/jobs/{done}").get_data(as_text=True)
     with app.app_context():
         assert find_user("mai").unit.code == "A-1"

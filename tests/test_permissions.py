@@ -177,6 +177,11 @@ ROUTES: dict[str, Case] = {
                               True),
     "dashboard.export": Case("GET", by_code_unit("/dashboard/export/pledges.csv?unit={unit}"),
                              VIEWERS, True),
+    # Jobs: a person's own list; nobody in this matrix asked for job 999 (owner only).
+    "jobs.mine": Case("GET", fixed("/jobs/"), frozenset(SIGNED_IN)),
+    "jobs.show": Case("GET", fixed("/jobs/999"), only()),
+    "jobs.download": Case("GET", fixed("/jobs/999/download"), only()),
+    "admin.jobs": Case("GET", fixed("/admin/jobs"), only(Role.ADMIN)),
     "author.index": Case("GET", fixed("/author/"), only(Role.AUTHOR)),
     "author.questions": Case("GET", fixed("/author/courses/khoa-thu/questions"),
                              only(Role.AUTHOR)),

@@ -1,6 +1,7 @@
 """Database models: people, organisations and learner state. Course content is not here."""
 from .committees import CommitteeSeat, Position
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
+from .jobs import Job, JobStatus
 from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .org import Unit
 from .people import (
@@ -15,7 +16,7 @@ from .pledges import (
 
 __all__ = [
     "Breakthrough", "CellMeeting", "CommitteeSeat", "Exemplar", "ExemplarStatus",
-    "PledgeCheckin", "PledgeVolume", "Position",
+    "PledgeCheckin", "PledgeVolume", "Position", "Job", "JobStatus",
     "Accommodation", "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",
     "AuditEntry", "AuditHead", "Completion", "Revocation",
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",

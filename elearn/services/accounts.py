@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -150,9 +151,8 @@ def grant_role(user: User, role: Role, unit: Unit, granted_by: User | None = Non
     return grant
 
 
-def suggest_username(full_name: str, email: str | None, phone: str | None,
-                     taken: set[str]) -> str:
-    """A readable, unused username: the e-mail's local part, else the name without accents."""
+def username_base(full_name: str, email: str | None, phone: str | None) -> str:
+    """A readable username stem: the e-mail's local part, else the name without accents."""
     if email:
         base = email.split("@")[0]
     else:
@@ -162,9 +162,29 @@ def suggest_username(full_name: str, email: str | None, phone: str | None,
         base = ".".join(words[-1:] + ["".join(w[0] for w in words[:-1])]) if words else (
             phone or "user")
     base = re.sub(r"[^a-z0-9._-]", "", base.lower()).strip("._-")[:70] or "user"
-    base = base if len(base) >= 3 else f"{base}.user"
+    return base if len(base) >= 3 else f"{base}.user"
+
+
+def suggest_username(full_name: str, email: str | None, phone: str | None,
+                     taken: set[str]) -> str:
+    """A readable, unused username: the e-mail's local part, else the name without accents."""
+    base = username_base(full_name, email, phone)
     candidate, number = base, 1
     while candidate in taken or find_user(candidate) is not None:
         number += 1
         candidate = f"{base}{number}"
     return candidate
+
+
+def temporary_password() -> str:
+    return secrets.token_urlsafe(9)[:max(MIN_PASSWORD_LENGTH, 12)]
+
+
+def hash_temporary_password(password: str) -> str:
+    """Hash a generated temporary password with the (cheaper) TEMPORARY_PASSWORD_HASH.
+
+    Why cheaper is safe: the scrypt work factor protects guessable human passwords. A
+    temporary password is 72 random bits from `secrets`, so even a cheap scrypt leaves 2^72
+    guesses, and it lives only until the first sign-in, which forces a change to a normal
+    hash. At full cost a 50,000-person import would spend 1.7 hours hashing."""
+    return generate_password_hash(password, method=current_app.config["TEMPORARY_PASSWORD_HASH"])

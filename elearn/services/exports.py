@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..clock import iso_local
 from ..extensions import db
 from ..models import Completion, Pledge, Revocation, Unit, User
-from . import codes
+from . import codes, reports
 from .orgs import subtree_of
 from .reports import Dashboard
 
@@ -27,7 +27,7 @@ def completions_header() -> list[str]:
             _("Status")]
 
 
-def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
+def _completions_statement(unit: Unit, course: str | None):
     statement = (select(User.full_name, User.username, Unit.name, Completion.course_slug,
                         Completion.course_version, Completion.content_hash, Completion.method,
                         Completion.score, Completion.completed_at, Completion.code,
@@ -38,6 +38,11 @@ def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
                  .where(subtree_of(unit.path)).order_by(Completion.id))
     if course:
         statement = statement.where(Completion.course_slug == course)
+    return statement
+
+
+def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
+    statement = _completions_statement(unit, course)
     valid, revoked = _("valid"), _("revoked")
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
     for (name, username, unit_name, slug, version, digest, method, score, at, code, rev,
@@ -50,12 +55,16 @@ def pledge_header() -> list[str]:
     return [_("Full name"), _("Username"), _("Unit"), _("Position"), _("Status"), _("Filed")]
 
 
+def _pledge_statement(unit: Unit, year: int):
+    return (select(User.full_name, User.username, Unit.name, User.position, Pledge.status,
+                   Pledge.filed_at)
+            .join(Unit, User.unit_id == Unit.id)
+            .outerjoin(Pledge, (Pledge.user_id == User.id) & (Pledge.year == year))
+            .where(subtree_of(unit.path), User.active).order_by(Unit.path, User.full_name))
+
+
 def pledge_rows(unit: Unit, year: int) -> Iterator[tuple]:
-    statement = (select(User.full_name, User.username, Unit.name, User.position, Pledge.status,
-                        Pledge.filed_at)
-                 .join(Unit, User.unit_id == Unit.id)
-                 .outerjoin(Pledge, (Pledge.user_id == User.id) & (Pledge.year == year))
-                 .where(subtree_of(unit.path), User.active).order_by(Unit.path, User.full_name))
+    statement = _pledge_statement(unit, year)
     for name, username, unit_name, position, status, filed in db.session.execute(
             statement.execution_options(yield_per=BATCH)):
         yield (name, username, unit_name, position, status or "not_started",
@@ -72,3 +81,33 @@ def summary_rows(board: Dashboard) -> Iterator[tuple]:
         name = row.unit.name if row.unit else _("Directly in %(unit)s", unit=board.unit.name)
         yield (name, row.people, row.enrolled, row.lessons_studied, row.completed, row.filed,
                row.acknowledged, row.assessed)
+
+
+DATASETS = ("summary", "completions", "pledges", "missing-completion", "missing-pledge")
+
+
+def dataset(unit: Unit, name: str, *, year: int, course: str | None, audience: str = "all",
+            count: bool = True) -> tuple[list[str], Iterator[tuple], int | None]:
+    """Header, lazy rows and (with `count`, for a job's progress) the number of rows of one
+    dashboard export. Raises KeyError for an unknown dataset."""
+    _count = _row_count if count else (lambda statement: None)
+    filters = {"year": year, "course": course, "audience": audience}
+    if name == "summary":
+        board = reports.cached_dashboard(unit, **filters)
+        return summary_header(), summary_rows(board), len(board.rows) + 1
+    if name == "completions":
+        statement = _completions_statement(unit, course)
+        return completions_header(), completions_rows(unit, course), _count(statement)
+    if name == "pledges":
+        return pledge_header(), pledge_rows(unit, year), _count(_pledge_statement(unit, year))
+    if name in ("missing-completion", "missing-pledge"):
+        statement = reports.missing(unit, what=name.split("-")[1], **filters,
+                                    columns=(User.full_name, User.username, Unit.name,
+                                             User.position))
+        return pledge_header()[:4], lazy_rows(statement), _count(statement)
+    raise KeyError(name)
+
+
+def _row_count(statement) -> int:
+    return db.session.scalar(select(func.count()).select_from(
+        statement.order_by(None).subquery()))

@@ -5,8 +5,8 @@ from flask import Flask
 
 from . import (
     admin, admin_committees, admin_people, admin_units, auth, author, centre, certificates,
-    courses, dashboard, errors, inspections, main, plans, pledges, profile, public, review,
-    verify,
+    courses, dashboard, errors, inspections, jobs, main, plans, pledges, profile, public,
+    review, verify,
 )
 from . import quiz  # issue 4: learners' quiz
 
@@ -14,7 +14,7 @@ from . import quiz  # issue 4: learners' quiz
 def register(app: Flask) -> None:
     for module in (main, auth, profile, courses, admin, admin_units, admin_committees,
                    admin_people, verify, certificates, centre, pledges, review, plans,
-                   inspections, public, dashboard, author):
+                   inspections, public, dashboard, author, jobs):
         app.register_blueprint(module.bp)
     app.register_blueprint(quiz.bp)
     errors.register(app)

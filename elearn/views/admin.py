@@ -1,11 +1,13 @@
 """Administration home, and what loaded, what did not and why."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 
-from ..models import Role
+from ..models import JobStatus, Role
 from ..registry import current_registry
 from ..security import permission
+from ..services import jobs as job_service
+from .scoping import admin_paths
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -20,3 +22,13 @@ def index():
 @permission(Role.ADMIN)
 def courses():
     return render_template("admin/courses.html", registry=current_registry())
+
+
+@bp.get("/jobs")
+@permission(Role.ADMIN)
+def jobs():
+    status = request.args.get("status") or None
+    if status is not None and status not in set(JobStatus):
+        abort(400)
+    return render_template("admin/jobs.html", status=status, statuses=list(JobStatus),
+                           jobs=job_service.jobs_for_admin(admin_paths(), status))

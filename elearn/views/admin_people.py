@@ -4,19 +4,20 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..forms import ConfirmForm, GrantForm, InvitationForm, PersonForm
+from ..forms import ConfirmForm, GrantForm, ImportForm, InvitationForm, PersonForm
 from ..models import Invitation, Role, RoleGrant, Unit, User
 from ..security import permission
-from ..services import accounts, imports, invitations, sessions
+from ..services import accounts, imports, invitations, job_handlers, sessions
 from .scoping import (
-    admin_filter, csv_import_page, get_or_404, invitation_scope, managed_unit_or_error, manages, person_scope,
+    admin_filter, admin_paths, get_or_404, invitation_scope, managed_unit_or_error,
+    manages, person_scope,
 )
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin")
@@ -127,9 +128,17 @@ def reset_password(user_id: int):
 @bp.route("/people/import", methods=["GET", "POST"])
 @permission(Role.ADMIN)
 def import_people():
-    return csv_import_page(
-        lambda data, dry_run: imports.import_people(data, dry_run=dry_run, allowed=manages),
-        _("Import people"), imports.PEOPLE_COLUMNS + imports.PEOPLE_OPTIONAL)
+    """The upload is stored and checked, hashed and written by a job (see job_handlers):
+    a big file never holds a request or the database."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        job = job_handlers.submit_people_import(
+            form.file.data.read(), dry_run=form.dry_run.data, requested_by=current_user,
+            scope_paths=admin_paths(), locale=str(get_locale()))
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return render_template("admin/import.html", form=form, report=None, title=_("Import people"),
+                           columns=imports.PEOPLE_COLUMNS + imports.PEOPLE_OPTIONAL,
+                           queued=True), 400 if form.is_submitted() else 200
 
 
 def _invitations_page(form: InvitationForm, status: int = 200, created: Invitation | None = None):

@@ -1,14 +1,18 @@
 """Dashboards for officers, verifiers and inspectors, scoped to their subtree; exports."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import (
+    Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for,
+)
+from flask_babel import get_locale
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Role, Unit, User
+from ..forms import ConfirmForm
+from ..models import Role, Unit
 from ..registry import current_registry
 from ..security import has_role, permission
-from ..services import exports, pledge_review, reports
+from ..services import exports, job_handlers, pledge_review, reports
 from ..services.orgs import ancestors
 from .scoping import unit_from_query, year_from_query
 
@@ -62,30 +66,27 @@ def missing():
                            filters=filters, exporters=current_registry().exporters.values())
 
 
-@bp.get("/export/<dataset>.<extension>")
+@bp.route("/export/<dataset>.<extension>", methods=["GET", "POST"])
 @permission(*VIEWERS)
 def export(dataset: str, extension: str):
+    """CSV streams in the request. Other formats (XLSX must be finished before its first byte)
+    are prepared by a job: GET offers the button, POST queues it and shows its progress."""
     exporter = next((e for e in current_registry().exporters.values()
                      if e.extension == extension), None)
-    if exporter is None:
+    if exporter is None or dataset not in exports.DATASETS:
         abort(404)
     unit, filters = _unit(), _filters()
-    if dataset == "summary":
-        header, rows = exports.summary_header(), exports.summary_rows(
-            reports.cached_dashboard(unit, **filters))
-    elif dataset == "completions":
-        header, rows = exports.completions_header(), exports.completions_rows(
-            unit, filters["course"])
-    elif dataset == "pledges":
-        header, rows = exports.pledge_header(), exports.pledge_rows(unit, filters["year"])
-    elif dataset in ("missing-completion", "missing-pledge"):
-        statement = reports.missing(unit, what=dataset.split("-")[1], **filters,
-                                    columns=(User.full_name, User.username, Unit.name,
-                                             User.position))
-        header = exports.pledge_header()[:4]
-        rows = exports.lazy_rows(statement)
-    else:
-        abort(404)
+    if extension != "csv":
+        form = ConfirmForm()
+        if form.validate_on_submit():
+            job = job_handlers.submit_export(dataset=dataset, unit=unit, extension=extension,
+                                             filters=filters, requested_by=current_user,
+                                             locale=str(get_locale()))
+            return redirect(url_for("jobs.show", job_id=job.id), 303)
+        return render_template("dashboard/export.html", form=form, unit=unit, dataset=dataset,
+                               extension=extension, filters=filters), (
+            400 if form.is_submitted() else 200)
+    header, rows, _total = exports.dataset(unit, dataset, **filters, count=False)
     filename = f"{dataset}-{unit.code}-{filters['year']}.{exporter.extension}"
     return Response(stream_with_context(exporter.stream(header, rows)),
                     mimetype=exporter.mimetype,

@@ -1,0 +1,114 @@
+"""The job queue: Huey, one instance per app (no module-global queue).
+
+Huey was chosen because one code path covers both deployments: `SqliteHuey` (a file in the
+instance folder, no extra server, the embedded default for `make run`) and `RedisHuey` when
+ELEARN_REDIS_URL is set (production, shared by every app host). It brings retries with
+backoff, a scheduler and periodic tasks, and a consumer that runs in its own process
+(`flask elearn worker`) or, embedded, as threads. The message carries only the job id; the
+`jobs` table (services/jobs.py) is the record, so a lost or duplicated message is harmless.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.api import Huey, TaskWrapper
+from huey.consumer import Consumer
+
+QUEUE_NAME = "elearn"
+
+
+class JobQueue:
+    """The app's Huey instance and its tasks, built on first use (creating an app, e.g. for
+    `flask db upgrade`, touches no queue file or Redis server)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._huey: Huey | None = None
+        self._run_job: TaskWrapper | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def huey(self) -> Huey:
+        with self._lock:
+            if self._huey is None:
+                self._huey, self._run_job = _build(self.app)
+        return self._huey
+
+    @property
+    def run_job(self) -> TaskWrapper:
+        self.huey
+        return self._run_job
+
+
+def _build(app: Flask) -> tuple[Huey, TaskWrapper]:
+    config = app.config
+    if config.get("REDIS_URL"):
+        huey: Huey = RedisHuey(QUEUE_NAME, url=config["REDIS_URL"])
+    else:
+        path = config.get("JOBS_QUEUE_FILE") or str(Path(app.instance_path) / "jobs-queue.sqlite3")
+        huey = SqliteHuey(QUEUE_NAME, filename=path)
+
+    def run_job(job_id: int, task=None) -> None:
+        from .services import job_handlers, jobs
+
+        with app.app_context():
+            jobs.execute(job_id, job_handlers.HANDLERS,
+                         retries_left=task.retries if task is not None else 0)
+
+    def housekeeping() -> None:
+        from .services import jobs
+
+        with app.app_context():
+            jobs.housekeeping()
+
+    task = huey.task(retries=config["JOBS_RETRIES"], retry_delay=config["JOBS_RETRY_DELAY"],
+                     retry_backoff=2, context=True, name="elearn.run_job")(run_job)
+    huey.periodic_task(crontab(minute="*"), name="elearn.housekeeping")(housekeeping)
+    return huey, task
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["elearn.jobqueue"] = JobQueue(app)
+
+
+def queue(app: Flask | None = None) -> JobQueue:
+    return (app or current_app).extensions["elearn.jobqueue"]
+
+
+def enqueue(job_id: int) -> None:
+    queue().run_job(job_id)
+
+
+class _ThreadConsumer(Consumer):
+    """Huey's consumer without signal handlers, which only the main thread may install."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def make_consumer(app: Flask, workers: int = 1, *, in_thread: bool = False) -> Consumer:
+    cls = _ThreadConsumer if in_thread else Consumer
+    return cls(queue(app).huey, workers=workers, worker_type="thread", periodic=True,
+               scheduler_interval=1, check_worker_health=not in_thread)
+
+
+class EmbeddedWorker:
+    """A consumer running as threads of this process (tests, and the CLI's waiting import)."""
+
+    def __init__(self, app: Flask, workers: int = 1) -> None:
+        self.app = app
+        self.consumer = make_consumer(app, workers, in_thread=True)
+
+    def __enter__(self) -> "EmbeddedWorker":
+        with self.app.app_context():
+            from .services import jobs
+
+            jobs.requeue_orphans()
+        self.consumer.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.consumer.stop(graceful=True)
