@@ -15,6 +15,7 @@ from ..models import Inspection, Role, Unit
 from ..security import permission, scope_paths
 from ..services import audit
 from ..services.orgs import unit_by_code, within_any
+from ..web_input import year_arg
 from .scoping import get_or_404
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
@@ -31,10 +32,7 @@ def _paths() -> list[str]:
 
 
 def _page(form: InspectionForm, status: int = 200):
-    try:
-        year = int(request.args.get("year", date.today().year))
-    except ValueError:
-        abort(400)
+    year = year_arg("year", date.today().year)
     inspected = Unit.__table__.alias("inspected")
     in_scope = within_any(_paths(), inspected.c.path)
     rows = db.session.scalars(

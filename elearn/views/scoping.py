@@ -14,6 +14,7 @@ from ..models import Invitation, Role, Unit, User
 from ..security import has_role, scope_paths
 from ..services.imports import ImportReport
 from ..services.orgs import unit_by_code, within_any
+from ..web_input import year_arg
 
 
 def unit_from_query(roles: tuple[Role, ...]) -> Unit:
@@ -34,10 +35,7 @@ def unit_from_query(roles: tuple[Role, ...]) -> Unit:
 
 
 def year_from_query() -> int:
-    try:
-        return int(request.args.get("year") or date.today().year)
-    except ValueError:
-        abort(400)
+    return year_arg("year", date.today().year)
 
 
 def admin_paths() -> list[str]:
