@@ -16,7 +16,8 @@ from datetime import MAXYEAR, MINYEAR
 
 from flask import Flask, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 # Id columns are INTEGER (32-bit signed on PostgreSQL, the narrower of our two backends).
@@ -65,6 +66,13 @@ def year_arg(name: str, default: int) -> int:
 
 
 def _refuse_hostile_values() -> None:
+    try:
+        request.form  # noqa: B018 (parses the body, within MAX_CONTENT_LENGTH)
+    except RequestEntityTooLarge:
+        # The body stays unread; the error page's own forms must then see an empty form
+        # instead of raising again (which turned every over-size POST into a 500).
+        request.form, request.files = ImmutableMultiDict(), ImmutableMultiDict()
+        raise
     for source, limit in ((request.args, MAX_QUERY_VALUE), (request.form, MAX_FORM_VALUE)):
         for key, value in source.items(multi=True):
             if "\x00" in key or "\x00" in value:
