@@ -37,6 +37,11 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 30
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    # Past LOGIN_MAX_FAILURES_PER_ADDRESS, an address may try once every this many seconds.
+    LOGIN_ADDRESS_SLOWDOWN_SECONDS = 5
+    # Server-side sessions end after this much idle time and, in any case, after this age.
+    SESSION_IDLE_MINUTES = 8 * 60
+    SESSION_MAX_DAYS = 30
     INVITATION_DEFAULT_DAYS = 30
     COMPLETION_SIGNING_KEY: str | None = None
     VERIFY_LOOKUPS_PER_MINUTE = 30
