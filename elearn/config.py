@@ -76,6 +76,13 @@ def finalise(app: Flask) -> None:
     # invalidate every certificate, and a leaked session key must not forge one.
     if not config.get("COMPLETION_SIGNING_KEY"):
         config["COMPLETION_SIGNING_KEY"] = _instance_secret(instance / "completion_key")
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_MAX_DAYS"):
+        try:
+            config[name] = float(config[name])
+        except (TypeError, ValueError):
+            raise ValueError(f"ELEARN_{name} must be a number, not {config[name]!r}") from None
+        if config[name] <= 0:
+            raise ValueError(f"ELEARN_{name} must be greater than 0")
     if config.get("COURSE_DIRS") is None:
         config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")
                                  if p.is_dir()]
