@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import random
-import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-import pytest
 from wtforms import Form
 
 from elearn import forms as form_module
