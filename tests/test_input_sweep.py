@@ -31,6 +31,8 @@ HOSTILE = [
     "", " ", "<script>alert(1)</script>", "=cmd|' /C calc'!A0", "2026-02-30", "9999-12-31",
     "0001-01-01", "true", "[]", "{}", "../../etc/passwd", "%00", "' OR 1=1 --",
 ]
+# Sent in every field of a form at once: the one value most likely to break each layer.
+EVERY_FIELD = ["a\x00b", "Đ" * 5000, "99999999999999999999", "²", "sNaN", "\r\n"]
 # Names read by views straight from request.args / request.form (not through a form class).
 EXTRA_NAMES = ["go", "publish", "score", "next", "q", "code", "year", "unit", "course",
                "audience", "what", "from", "to", "status", "method", "page", "language",
@@ -154,6 +156,9 @@ def test_no_input_gets_a_server_error(app, world, tmp_path):  # noqa: F811
                 if "POST" in rule.methods and endpoint != "auth.logout":
                     own = forms[who].get(path.partition("?")[0])
                     samples = [hostile_form(own, rng) for _ in range(4)] if own else []
+                    # And every field of the form at once with each kind of poison.
+                    samples += [{name: value for name in own} for value in EVERY_FIELD] \
+                        if own else []
                     samples += [hostile_data(names, rng, len(names) // 2),
                                 hostile_data(names, rng, 3)]
                     for sample in samples:
