@@ -162,7 +162,7 @@ class FiniteDecimalField(DecimalField):
         super().process_formdata(valuelist)
         if self.data is not None and not self.data.is_finite():
             self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
+            raise ValueError(_l("Enter a number, for example 85 or 92.5."))
 
 
 class RecordCompletionForm(FlaskForm):
