@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import jobqueue, security
+from . import jobqueue, security, web_input
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get("ELEARN_INSTANCE_PATH") or None)
     load_config(app, test_config)
+    web_input.init_app(app)  # converters first: blueprints' routes are built with them
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
                                 x_proto=1)

@@ -37,6 +37,11 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 30
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    # Past LOGIN_MAX_FAILURES_PER_ADDRESS, an address may try once every this many seconds.
+    LOGIN_ADDRESS_SLOWDOWN_SECONDS = 5
+    # Server-side sessions end after this much idle time and, in any case, after this age.
+    SESSION_IDLE_MINUTES = 8 * 60
+    SESSION_MAX_DAYS = 30
     INVITATION_DEFAULT_DAYS = 30
     COMPLETION_SIGNING_KEY: str | None = None
     AUDIT_KEY: str | None = None
@@ -87,6 +92,13 @@ def finalise(app: Flask) -> None:
     # whoever can write the database cannot rewrite an entry and re-hash the chain after it.
     if not config.get("AUDIT_KEY"):
         config["AUDIT_KEY"] = _instance_secret(instance / "audit_key")
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_MAX_DAYS"):
+        try:
+            config[name] = float(config[name])
+        except (TypeError, ValueError):
+            raise ValueError(f"ELEARN_{name} must be a number, not {config[name]!r}") from None
+        if config[name] <= 0:
+            raise ValueError(f"ELEARN_{name} must be greater than 0")
     if config.get("COURSE_DIRS") is None:
         config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")
                                  if p.is_dir()]

@@ -154,12 +154,23 @@ class InvitationForm(FlaskForm):
     submit = SubmitField(_l("Create invitation"))
 
 
+class FiniteDecimalField(DecimalField):
+    """A decimal number; NaN and infinities ("sNaN", "inf") are refused like any non-number,
+    before range validators compare with them (a signalling NaN raises on comparison)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(_l("Enter a number, for example 85 or 92.5."))
+
+
 class RecordCompletionForm(FlaskForm):
     username = UsernameField(_l("Username of the person"), validators=[DataRequired(),
                                                                         Length(max=80)])
     course = SelectField(_l("Course"), choices=[])
     completed_on = DateField(_l("Date of the class"), validators=[DataRequired()])
-    score = DecimalField(_l("Score (optional, 0–100)"), places=1,
+    score = FiniteDecimalField(_l("Score (optional, 0–100)"), places=1,
                          validators=[Optional(), NumberRange(min=0, max=100)])
     note = StringField(_l("Note (class, place)"), validators=[Length(max=500)])
     submit = SubmitField(_l("Record completion"))

@@ -91,6 +91,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def _is_personal(endpoint: str | None) -> bool:
+    """Is this response for a signed-in person? (Static files are the same for everyone.)"""
+    if endpoint == "static" or (endpoint or "").endswith(".static"):
+        return False
+    return bool(current_user and current_user.is_authenticated)
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
@@ -98,6 +105,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if _is_personal(request.endpoint):
+            # Signed-in pages and files (certificates, exports) must not stay in a shared
+            # computer's cache or a proxy after the person signs out.
+            response.headers["Cache-Control"] = "private, no-store"
+            response.vary.add("Cookie")
         return response
 
     @app.before_request

@@ -65,12 +65,42 @@ class YamlSyntaxError(ValueError):
         self.line = line
 
 
+# Course files and pledge templates nest a few levels; thousands of levels are an attack on
+# the (recursive) composer, which would otherwise exhaust the stack.
+MAX_NESTING = 50
+_OPENING = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+            yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_CLOSING = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _check_nesting(text: str, line_offset: int) -> None:
+    """Refuse text nested deeper than MAX_NESTING, scanning tokens without recursion."""
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, _OPENING):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise YamlSyntaxError(
+                        f"nested more than {MAX_NESTING} levels deep",
+                        token.start_mark.line + 1 + line_offset)
+            elif isinstance(token, _CLOSING):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlSyntaxError(f"{exc.problem or exc}",
+                              mark.line + 1 + line_offset if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), None) from None
+
+
 def load_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse YAML safely; mappings become LineDict, lists LineList.
 
     `line_offset` shifts reported lines, for YAML embedded in another file (front matter).
     Raises YamlSyntaxError with the line of the first syntax problem.
     """
+    _check_nesting(text, line_offset)
     loader = _LineLoader(text)
     loader.line_offset = line_offset
     try:

@@ -157,3 +157,21 @@ class ThrottleEvent(db.Model):
     scope: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ThrottleCounter(db.Model):
+    """One row per limited thing (an account's sign-ins, an address's failures): the count in
+    the current window, changed only by single conditional UPDATEs so concurrent requests
+    on every worker and host cannot slip past the limit together."""
+
+    __tablename__ = "throttle_counters"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_throttle_counters_scope_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the last attempt was let through (for "one attempt every N seconds" slow-downs).
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+

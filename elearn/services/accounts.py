@@ -78,40 +78,70 @@ class SignInLimits:
     per_account: int
     per_address: int
     window: timedelta
+    address_pace: timedelta
 
     @classmethod
     def from_config(cls) -> "SignInLimits":
         config = current_app.config
         return cls(config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
                    config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-                   timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]))
+                   timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
+                   timedelta(seconds=config["LOGIN_ADDRESS_SLOWDOWN_SECONDS"]))
 
 
-def sign_in_blocked_for(username: str, address: str) -> int:
-    """Seconds the person must wait before trying again (0 when they may try now)."""
+@dataclass(frozen=True)
+class SignInWait:
+    """Why and for how long someone must wait before a password is checked."""
+
+    seconds: int
+    reason: str  # "account": this account's limit; "address": many failures from the network
+
+
+class TooManyAttempts(AccountError):
+    def __init__(self, message: str, seconds: int):
+        super().__init__(message)
+        self.seconds = seconds
+
+
+def begin_sign_in(username: str, address: str) -> SignInWait | None:
+    """Count this attempt before any password is checked; None means check it now.
+
+    The account's limit is a hard one (counted atomically, so a concurrent burst gets no
+    more tries than a sequential one); a successful sign-in resets it. An address with many
+    failures is only slowed down (one attempt every few seconds), so one person guessing
+    behind an office's shared address cannot lock out everyone else there.
+    """
     limits = SignInLimits.from_config()
-    account = normalise_username(username)
-    waits = []
-    if throttle.count("login-account", account, limits.window) >= limits.per_account:
-        waits.append(throttle.retry_after("login-account", account, limits.window))
-    if throttle.count("login-address", address, limits.window) >= limits.per_address:
-        waits.append(throttle.retry_after("login-address", address, limits.window))
-    return max(waits, default=0)
+    if throttle.counted("login-address", address, limits.window) >= limits.per_address:
+        wait = throttle.pace("login-address-pace", address, limits.address_pace)
+        if wait:
+            return SignInWait(wait, "address")
+    wait = throttle.take("login-account", normalise_username(username), limits.per_account,
+                         limits.window)
+    return SignInWait(wait, "account") if wait else None
 
 
 def record_sign_in(username: str, address: str, succeeded: bool) -> None:
-    account = normalise_username(username)
+    limits = SignInLimits.from_config()
     if succeeded:
-        throttle.clear("login-account", account)
+        throttle.reset("login-account", normalise_username(username))
     else:
-        throttle.record("login-account", account)
-        throttle.record("login-address", address)
+        throttle.add("login-address", address, limits.window)
     db.session.commit()
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Check the current password (throttled like a sign-in: a stolen session must not
+    become a password oracle) and set the new one."""
+    limits = SignInLimits.from_config()
+    wait = throttle.take("password-check", str(user.id), limits.per_account, limits.window)
+    if wait:
+        raise TooManyAttempts(_("Too many wrong passwords. For your safety, try again in "
+                                "%(minutes)d minute(s).", minutes=max(1, round(wait / 60))),
+                              wait)
     if not check_password_hash(user.password_hash, current):
         raise AccountError(_("Your current password is not correct."))
+    throttle.reset("password-check", str(user.id))
     set_password(user, new)
 
 

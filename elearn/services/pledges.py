@@ -305,6 +305,10 @@ def file(pledge: Pledge, today: date | None = None) -> PledgeVersion:
 
 
 def _latest(pledge: Pledge) -> PledgeVersion:
+    # A filed pledge always has a version; a row imported or repaired by hand may not, and
+    # answering it must then say so rather than fail.
+    if not pledge.versions:
+        raise PledgeError(_("This pledge has no filed version to answer."))
     return pledge.versions[-1]
 
 

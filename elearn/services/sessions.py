@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -16,12 +17,25 @@ from ..models.org import utcnow
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
+def _lifetimes() -> tuple[timedelta, timedelta]:
+    """(idle time, absolute lifetime) after which a server-side session ends."""
+    config = current_app.config
+    return (timedelta(minutes=float(config["SESSION_IDLE_MINUTES"])),
+            timedelta(days=float(config["SESSION_MAX_DAYS"])))
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
 def start_session(user: User, address: str = "", user_agent: str = "") -> str:
     token = secrets.token_urlsafe(32)
+    # The person's expired sessions are cleared here, so the table does not grow forever.
+    idle, max_age = _lifetimes()
+    now = utcnow()
+    db.session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id,
+        (UserSession.last_seen_at < now - idle) | (UserSession.created_at < now - max_age)))
     db.session.add(UserSession(token_hash=_digest(token), user=user, address=address[:64],
                                user_agent=user_agent[:255]))
     db.session.commit()
@@ -43,7 +57,13 @@ def load_session(token: str) -> User | None:
     if not user.active:
         return None
     now = utcnow()
-    if now - record.last_seen_at > LAST_SEEN_RESOLUTION:
+    idle, max_age = _lifetimes()
+    if now - record.last_seen_at > idle or now - record.created_at > max_age:
+        # Expired: the row goes, so the cookie can never sign in again.
+        db.session.delete(record)
+        db.session.commit()
+        return None
+    if now - record.last_seen_at > min(LAST_SEEN_RESOLUTION, idle / 2):
         record.last_seen_at = now
         db.session.commit()
     user.session_token = token

@@ -32,13 +32,17 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("login.html", form=form), 400 if form.is_submitted() else 200
-    wait = accounts.sign_in_blocked_for(form.username.data, _address())
-    if wait:
-        minutes = max(1, round(wait / 60))
+    wait = accounts.begin_sign_in(form.username.data, _address())
+    if wait and wait.reason == "address":
+        flash(_("Many failed sign-ins came from your network. Please wait %(seconds)d "
+                "second(s) and try again.", seconds=wait.seconds), "error")
+    elif wait:
         flash(_("Too many failed sign-ins. For your safety, try again in %(minutes)d "
                 "minute(s), or ask your unit's administrator to reset your password.",
-                minutes=minutes), "error")
-        return render_template("login.html", form=form), 429, {"Retry-After": str(wait)}
+                minutes=max(1, round(wait.seconds / 60))), "error")
+    if wait:
+        return render_template("login.html", form=form), 429, {
+            "Retry-After": str(wait.seconds)}
     # Plugins (SSO, LDAP) answer first; local passwords run last.
     user = current_app.extensions["elearn.plugin_manager"].hook.authenticate(
         identifier=form.username.data, secret=form.password.data)

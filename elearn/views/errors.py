@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..web_input import InvalidInput
+
 
 def _messages() -> dict[int, str]:
     return {
@@ -34,6 +36,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, InvalidInput):
+            return render_error(400, error.description)
         code = error.code or 500
         return render_error(code if code in _messages() or code < 500 else 500)
 

@@ -3,7 +3,7 @@ the records and the year's summary."""
 from __future__ import annotations
 
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, extract, func, select
@@ -15,6 +15,7 @@ from ..models import Inspection, Role, Unit
 from ..security import held_roles, permission, scope_paths
 from ..services import audit
 from ..services.orgs import unit_by_code, within_any
+from ..web_input import year_arg
 from .scoping import get_or_404
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
@@ -31,10 +32,7 @@ def _paths() -> list[str]:
 
 
 def _page(form: InspectionForm, status: int = 200):
-    try:
-        year = int(request.args.get("year", local_today().year))
-    except ValueError:
-        abort(400)
+    year = year_arg("year", local_today().year)
     inspected = Unit.__table__.alias("inspected")
     in_scope = within_any(_paths(), inspected.c.path)
     rows = db.session.scalars(

@@ -48,8 +48,12 @@ def index():
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths: no open redirects."""
+    """Only same-site relative paths: no open redirects, no header splitting.
+
+    Browsers treat a backslash like a slash ("/\\evil.example") and drop tabs and newlines,
+    so any of those, or any other control character, makes the target ignored."""
     if target and target.startswith("/") and not target.startswith("//") \
+            and "\\" not in target and target.isprintable() \
             and not urlsplit(target).netloc:
         return target
     return url_for("main.index")

@@ -81,7 +81,7 @@ def _attach(form, problems) -> None:
             getattr(form, section)[int(index)][field].errors.append(str(problem))
 
 
-@bp.route("/<int:year>", methods=["GET", "POST"])
+@bp.route("/<year:year>", methods=["GET", "POST"])
 @permission(AUTHENTICATED)
 def edit(year: int):
     plan = _plan_or_404(year)
@@ -126,7 +126,7 @@ def edit(year: int):
     return redirect(url_for("pledges.edit", year=year))
 
 
-@bp.post("/<int:year>/autosave")
+@bp.post("/<year:year>/autosave")
 @permission(AUTHENTICATED)
 def autosave(year: int):
     plan = _plan_or_404(year)
@@ -145,7 +145,7 @@ def autosave(year: int):
     return jsonify(saved=True, at=iso_local(pledge.draft_saved_at))
 
 
-@bp.route("/<int:year>/assessment", methods=["GET", "POST"])
+@bp.route("/<year:year>/assessment", methods=["GET", "POST"])
 @permission(AUTHENTICATED)
 def assessment(year: int):
     plan = _plan_or_404(year)

@@ -44,6 +44,10 @@ def password():
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.TooManyAttempts as exc:
+            form.current.errors.append(str(exc))
+            return render_template("password.html", form=form), 429, {
+                "Retry-After": str(exc.seconds)}
         except accounts.AccountError as exc:
             form.current.errors.append(str(exc))
             return render_template("password.html", form=form), 400

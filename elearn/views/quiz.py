@@ -147,7 +147,7 @@ def _after_save(course, attempt, number: int, count: int):
         target = number + 1
     elif go == "previous":
         target = number - 1
-    elif go.isdigit():
+    elif go.isascii() and go.isdigit():  # "²".isdigit() is true, int("²") fails
         target = int(go)
     if go == "summary" or target > count:
         return redirect(url_for("quiz.summary", slug=course.slug, attempt_id=attempt.id), 303)

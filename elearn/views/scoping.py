@@ -13,6 +13,7 @@ from ..models import Invitation, Role, Unit, User
 from ..security import has_role, held_roles, scope_paths
 from ..services.imports import ImportReport
 from ..services.orgs import unit_by_code, within_any
+from ..web_input import year_arg
 
 
 def unit_from_query(roles: tuple[Role, ...]) -> Unit:
@@ -33,10 +34,7 @@ def unit_from_query(roles: tuple[Role, ...]) -> Unit:
 
 
 def year_from_query() -> int:
-    try:
-        return int(request.args.get("year") or local_today().year)
-    except ValueError:
-        abort(400)
+    return year_arg("year", local_today().year)
 
 
 def admin_paths() -> list[str]:

@@ -4,7 +4,7 @@ Existing revocations and audit entries keep an empty signature / MAC: they are l
 `flask elearn audit seal` signs them once with the keys (which the database never holds).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04
 
 """
