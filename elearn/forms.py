@@ -6,9 +6,10 @@ from .form_base import AppForm, AppSubForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, DecimalField, EmailField, FieldList, FormField, HiddenField,
-    IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
+    PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
     SubmitField, TelField, TextAreaField,
 )
+from wtforms.fields import IntegerField as WTFormsIntegerField
 from wtforms.validators import (
     AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
 )
@@ -57,6 +58,19 @@ class LogoutForm(AppForm):
 class LanguageForm(AppForm):
     language = HiddenField(validators=[AnyOf(["vi", "en"])])
     next = HiddenField()
+
+
+class IntegerField(WTFormsIntegerField):
+    """An integer of sane length: a thousand-digit number is no number a person means, and
+    it would overflow NumberRange's float check (a 500 instead of a message)."""
+
+    MAX_DIGITS = 18
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > self.MAX_DIGITS:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
 
 
 class UsernameField(StringField):
