@@ -1,9 +1,10 @@
 """Default plugin: the checks a pledge must pass before filing."""
 from __future__ import annotations
 
-from flask_babel import format_date, gettext as _, ngettext
+from flask_babel import gettext as _, ngettext
 
 from .. import hookimpl
+from ..dates import format_day
 from ..interfaces import PledgeCheck
 from ..models import User
 from ..registry import current_registry
@@ -108,7 +109,7 @@ class BeforeDeadline(PledgeCheck):
         if context.today <= deadline:
             return CheckResult(True)
         return CheckResult(
-            False, _("The deadline for filing was %(date)s.", date=format_date(deadline)),
+            False, _("The deadline for filing was %(date)s.", date=format_day(deadline)),
             _("Ask your propaganda officer to extend the deadline for your unit."))
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
+from ..dates import format_day, format_moment
 from ..extensions import db
 from ..forms import LanguageForm, LogoutForm
 from ..registry import current_registry
@@ -78,6 +79,9 @@ def localised(text) -> str:
 
 def register_context(app: Flask) -> None:
     app.add_template_filter(localised, "lt")
+    # Replace Flask-Babel's filters of the same names: Vietnamese pages write 31/12/2026.
+    app.add_template_filter(format_day, "dateformat")
+    app.add_template_filter(format_moment, "datetimeformat")
     app.add_template_global(held_roles, "held_roles")
 
     @app.context_processor
