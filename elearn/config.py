@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from .urls import check_public_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,6 +48,9 @@ class Defaults:
     DASHBOARD_CACHE_SECONDS = 60
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_FIX_X_FOR = 0
+    # The address people reach the site at (https://hoctap.example.vn), used in certificates'
+    # QR codes and links and in invitation links; unset, the request's host is used.
+    PUBLIC_URL: str | None = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 
@@ -76,6 +81,7 @@ def finalise(app: Flask) -> None:
     # whoever can write the database cannot rewrite an entry and re-hash the chain after it.
     if not config.get("AUDIT_KEY"):
         config["AUDIT_KEY"] = _instance_secret(instance / "audit_key")
+    config["PUBLIC_URL"] = check_public_url(config.get("PUBLIC_URL"))
     if config.get("COURSE_DIRS") is None:
         config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")
                                  if p.is_dir()]

@@ -13,6 +13,7 @@ from ..forms import LanguageForm, LogoutForm
 from ..registry import current_registry
 from ..services.progress import progress_for
 from ..security import PUBLIC, held_roles, permission
+from ..urls import public_url_for
 
 bp = Blueprint("main", __name__)
 
@@ -83,6 +84,7 @@ def register_context(app: Flask) -> None:
     app.add_template_filter(format_day, "dateformat")
     app.add_template_filter(format_moment, "datetimeformat")
     app.add_template_global(held_roles, "held_roles")
+    app.add_template_global(public_url_for, "public_url_for")
 
     @app.context_processor
     def common():
