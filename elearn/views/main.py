@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Flask, current_app, redirect, render_template, request, send_from_directory,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -47,6 +50,15 @@ def index():
     learner = current_user if current_user.is_authenticated else None
     return render_template("index.html", courses=courses, groups=catalogue(courses),
                            progress=progress_for(learner, courses) if learner else {})
+
+
+@bp.get("/favicon.ico")
+@permission(PUBLIC)
+def favicon():
+    """Browsers ask for /favicon.ico on every site whatever the page links to; without an
+    answer each visit logs a 404."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon")
 
 
 def safe_next(target: str | None) -> str:
