@@ -37,9 +37,9 @@ class TranslatedMeta:
 
     def render_field(self, field, render_kw):
         # A page holds several forms (sign-out, language, one per row of a table), each with
-        # its CSRF token and other hidden inputs: no label points at a hidden input, so they
-        # go without an id rather than repeat id="csrf_token" on one page.
-        if getattr(field.widget, "input_type", None) == "hidden":
+        # its CSRF token, hidden inputs and submit button: no label points at those, so they
+        # go without an id rather than repeat id="csrf_token" or id="submit" on one page.
+        if getattr(field.widget, "input_type", None) in ("hidden", "submit"):
             render_kw = {"id": False, **render_kw}
         return super().render_field(field, render_kw)
 
