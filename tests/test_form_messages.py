@@ -6,7 +6,6 @@ import inspect
 import re
 from pathlib import Path
 
-import pytest
 import wtforms
 from babel.messages.pofile import read_po
 from flask_wtf.file import FileAllowed
