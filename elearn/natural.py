@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, Iterable, Mapping, Protocol, TypeVar
 
 _DIGITS = re.compile(r"(\d+)")
@@ -23,10 +24,16 @@ def _numbered(text: str) -> tuple:
     return tuple(int(part) if i % 2 else part for i, part in enumerate(_DIGITS.split(text)))
 
 
+@lru_cache(maxsize=16384)
+def _key(text: str) -> tuple:
+    # Cached: a unit list sorts a few thousand names on every page view, and they repeat
+    # (between views, and within a tree: "Chi bộ 1" in every commune).
+    return (_numbered(_fold(text)), text)
+
+
 def natural_key(text: str | None) -> tuple:
-    """Sort key: numbers by value, accents and case only to break ties."""
-    text = text or ""
-    return (_numbered(_fold(text)), _numbered(text.casefold()), text)
+    """Sort key: numbers by value; accents and case only break ties."""
+    return _key(text or "")
 
 
 class UnitLike(Protocol):
@@ -50,10 +57,11 @@ def in_tree_order(units: Iterable[U], ancestors: Mapping[int, Any] | None = None
     units = list(units)
     known: dict[int, Any] = dict(ancestors or {})
     known.update({unit.id: unit for unit in units})
+    # Each unit's key once, not once per descendant.
+    keys = {i: (sibling_key(unit), i) for i, unit in known.items()}
 
     def key(unit: U) -> tuple:
-        return tuple((sibling_key(known[i]), i) if i in known else ((), i)
-                     for i in path_ids(unit.path))
+        return tuple(keys.get(i, ((), i)) for i in path_ids(unit.path))
 
     return sorted(units, key=key)
 
