@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from .urls import check_public_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,6 +53,9 @@ class Defaults:
     DASHBOARD_CACHE_SECONDS = 60
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_FIX_X_FOR = 0
+    # The address people reach the site at (https://hoctap.example.vn), used in certificates'
+    # QR codes and links and in invitation links; unset, the request's host is used.
+    PUBLIC_URL: str | None = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     SEND_FILE_MAX_AGE_DEFAULT = 3600
     # Job queue (Huey): Redis when ELEARN_REDIS_URL is set, else an SQLite file in instance/.
@@ -99,6 +104,7 @@ def finalise(app: Flask) -> None:
             raise ValueError(f"ELEARN_{name} must be a number, not {config[name]!r}") from None
         if config[name] <= 0:
             raise ValueError(f"ELEARN_{name} must be greater than 0")
+    config["PUBLIC_URL"] = check_public_url(config.get("PUBLIC_URL"))
     if config.get("COURSE_DIRS") is None:
         config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")
                                  if p.is_dir()]

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, FormField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import FormField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .form_base import AppSubForm
 from .interfaces import InvalidAnswer
 
 
@@ -65,7 +66,7 @@ def positions_field(items: Iterable[Mapping[str, Any]]) -> PositionsField:
     positions = [SelectChoice(value="", label="—")] + [
         SelectChoice(value=str(n), label=str(n)) for n in range(1, len(items) + 1)]
 
-    class Positions(Form):
+    class Positions(AppSubForm):
         pass
 
     for item in items:

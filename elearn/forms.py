@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from .form_base import AppForm, AppSubForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, DecimalField, EmailField, FieldList, Form, FormField, HiddenField,
-    IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
+    BooleanField, DateField, DecimalField, EmailField, FieldList, FormField, HiddenField,
+    PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
     SubmitField, TelField, TextAreaField,
 )
+from wtforms.fields import IntegerField as WTFormsIntegerField
 from wtforms.validators import (
     AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
 )
@@ -42,7 +43,7 @@ def _new_password(label):
         render_kw={"autocomplete": "new-password"})
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
@@ -50,13 +51,26 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(AppForm):
     submit = SubmitField(_l("Sign out"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     language = HiddenField(validators=[AnyOf(["vi", "en"])])
     next = HiddenField()
+
+
+class IntegerField(WTFormsIntegerField):
+    """An integer of sane length: a thousand-digit number is no number a person means, and
+    it would overflow NumberRange's float check (a 500 instead of a message)."""
+
+    MAX_DIGITS = 18
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > self.MAX_DIGITS:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
 
 
 class UsernameField(StringField):
@@ -65,7 +79,7 @@ class UsernameField(StringField):
         self.data = (self.data or "").strip().lower()
 
 
-class JoinForm(FlaskForm):
+class JoinForm(AppForm):
     code = StringField(_l("Invitation code"), validators=[DataRequired(), Length(max=32)],
                        render_kw={"autocapitalize": "characters", "autocomplete": "off"})
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)],
@@ -83,7 +97,7 @@ class JoinForm(FlaskForm):
     submit = SubmitField(_l("Join"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
@@ -91,7 +105,7 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(AppForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
     new = _new_password(_l("New password"))
@@ -101,7 +115,7 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class UnitForm(FlaskForm):
+class UnitForm(AppForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     level = StringField(_l("Level (e.g. province, district, grassroots, cell, college, class)"),
@@ -110,7 +124,7 @@ class UnitForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class UnitEditForm(FlaskForm):
+class UnitEditForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     level = StringField(_l("Level (e.g. province, district, grassroots, cell, college, class)"),
                         validators=[DataRequired(), Length(max=32)])
@@ -118,14 +132,14 @@ class UnitEditForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(_l("CSV file (UTF-8)"), validators=[
         FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))])
     dry_run = BooleanField(_l("Dry run: check every row, change nothing"), default=True)
     submit = SubmitField(_l("Import"))
 
 
-class PersonForm(FlaskForm):
+class PersonForm(AppForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
     position = StringField(_l("Position"), validators=[Length(max=200)])
@@ -138,13 +152,13 @@ class PersonForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class GrantForm(FlaskForm):
+class GrantForm(AppForm):
     role = SelectField(_l("Role"), choices=role_choices)
     unit_code = StringField(_l("On unit (code)"), validators=[DataRequired(), Length(max=64)])
     submit = SubmitField(_l("Grant"))
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(AppForm):
     unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
     audience = SelectField(_l("Who joins"), choices=audience_choices)
     max_uses = IntegerField(_l("How many people may use it"), default=30,
@@ -165,7 +179,7 @@ class FiniteDecimalField(DecimalField):
             raise ValueError(_l("Enter a number, for example 85 or 92.5."))
 
 
-class RecordCompletionForm(FlaskForm):
+class RecordCompletionForm(AppForm):
     username = UsernameField(_l("Username of the person"), validators=[DataRequired(),
                                                                         Length(max=80)])
     course = SelectField(_l("Course"), choices=[])
@@ -176,7 +190,7 @@ class RecordCompletionForm(FlaskForm):
     submit = SubmitField(_l("Record completion"))
 
 
-class AccommodationForm(FlaskForm):
+class AccommodationForm(AppForm):
     username = UsernameField(_l("Username of the person"), validators=[DataRequired(),
                                                                         Length(max=80)])
     course = SelectField(_l("Course"), choices=[])
@@ -188,12 +202,12 @@ class AccommodationForm(FlaskForm):
     submit = SubmitField(_l("Grant"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AppForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=500)])
     submit = SubmitField(_l("Revoke"))
 
 
-class CommitmentForm(Form):
+class CommitmentForm(AppSubForm):
     """One commitment of a pledge: what, by when, how it can be checked (kept short)."""
 
     what = TextAreaField(_l("What I will do"), validators=[Length(max=300)],
@@ -205,7 +219,7 @@ class CommitmentForm(Form):
     breakthrough = BooleanField(_l("Tied to this year's breakthrough content"))
 
 
-def pledge_form_class(template, manifestation_ids=()) -> type[FlaskForm]:
+def pledge_form_class(template, manifestation_ids=()) -> type[AppForm]:
     """A form with one list of commitments per section of the plan's template, the commitment
     on the 27 manifestations, and for each manifestation a choice and a guard measure."""
     fields = {section.key: FieldList(FormField(CommitmentForm),
@@ -219,16 +233,16 @@ def pledge_form_class(template, manifestation_ids=()) -> type[FlaskForm]:
                                                       validators=[Length(max=300)])
     fields["save"] = SubmitField(_l("Save draft"))
     fields["file"] = SubmitField(_l("File my pledge"))
-    return type("PledgeForm", (FlaskForm,), fields)
+    return type("PledgeForm", (AppForm,), fields)
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(AppForm):
     comment = TextAreaField(_l("What should be changed"),
                             validators=[DataRequired(), Length(min=5, max=1000)])
     submit = SubmitField(_l("Return for revision"))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(AppForm):
     rating = SelectField(_l("Rating"), choices=lambda: [
         SelectChoice("excellent", _l("Excellently fulfilled")),
         SelectChoice("good", _l("Well fulfilled")),
@@ -238,7 +252,7 @@ class RatingForm(FlaskForm):
     submit = SubmitField(_l("Rate and lock"))
 
 
-class PlanForm(FlaskForm):
+class PlanForm(AppForm):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2200)])
     unit_code = StringField(_l("For the unit (code) and everything below it"),
                             validators=[DataRequired(), Length(max=64)])
@@ -260,13 +274,13 @@ class PlanForm(FlaskForm):
     submit = SubmitField(_l("Save plan"))
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(AppForm):
     unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
     deadline = DateField(_l("New deadline"), validators=[DataRequired()])
     submit = SubmitField(_l("Extend"))
 
 
-class InspectionForm(FlaskForm):
+class InspectionForm(AppForm):
     unit_code = StringField(_l("Unit inspected (code)"), validators=[DataRequired(),
                                                                       Length(max=64)])
     kind = SelectField(_l("Kind"), choices=lambda: [
@@ -278,12 +292,12 @@ class InspectionForm(FlaskForm):
     submit = SubmitField(_l("Record"))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(AppForm):
     note = StringField(_l("Follow-up"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Mark corrections done"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """A bare POST form (CSRF only) for buttons such as revoke."""
 
     submit = SubmitField(_l("Confirm"))
@@ -292,7 +306,7 @@ class ConfirmForm(FlaskForm):
 
 
 
-class SeatForm(FlaskForm):
+class SeatForm(AppForm):
     username = UsernameField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     position = SelectField(_l("Position"), choices=lambda: [
         SelectChoice("secretary", _l("Secretary")),
@@ -302,20 +316,20 @@ class SeatForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(AppForm):
     held_on = DateField(_l("Meeting date"), validators=[DataRequired()])
     note = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
     request_key = HiddenField()
     submit = SubmitField(_l("Record the meeting"))
 
 
-class BreakthroughForm(FlaskForm):
+class BreakthroughForm(AppForm):
     title = StringField(_l("Breakthrough content"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("What it means for the unit"), validators=[Length(max=3000)])
     submit = SubmitField(_l("Save"))
 
 
-class NominationForm(FlaskForm):
+class NominationForm(AppForm):
     kind = SelectField(_l("Exemplar"), choices=lambda: [
         SelectChoice("person", _l("A person")), SelectChoice("collective", _l("A collective"))])
     username = StringField(_l("Username (for a person)"), validators=[Optional(), Length(max=80)])
@@ -326,7 +340,7 @@ class NominationForm(FlaskForm):
     submit = SubmitField(_l("Nominate"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     decision = SelectField(_l("Decision"), choices=lambda: [
         SelectChoice("approved", _l("Approve")), SelectChoice("rejected", _l("Do not approve"))])
     note = StringField(_l("Note"), validators=[Length(max=1000)])

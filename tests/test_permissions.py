@@ -62,6 +62,7 @@ YEAR = date.today().year
 ROUTES: dict[str, Case] = {
     "main.index": Case("GET", fixed("/"), frozenset(EVERYONE)),
     "main.set_language": Case("POST", fixed("/language"), frozenset(EVERYONE)),
+    "main.favicon": Case("GET", fixed("/favicon.ico"), frozenset(EVERYONE)),
     "auth.login": Case("GET", fixed("/login"), frozenset(EVERYONE)),
     "auth.join": Case("GET", fixed("/join"), frozenset(EVERYONE)),
     "auth.logout": Case("POST", fixed("/logout"), frozenset(SIGNED_IN)),

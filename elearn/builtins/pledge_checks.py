@@ -1,9 +1,12 @@
 """Default plugin: the checks a pledge must pass before filing."""
 from __future__ import annotations
 
-from flask_babel import format_date, gettext as _, ngettext
+from flask import url_for
+from flask_babel import gettext as _, ngettext
+from markupsafe import Markup, escape
 
 from .. import hookimpl
+from ..dates import format_day
 from ..interfaces import PledgeCheck
 from ..models import User
 from ..registry import current_registry
@@ -23,6 +26,14 @@ def _names(people: list[User]) -> str:
     return shown
 
 
+def _course_link(course, slug: str) -> Markup:
+    """The course a person still has to study, as a link to it (its slug if it is gone)."""
+    if course is None:
+        return escape(slug)
+    return Markup('<a href="{}">{}</a>').format(url_for("courses.course", slug=slug),
+                                                course.title.get())
+
+
 class StudyVerified(PledgeCheck):
     """Every course of the plan has a valid (signed, not revoked) completion that counts for
     the plan's year."""
@@ -36,13 +47,14 @@ class StudyVerified(PledgeCheck):
             completion = completions.active_completion(context.user.id, slug)
             if (completion is None or not completions.signature_valid(completion)
                     or not completion_counts(context.plan, completion)):
-                course = registry.course(slug)
-                missing.append(course.title.get() if course else slug)
+                missing.append(_course_link(registry.course(slug), slug))
         if not missing:
             return CheckResult(True)
+        # Translated without variables, then filled as Markup: the course titles are
+        # escaped, the links kept.
         return CheckResult(
-            False, _("Your study is not verified yet for: %(courses)s.",
-                     courses="; ".join(missing)),
+            False, escape(_("Your study is not verified yet for: %(courses)s."))
+            % {"courses": Markup("; ").join(missing)},
             _("Finish these courses (every lesson and the quiz), or ask your training centre "
               "to record the class you attended. Study from an earlier year or an older course "
               "version may not count for this plan."))
@@ -108,7 +120,7 @@ class BeforeDeadline(PledgeCheck):
         if context.today <= deadline:
             return CheckResult(True)
         return CheckResult(
-            False, _("The deadline for filing was %(date)s.", date=format_date(deadline)),
+            False, _("The deadline for filing was %(date)s.", date=format_day(deadline)),
             _("Ask your propaganda officer to extend the deadline for your unit."))
 
 

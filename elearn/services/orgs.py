@@ -1,7 +1,9 @@
 """Organisation tree rules: units, materialised paths, subtree queries, moves."""
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, literal, or_, select, update
@@ -9,6 +11,7 @@ from sqlalchemy.sql import ColumnElement
 
 from ..extensions import db
 from ..models import Unit
+from ..natural import in_tree_order, path_ids, sibling_key
 
 UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 LEVEL = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -87,7 +90,57 @@ def move_unit(unit: Unit, new_parent: Unit | None) -> None:
 
 def children(unit: Unit | None) -> list[Unit]:
     condition = Unit.parent_id == unit.id if unit else Unit.parent_id.is_(None)
-    return list(db.session.scalars(select(Unit).where(condition).order_by(Unit.name)))
+    return sorted(db.session.scalars(select(Unit).where(condition)), key=sibling_key)
+
+
+@dataclass
+class UnitPage:
+    """One page of units in tree order (what the `pager` macro reads)."""
+
+    items: list[Unit]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def units_page(condition: ColumnElement[bool], search: str = "", page: int = 1,
+               per_page: int = 100) -> UnitPage:
+    """The units matching `condition` (and the search text, in code or name) as a tree with
+    siblings in natural order, one page of them. Natural order cannot be written in SQL
+    portably, so the ordering columns of every match are read (four small columns: a
+    province's few thousand units) and only the page's units are loaded in full."""
+    statement = select(Unit.id, Unit.path, Unit.code, Unit.name).where(condition)
+    if search:
+        like = f"%{search}%"
+        statement = statement.where(or_(Unit.code.ilike(like), Unit.name.ilike(like)))
+    rows = db.session.execute(statement).all()
+    found = {row.id for row in rows}
+    missing = {i for row in rows for i in path_ids(row.path)} - found
+    ancestors = {row.id: row for row in db.session.execute(
+        select(Unit.id, Unit.path, Unit.code, Unit.name).where(Unit.id.in_(missing)))} \
+        if missing else {}
+    ordered = [row.id for row in in_tree_order(rows, ancestors)]
+    page = max(page, 1)
+    ids = ordered[(page - 1) * per_page:page * per_page]
+    loaded = {unit.id: unit for unit in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return UnitPage([loaded[i] for i in ids], page, max(1, math.ceil(len(ordered) / per_page)),
+                    len(ordered))
 
 
 def ancestors(unit: Unit) -> list[Unit]:

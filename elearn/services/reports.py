@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import (
     Completion, LessonView, Pledge, PledgeStatus, Revocation, Unit, User,
 )
+from ..natural import sibling_key
 from .orgs import subtree_of
 
 FILED = (PledgeStatus.FILED, PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED,
@@ -144,7 +145,7 @@ def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all
     for child in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
         if child.id not in children:
             rows.append(Row(UnitRef.of(child)))
-    rows.sort(key=lambda r: (r.unit is not None, r.unit.name if r.unit else ""))
+    rows.sort(key=lambda r: (r.unit is not None, sibling_key(r.unit) if r.unit else ()))
     return Dashboard(UnitRef.of(unit), total, rows)
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..forms import UnitEditForm, UnitForm
@@ -20,11 +19,8 @@ PAGE_SIZE = 100
 
 def _listing(form: UnitForm, status: int = 200):
     query = request.args.get("q", "").strip()
-    statement = select(Unit).where(admin_filter()).order_by(Unit.path)
-    if query:
-        like = f"%{query}%"
-        statement = statement.where(or_(Unit.code.ilike(like), Unit.name.ilike(like)))
-    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    page = orgs.units_page(admin_filter(), query, request.args.get("page", 1, type=int),
+                           PAGE_SIZE)
     return render_template("admin/units.html", page=page, form=form, query=query), status
 
 

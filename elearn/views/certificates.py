@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, render_template
 from flask_babel import format_date, format_decimal, get_locale, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -14,6 +14,7 @@ from ..models import Completion
 from ..registry import current_registry
 from ..security import AUTHENTICATED, permission
 from ..services import codes
+from ..urls import public_url_for
 from .verify import may_see_holder
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -37,7 +38,7 @@ def certificate_data(completion: Completion) -> CertificateData:
     score = (_("Score: %(score)s%%", score=format_decimal(completion.score, "#,##0.#"))
              if completion.score is not None else "")
     method = _("studied online") if completion.method == "online" else _("studied in class")
-    verify_url = url_for("verify.page", code=codes.display(completion.code), _external=True)
+    verify_url = public_url_for("verify.page", code=codes.display(completion.code))
     return CertificateData(
         holder_name=completion.user.full_name, unit_name=completion.unit.name,
         course_title=title, course_version=completion.course_version,

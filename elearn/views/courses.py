@@ -7,7 +7,7 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from ..form_base import AppForm
 
 from ..content.model import Course
 from ..models import Role
@@ -38,7 +38,7 @@ def course_or_404(slug: str) -> Course:
     return course
 
 
-class StudiedForm(FlaskForm):
+class StudiedForm(AppForm):
     """Just the CSRF token; the button pressed says where to go next."""
 
 

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Flask, current_app, redirect, render_template, request, send_from_directory,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 
+from ..dates import format_day, format_moment
 from ..extensions import db
 from ..forms import LanguageForm, LogoutForm
 from ..registry import current_registry
 from ..services.progress import progress_for
 from ..security import PUBLIC, held_roles, permission
+from ..urls import public_url_for
 
 bp = Blueprint("main", __name__)
 
@@ -45,6 +50,15 @@ def index():
     learner = current_user if current_user.is_authenticated else None
     return render_template("index.html", courses=courses, groups=catalogue(courses),
                            progress=progress_for(learner, courses) if learner else {})
+
+
+@bp.get("/favicon.ico")
+@permission(PUBLIC)
+def favicon():
+    """Browsers ask for /favicon.ico on every site whatever the page links to; without an
+    answer each visit logs a 404."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon")
 
 
 def safe_next(target: str | None) -> str:
@@ -82,7 +96,11 @@ def localised(text) -> str:
 
 def register_context(app: Flask) -> None:
     app.add_template_filter(localised, "lt")
+    # Replace Flask-Babel's filters of the same names: Vietnamese pages write 31/12/2026.
+    app.add_template_filter(format_day, "dateformat")
+    app.add_template_filter(format_moment, "datetimeformat")
     app.add_template_global(held_roles, "held_roles")
+    app.add_template_global(public_url_for, "public_url_for")
 
     @app.context_processor
     def common():

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..clock import local_today
+from ..dates import format_day
 from ..content.pledge_template import DEFAULT_TEMPLATE, parse_template
 from ..extensions import db
 from ..forms import ExtensionForm, PlanForm, SelectChoice
@@ -137,5 +138,5 @@ def extend(plan_id: int):
                                          granted_by_id=current_user.id))
     db.session.commit()
     flash(_("The deadline for %(unit)s is now %(date)s.", unit=unit.name,
-            date=form.deadline.data.isoformat()), "info")
+            date=format_day(form.deadline.data)), "info")
     return redirect(url_for("plans.edit", plan_id=plan_id))

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from ..form_base import AppForm
 
 from ..interfaces import InvalidAnswer
 from ..security import AUTHENTICATED, permission
@@ -20,7 +20,7 @@ from .courses import course_or_404
 bp = Blueprint("quiz", __name__, url_prefix="/courses/<slug>/quiz")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """CSRF only: start, submit."""
 
 
@@ -28,7 +28,7 @@ def answer_form(presented, prefix: str = ""):
     """A form with one field, `answer`, built by the question's type. On a POST it reads the
     request; otherwise it shows the saved answer."""
 
-    class AnswerForm(FlaskForm):
+    class AnswerForm(AppForm):
         pass
 
     AnswerForm.answer = presented.qtype.field(presented.question, presented.view)

@@ -16,6 +16,7 @@ from ..forms import (
     ReturnForm,
 )
 from ..models import Exemplar, Pledge, PledgeVolume, Role, Unit
+from ..natural import in_tree_order
 from ..security import has_role, permission, scope_paths
 from ..services import committees, pledge_review, pledges
 from ..services.accounts import find_user
@@ -43,8 +44,8 @@ def pledge_scope(pledge_id: int, **_kwargs) -> Unit | None:
 def _units_in_view() -> list[Unit]:
     """Units whose pledges this person may see, for the unit picker."""
     paths = scope_paths(current_user, Role.REVIEWER) + scope_paths(current_user, Role.INSPECTOR)
-    return list(db.session.scalars(select(Unit).where(within_any(paths)).order_by(Unit.path)
-                                   .limit(500)))
+    return in_tree_order(db.session.scalars(select(Unit).where(within_any(paths))
+                                            .order_by(Unit.path).limit(500)))
 
 
 def _chosen_unit() -> Unit:
