@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from .content.banks import (EXPORT_FORMATS, IMPORT_FORMATS, BankFileError, export_bank,
-                            import_file, to_bank_yaml, type_counts)
+                            import_file, to_bank_yaml, type_counts, write_atomically)
 from .content.banks.xlsx import write_template
 
 _LESSON = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -54,8 +55,8 @@ def bank_group() -> click.Group:
         if not result.questions:
             _fail(_("%(file)s holds no question that can be imported; nothing was written",
                     file=str(file)), 1)
-        out.write_text(to_bank_yaml(result.questions, _("Imported from %(file)s",
-                                                        file=file.name)), encoding="utf-8")
+        text = to_bank_yaml(result.questions, _("Imported from %(file)s", file=file.name))
+        _write(out, lambda path: path.write_text(text, encoding="utf-8"))
         counts = ", ".join(f"{name} {n}" for name, n in type_counts(result.questions).items())
         click.echo(_("%(n)d question(s) written to %(out)s: %(counts)s",
                      n=len(result.questions), out=str(out), counts=counts))
@@ -75,6 +76,9 @@ def bank_group() -> click.Group:
             result = export_bank(bank_file, fmt, out, skip_bad)
         except BankFileError as exc:
             _fail(str(exc.args[0]))
+        except OSError as exc:
+            _fail(_("cannot write %(file)s: %(error)s", file=str(out),
+                    error=exc.strerror or str(exc)))
         for refusal in result.refusals:
             click.echo(_("question %(id)s: %(reason)s", id=refusal.where,
                          reason=refusal.reason), err=True)
@@ -92,10 +96,17 @@ def bank_group() -> click.Group:
     @with_appcontext
     def template_command(out: Path) -> None:
         """Write the Excel template centres fill in (Câu hỏi | Lựa chọn A… | Đáp án …)."""
-        write_template(out)
+        _write(out, write_template)
         click.echo(_("template written to %(out)s", out=str(out)))
 
     return bank
+
+
+def _write(out: Path, write: Callable[[Path], None]) -> None:
+    try:
+        write_atomically(out, write)
+    except OSError as exc:
+        _fail(_("cannot write %(file)s: %(error)s", file=str(out), error=exc.strerror or str(exc)))
 
 
 def _where(where: str) -> str:

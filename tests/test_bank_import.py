@@ -3,11 +3,14 @@ and Excel become banks `courses check` accepts; every construct elearn cannot ca
 refused by name with its line or row; exports import back to the same questions."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+
+from concurrent.futures import ThreadPoolExecutor
 
 import yaml
 from openpyxl import Workbook, load_workbook
+
+from elearn.content.banks import import_file, to_bank_yaml, write_atomically
 
 from coursekit import write_course
 
@@ -79,8 +82,10 @@ def test_gift_every_construct_imports_faithfully_and_courses_check_accepts_it(ap
     assert escapes["answer"] is True
     assert "Sai rồi" in escapes["feedback"] and "Chính xác" in escapes["feedback"]
     assert bank["sai"]["answer"] is False and "feedback" not in bank["sai"]
-    assert bank["dung"]["feedback"] == "Đây là yêu cầu thường xuyên, liên tục."
+    assert bank["dung"]["feedback"] == "Đây là yêu cầu thường xuyên,\nliên tục."  # GIFT's \\n escape
     assert bank["ten-khac"]["answers"] == ["Nguyễn Ái Quốc", "Nguyen Ai Quoc"]
+    assert bank["ten-khac"]["prompt"] == ("Tên gọi khác của Chủ tịch Hồ Chí Minh khi hoạt động "
+                                          "ở Pháp là gì?")  # [markdown] marks dropped
     assert bank["nhieu-dong"]["prompt"] == "Câu hỏi\nviết trên hai dòng: Bác sinh năm nào?"
     assert bank["mot-dong"]["tags"] == ["dao-duc"]
     text = out.read_text(encoding="utf-8")
@@ -337,7 +342,25 @@ def test_unreadable_inputs_are_one_clear_line_and_exit_non_zero(app, tmp_path):
         result = run(app, "import", source, "--out", tmp_path / "bank.yaml")
         assert result.exit_code == 2, (source, result.output)
         assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
+    nowhere = run(app, "import", FIXTURES / "aiken.txt", "--out", tmp_path / "no" / "b.yaml")
+    assert nowhere.exit_code == 2 and len(nowhere.output.splitlines()) == 1, nowhere.output
     bad_lesson = run(app, "import", FIXTURES / "aiken.txt", "--out", tmp_path / "b.yaml",
                      "--lesson", "bài 1")
     assert bad_lesson.exit_code == 2
     assert not (tmp_path / "bank.yaml").exists()
+
+
+def test_concurrent_imports_to_the_same_file_leave_one_whole_bank(app, tmp_path):
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    out = folder / "bank.yaml"
+    with app.app_context():
+        text = to_bank_yaml(import_file(FIXTURES / "chi-thi-05.gift").questions)
+
+    def write(_: int) -> None:
+        write_atomically(out, lambda path: path.write_text(text, encoding="utf-8"))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(32)))
+    assert out.read_text(encoding="utf-8") == text
+    assert [p.name for p in folder.iterdir()] == ["bank.yaml"]  # no temporary file left

@@ -14,14 +14,15 @@ from flask_babel import lazy_gettext as _l
 
 from . import aiken, gift, moodlexml, xlsx
 from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, BankFileError, BankQuestion,
-                    ImportResult, Refusal, has_english, read_bank, to_bank_yaml)
+                    ImportResult, Refusal, has_english, read_bank, to_bank_yaml,
+                    write_atomically)
 
 IMPORT_FORMATS = ("gift", "aiken", "moodlexml", "xlsx")
 EXPORT_FORMATS = ("gift", "xlsx")
 _BY_EXTENSION = {".gift": "gift", ".txt": "gift", ".xml": "moodlexml", ".xlsx": "xlsx"}
 
 __all__ = ["BankFileError", "ImportResult", "ExportResult", "detect_format", "import_file",
-           "export_bank", "to_bank_yaml", "type_counts", "IMPORT_FORMATS", "EXPORT_FORMATS"]
+           "export_bank", "to_bank_yaml", "write_atomically", "type_counts", "IMPORT_FORMATS", "EXPORT_FORMATS"]
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -122,9 +123,10 @@ def export_bank(bank: Path, fmt: str, out: Path, skip_bad: bool = False) -> Expo
     if result.refusals and not skip_bad:
         return result
     if fmt == "gift":
-        out.write_text(_gift_text(chosen), encoding="utf-8")
+        text = _gift_text(chosen)
+        write_atomically(out, lambda path: path.write_text(text, encoding="utf-8"))
     else:
-        xlsx.write_bank(out, chosen)
+        write_atomically(out, lambda path: xlsx.write_bank(path, chosen))
     result.written = len(chosen)
     return result
 

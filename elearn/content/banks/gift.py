@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from flask_babel import gettext as _
+from markdown_it import MarkdownIt
 from flask_babel import lazy_gettext as _l
 
 from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, BankQuestion, ImportResult, Option,
@@ -32,6 +33,7 @@ class _Refused(Exception):
 
 
 _BACKSLASH = chr(0xE010)
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
 def _hide(text: str) -> str:
@@ -44,6 +46,8 @@ def _hide(text: str) -> str:
 def _show(text: str, markup: str) -> str:
     for private, char in _SHOW.items():
         text = text.replace(private, char)
+    if markup == "markdown":  # elearn prompts are plain text: keep the words, drop the marks
+        return html_to_text(_MARKDOWN.render(text))
     return html_to_text(text) if markup == "html" else tidy(text)
 
 

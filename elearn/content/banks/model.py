@@ -5,8 +5,11 @@ for each question it cannot carry over faithfully; `to_bank_yaml` writes the que
 bank that `flask elearn courses check` accepts. `read_bank` reads a bank back for export."""
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +150,19 @@ def to_bank_yaml(questions: list[BankQuestion], source: str = "") -> str:
     header = f"# {source}\n" if source else ""
     return header + yaml.dump(data, Dumper=_BankDumper, allow_unicode=True, sort_keys=False, width=100,
                                    default_flow_style=False)
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: a reader (or a second
+    run at the same time) sees the old file or the whole new one, never half of one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _vi(value: Any) -> str:
