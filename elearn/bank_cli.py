@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from .content.banks import (EXPORT_FORMATS, IMPORT_FORMATS, BankFileError, export_bank,
                             import_file, to_bank_yaml, type_counts, write_atomically)
 from .content.banks.xlsx import write_template
+from .registry import current_registry
 
 _LESSON = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -43,7 +44,7 @@ def bank_group() -> click.Group:
         if lesson is not None and not _LESSON.match(lesson):
             _fail(_("--lesson must be a lesson file name without .md, such as 01-tu-tuong"))
         try:
-            result = import_file(file, fmt, lesson)
+            result = import_file(file, fmt, lesson, set(current_registry().question_types))
         except BankFileError as exc:
             _fail(str(exc.args[0]))
         for refusal in result.refusals:

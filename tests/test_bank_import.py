@@ -364,3 +364,28 @@ def test_concurrent_imports_to_the_same_file_leave_one_whole_bank(app, tmp_path)
         list(pool.map(write, range(32)))
     assert out.read_text(encoding="utf-8") == text
     assert [p.name for p in folder.iterdir()] == ["bank.yaml"]  # no temporary file left
+
+
+def test_moodle_ordering_imports_only_where_the_site_has_the_ordering_type(make_app, tmp_path):
+    source = FIXTURES / "thu-tu.xml"
+    out = tmp_path / "bank.yaml"
+    core = make_app()
+    refused = run(core, "import", source, "--out", out)
+    assert refused.exit_code == 1 and not out.exists()
+    assert refused.output.count("“ordering”") == 4, refused.output
+
+    site = make_app(PLUGINS=["elearn_centre_example"])
+    result = run(site, "import", source, "--out", out)
+    assert result.exit_code == 1
+    assert "dòng 24: " in result.output and "ABSOLUTE_POSITION" in result.output
+    assert "dòng 32: " in result.output and "dòng 3: " not in result.output
+    result = run(site, "import", source, "--out", out, "--skip-bad")
+    assert result.exit_code == 0 and "ordering 2" in result.output, result.output
+    events, meeting = questions(out).values()
+    assert events["items"] == ["Bác sinh", "Bác ra đi tìm đường cứu nước", "Bác về nước"]
+    assert events["feedback"].endswith("Khi trả lời đúng: Chính xác.")
+    assert "partial_credit" not in events and meeting["partial_credit"] is False
+    folder = write_course(tmp_path / "courses", course=COURSE,
+                          bank=out.read_text(encoding="utf-8"))
+    check = site.test_cli_runner().invoke(args=["elearn", "courses", "check", str(folder)])
+    assert check.exit_code == 0, check.output

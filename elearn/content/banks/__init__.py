@@ -6,6 +6,7 @@ later, an upload page call these; neither needs a database."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from . import aiken, gift, moodlexml, xlsx
-from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, BankFileError, BankQuestion,
+from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, TYPES, BankFileError, BankQuestion,
                     ImportResult, Refusal, has_english, read_bank, to_bank_yaml,
                     write_atomically)
 
@@ -44,9 +45,11 @@ def detect_format(path: Path, data: bytes) -> str:
     return fmt
 
 
-def import_file(path: Path, fmt: str | None = None, lesson: str | None = None) -> ImportResult:
+def import_file(path: Path, fmt: str | None = None, lesson: str | None = None,
+                known_types: Collection[str] = ()) -> ImportResult:
     """The questions of `path` in elearn's terms, and every question refused with its reason.
-    Raises BankFileError when the file as a whole cannot be read."""
+    `known_types` are the site's question types: a plugin's type (ordering) is imported only
+    where the site has it. Raises BankFileError when the file as a whole cannot be read."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -58,7 +61,7 @@ def import_file(path: Path, fmt: str | None = None, lesson: str | None = None) -
     elif fmt == "aiken":
         result = aiken.parse(_decode(data, path))
     elif fmt == "moodlexml":
-        result = moodlexml.parse(data)
+        result = moodlexml.parse(data, known_types)
     else:
         result = xlsx.parse(data)
     if lesson:
@@ -69,8 +72,10 @@ def import_file(path: Path, fmt: str | None = None, lesson: str | None = None) -
 
 
 def type_counts(questions: list[BankQuestion]) -> dict[str, int]:
+    """How many questions of each type, the built-in types first."""
     counts = Counter(q.type for q in questions)
-    return {name: counts[name] for name in (SINGLE, MULTIPLE, TRUE_FALSE, SHORT) if counts[name]}
+    order = [t for t in TYPES if counts[t]] + sorted(set(counts) - set(TYPES))
+    return {name: counts[name] for name in order}
 
 
 @dataclass

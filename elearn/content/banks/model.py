@@ -21,7 +21,8 @@ SINGLE = "single_choice"
 MULTIPLE = "multiple_choice"
 TRUE_FALSE = "true_false"
 SHORT = "short_text"
-TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT)
+ORDERING = "ordering"  # the example centre plugin's type; imported only when it is loaded
+TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT, ORDERING)
 OPTION_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -41,6 +42,7 @@ class BankQuestion:
     options: list[Option] = field(default_factory=list)
     answer: bool | None = None           # true_false
     answers: list[str] = field(default_factory=list)  # short_text
+    items: list[str] = field(default_factory=list)    # ordering, in the right order
     ignore_diacritics: bool = False
     partial_credit: bool = True
     feedback: str = ""
@@ -125,6 +127,10 @@ def _question_mapping(question: BankQuestion, qid: str) -> dict[str, Any]:
         item["answers"] = list(question.answers)
         if question.ignore_diacritics:
             item["ignore_diacritics"] = True
+    elif question.type == ORDERING:
+        item["items"] = list(question.items)
+        if not question.partial_credit:
+            item["partial_credit"] = False
     if question.feedback:
         item["feedback"] = question.feedback
     return item
@@ -201,6 +207,7 @@ def read_bank(path: Path) -> list[tuple[str, BankQuestion, dict[str, Any]]]:
             options=[Option(_vi(o.get("text")), bool(o.get("correct")))
                      for o in item.get("options", []) or [] if isinstance(o, dict)],
             answer=item.get("answer"), answers=[str(a) for a in item.get("answers", []) or []],
+            items=[_vi(i) for i in item.get("items", []) or []],
             ignore_diacritics=bool(item.get("ignore_diacritics", False)),
             partial_credit=bool(item.get("partial_credit", True)))
         result.append((str(item.get("id", "")), question, item))

@@ -3,6 +3,7 @@ hostile file (entity bombs, external entities) is refused instead of expanded.""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -11,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .gift import category_tags
-from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, BankFileError, BankQuestion,
+from .model import (MULTIPLE, ORDERING, SHORT, SINGLE, TRUE_FALSE, BankFileError, BankQuestion,
                     ImportResult, Option, Refusal, labelled, refused_type)
 from .text import html_to_text, tidy
 
@@ -21,8 +22,11 @@ _REFUSED = {"numerical": "numeric", "matching": "matching", "essay": "essay",
             "calculated": "calculated", "calculatedsimple": "calculated",
             "calculatedmulti": "calculated", "randomsamatch": "random short-answer matching",
             "ddwtos": "drag and drop into text", "gapselect": "select missing words",
-            "ddimageortext": "drag and drop onto image", "ddmarker": "drag and drop markers",
-            "ordering": "ordering"}
+            "ddimageortext": "drag and drop onto image", "ddmarker": "drag and drop markers"}
+# qtype_ordering's grading: only these two grade as elearn's ordering type does (neighbour
+# pairs in the right order, over n-1 pairs; or all or nothing).
+_ORDERING_PARTIAL = {"1", "RELATIVE_NEXT_EXCLUDE_LAST"}
+_ORDERING_ALL_OR_NOTHING = {"-1", "ALL_OR_NOTHING"}
 
 
 class _LineBuilder(ET.TreeBuilder):
@@ -45,7 +49,7 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def parse(data: bytes) -> ImportResult:
+def parse(data: bytes, known_types: Collection[str] = ()) -> ImportResult:
     builder = _LineBuilder()
     parser = DefusedXMLParser(target=builder, forbid_dtd=True)
     builder.parser = parser
@@ -67,7 +71,7 @@ def parse(data: bytes) -> ImportResult:
             tags = category_tags(_text(element.find("category")))
             continue
         try:
-            question = _question(element, kind, where)
+            question = _question(element, kind, where, known_types)
         except _Refused as refused:
             result.refusals.append(Refusal(where, refused.reason))
             continue
@@ -92,10 +96,13 @@ def _text(element: ET.Element | None, default_format: str = "moodle_auto_format"
     return tidy(raw)
 
 
-def _question(element: ET.Element, kind: str, where: str) -> BankQuestion:
+def _question(element: ET.Element, kind: str, where: str, known_types: Collection[str]
+              ) -> BankQuestion:
     if kind in _REFUSED:
         raise _Refused(refused_type(_REFUSED[kind]))
-    if kind not in ("multichoice", "truefalse", "shortanswer"):
+    if kind == ORDERING and ORDERING not in known_types:
+        raise _Refused(refused_type(ORDERING))
+    if kind not in ("multichoice", "truefalse", "shortanswer", ORDERING):
         raise _Refused(refused_type(kind or "?"))
     text_node = element.find("questiontext")
     if text_node is not None and text_node.find("file") is not None:
@@ -122,6 +129,8 @@ def _question(element: ET.Element, kind: str, where: str) -> BankQuestion:
         question.feedback = _join([general] + [
             labelled(_("True") if text.lower() == "true" else _("False"), fb)
             for _f, text, fb in answers])
+    elif kind == ORDERING:
+        _ordering(element, question, answers, general)
     elif kind == "shortanswer":
         _short_answer(element, question, answers, general)
     else:
@@ -184,4 +193,32 @@ def _multichoice(element: ET.Element, question: BankQuestion, answers: list, gen
                               weights=", ".join(f"{w:g}%" for w in positive)))
         question.type = MULTIPLE
     question.options = [Option(text, fraction > 0) for fraction, text, _ in answers]
-    question.feedback = _feedback(general, answers)
+    question.feedback = _join([_feedback(general, answers), *_combined_feedback(element)])
+
+
+def _combined_feedback(element: ET.Element) -> list[str]:
+    """Moodle's feedback for a right, partly right and wrong answer, labelled."""
+    labels = {"correctfeedback": _("When answered rightly"),
+              "partiallycorrectfeedback": _("When partly right"),
+              "incorrectfeedback": _("When answered wrongly")}
+    return [labelled(label, _text(element.find(tag))) for tag, label in labels.items()]
+
+
+def _ordering(element: ET.Element, question: BankQuestion, answers: list, general: str) -> None:
+    """qtype_ordering: the answers' fractions are their places in the right order."""
+    grading = (element.findtext("gradingtype") or "").strip().upper()
+    if grading not in _ORDERING_PARTIAL | _ORDERING_ALL_OR_NOTHING:
+        raise _Refused(_l("ordering graded by “%(grading)s” cannot be imported: elearn grades "
+                          "ordering by neighbouring pairs (RELATIVE_NEXT_EXCLUDE_LAST) or all "
+                          "or nothing", grading=grading or "?"))
+    select = (element.findtext("selecttype") or "ALL").strip().upper()
+    count = (element.findtext("selectcount") or "0").strip()
+    if select not in ("0", "ALL") and count not in ("0", "") and int(float(count)) < len(answers):
+        raise _Refused(_l("ordering that shows only some of its items cannot be imported: "
+                          "elearn shows them all"))
+    if len(answers) < 3:
+        raise _Refused(_l("an ordering question needs at least 3 items"))
+    question.type = ORDERING
+    question.items = [text for _f, text, _fb in sorted(answers, key=lambda a: a[0])]
+    question.partial_credit = grading in _ORDERING_PARTIAL
+    question.feedback = _join([general, *_combined_feedback(element)])
