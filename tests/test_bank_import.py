@@ -389,3 +389,34 @@ def test_moodle_ordering_imports_only_where_the_site_has_the_ordering_type(make_
                           bank=out.read_text(encoding="utf-8"))
     check = site.test_cli_runner().invoke(args=["elearn", "courses", "check", str(folder)])
     assert check.exit_code == 0, check.output
+
+
+def test_gift_category_line_directly_above_a_question_and_single_feedback(app, tmp_path):
+    source = tmp_path / "sat.gift"
+    source.write_text(
+        "\ufeff$CATEGORY: $course$/Phong cách\n"
+        "::Giản dị::[moodle]Bác sống giản dị. {TRUE#Hãy đọc lại bài 3.}\n"
+        "\r\n"
+        "::Đường dẫn::Thư mục C:\\\\tài liệu \\: chứa gì? {=Bài giảng}\r\n",
+        encoding="utf-8")
+    out = tmp_path / "bank.yaml"
+    result = run(app, "import", source, "--out", out)
+    assert result.exit_code == 0, result.output
+    simple, path = questions(out).values()
+    assert simple["tags"] == ["phong-cach"] and simple["answer"] is True
+    assert simple["feedback"] == "Khi trả lời sai: Hãy đọc lại bài 3."
+    assert path["prompt"] == "Thư mục C:\\tài liệu : chứa gì?"
+    assert path["answers"] == ["Bài giảng"]
+
+
+def test_aiken_answer_letter_in_lower_case_and_an_invalid_bank_to_export(app, tmp_path):
+    source = tmp_path / "aiken.txt"
+    source.write_text("Năm 2016?\nA. Có\nB) Không\nanswer: a\n", encoding="utf-8")
+    out = tmp_path / "bank.yaml"
+    assert run(app, "import", source, "--out", out).exit_code == 0
+    assert right(next(iter(questions(out).values()))) == ["Có"]
+    out.write_text("questions:\n  - {id: q1, type: true_false, prompt: x, answer: true, "
+                   "points: nhiều}\n", encoding="utf-8")
+    result = run(app, "export", out, "--format", "gift", "--out", tmp_path / "x.gift")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "q1" in result.output and len(result.output.splitlines()) == 1

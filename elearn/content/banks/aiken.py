@@ -15,7 +15,7 @@ from .model import SINGLE, BankQuestion, ImportResult, Option, Refusal
 from .text import tidy
 
 _OPTION = re.compile(r"^([A-Z])[.)]\s+(\S.*)$")
-_ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$")
+_ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$", re.IGNORECASE)
 
 
 def looks_like_aiken(text: str) -> bool:
@@ -51,7 +51,7 @@ def parse(text: str) -> ImportResult:
                 result.refusals.append(Refusal(f"line {number}", _l(
                     "“ANSWER:” without a question before it")))
             else:
-                _finish(pending, answer.group(1).strip(), number, result)
+                _finish(pending, answer.group(1).strip().upper(), number, result)
             pending = None
         elif option and pending is not None and pending.prompt:
             letter = option.group(1)

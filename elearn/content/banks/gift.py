@@ -79,8 +79,13 @@ def parse(text: str) -> ImportResult:
     for start, block in blocks(text):
         where = f"line {start}"
         if block.lstrip().startswith("$CATEGORY:"):
-            tags = category_tags(block.split(":", 1)[1])
-            continue
+            # Only its own line: a question written right under it is still a question.
+            first, _newline, block = block.partition("\n")
+            tags = category_tags(first.split(":", 1)[1])
+            if not block.strip():
+                continue
+            start += 1
+            where = f"line {start}"
         try:
             question = _question(_hide(block), where)
         except _Refused as refused:

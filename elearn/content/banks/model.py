@@ -199,16 +199,25 @@ def read_bank(path: Path) -> list[tuple[str, BankQuestion, dict[str, Any]]]:
     for item in data["questions"]:
         if not isinstance(item, dict):
             continue
-        question = BankQuestion(
-            type=str(item.get("type")), prompt=_vi(item.get("prompt")),
-            title=str(item.get("id", "")), feedback=_vi(item.get("feedback")),
-            points=float(item.get("points", 1)), lesson=item.get("lesson"),
-            tags=[str(t) for t in item.get("tags", []) or []],
-            options=[Option(_vi(o.get("text")), bool(o.get("correct")))
-                     for o in item.get("options", []) or [] if isinstance(o, dict)],
-            answer=item.get("answer"), answers=[str(a) for a in item.get("answers", []) or []],
-            items=[_vi(i) for i in item.get("items", []) or []],
-            ignore_diacritics=bool(item.get("ignore_diacritics", False)),
-            partial_credit=bool(item.get("partial_credit", True)))
+        try:
+            question = _bank_question(item)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise BankFileError(_l("question %(id)s in %(file)s is not valid (%(error)s); "
+                                   "`flask elearn courses check` says why", id=item.get("id"),
+                                   file=str(path), error=str(exc))) from exc
         result.append((str(item.get("id", "")), question, item))
     return result
+
+
+def _bank_question(item: dict[str, Any]) -> BankQuestion:
+    return BankQuestion(
+        type=str(item.get("type")), prompt=_vi(item.get("prompt")),
+        title=str(item.get("id", "")), feedback=_vi(item.get("feedback")),
+        points=float(item.get("points", 1)), lesson=item.get("lesson"),
+        tags=[str(t) for t in item.get("tags", []) or []],
+        options=[Option(_vi(o.get("text")), bool(o.get("correct")))
+                 for o in item.get("options", []) or [] if isinstance(o, dict)],
+        answer=item.get("answer"), answers=[str(a) for a in item.get("answers", []) or []],
+        items=[_vi(i) for i in item.get("items", []) or []],
+        ignore_diacritics=bool(item.get("ignore_diacritics", False)),
+        partial_credit=bool(item.get("partial_credit", True)))
