@@ -82,7 +82,7 @@ def test_gift_every_construct_imports_faithfully_and_courses_check_accepts_it(ap
     assert escapes["answer"] is True
     assert "Sai rồi" in escapes["feedback"] and "Chính xác" in escapes["feedback"]
     assert bank["sai"]["answer"] is False and "feedback" not in bank["sai"]
-    assert bank["dung"]["feedback"] == "Đây là yêu cầu thường xuyên,\nliên tục."  # GIFT's \\n escape
+    assert bank["dung"]["feedback"] == "Đây là yêu cầu thường xuyên,\nliên tục."  # GIFT \\n
     assert bank["ten-khac"]["answers"] == ["Nguyễn Ái Quốc", "Nguyen Ai Quoc"]
     assert bank["ten-khac"]["prompt"] == ("Tên gọi khác của Chủ tịch Hồ Chí Minh khi hoạt động "
                                           "ở Pháp là gì?")  # [markdown] marks dropped
@@ -218,7 +218,8 @@ def test_vietnamese_excel_template_with_headers_in_any_case_or_accents(app, tmp_
     assert result.exit_code == 0, result.output
     assert "single_choice 1, multiple_choice 1, true_false 1, short_text 1" in result.output
     year, style, habit, name = questions(out).values()
-    assert right(year) == ["2016"] and year["feedback"] == "Năm 2016." and year["lesson"] == "01-mot"
+    assert right(year) == ["2016"] and year["feedback"] == "Năm 2016."
+    assert year["lesson"] == "01-mot"
     assert style["type"] == "multiple_choice" and right(style) == ["Tư duy", "Làm việc"]
     assert style["lesson"] == "02-hai"
     assert habit["type"] == "true_false" and habit["answer"] is True

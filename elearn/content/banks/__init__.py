@@ -23,7 +23,8 @@ EXPORT_FORMATS = ("gift", "xlsx")
 _BY_EXTENSION = {".gift": "gift", ".txt": "gift", ".xml": "moodlexml", ".xlsx": "xlsx"}
 
 __all__ = ["BankFileError", "ImportResult", "ExportResult", "detect_format", "import_file",
-           "export_bank", "to_bank_yaml", "write_atomically", "type_counts", "IMPORT_FORMATS", "EXPORT_FORMATS"]
+           "export_bank", "to_bank_yaml", "write_atomically", "type_counts", "IMPORT_FORMATS",
+           "EXPORT_FORMATS"]
 
 
 def _decode(data: bytes, path: Path) -> str:

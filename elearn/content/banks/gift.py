@@ -14,7 +14,8 @@ from markdown_it import MarkdownIt
 from flask_babel import lazy_gettext as _l
 
 from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, BankQuestion, ImportResult, Option,
-                    Refusal, labelled, refused_type, slugify)
+                    Refusal, category_tags, join_feedback, labelled,
+                    refused_type)
 from .text import html_to_text, tidy
 
 _ESCAPABLE = "~=#{}:"
@@ -96,14 +97,6 @@ def parse(text: str) -> ImportResult:
     return result
 
 
-def category_tags(path: str) -> list[str]:
-    """`$course$/top/Chỉ thị 05/Tư tưởng` → [`tu-tuong`]: the category's own name."""
-    parts = [p.strip() for p in path.strip().split("/")
-             if p.strip() and not p.strip().startswith("$") and p.strip().lower() != "top"]
-    tag = slugify(parts[-1]) if parts else ""
-    return [tag] if tag else []
-
-
 def _question(block: str, where: str) -> BankQuestion:
     title = ""
     match = re.match(r"^\s*::(.*?)::", block, re.DOTALL)
@@ -145,7 +138,7 @@ def _answers(question: BankQuestion, body: str, markup: str) -> None:
         # Moodle: the first feedback is for a wrong answer, the second for a right one.
         feedbacks = [_show(f, markup) for f in (true_false.group(2) or "").split("#")[1:3]]
         labels = [_("When answered wrongly"), _("When answered rightly")]
-        question.feedback = _join([general] + [labelled(label, text)
+        question.feedback = join_feedback([general] + [labelled(label, text)
                                                for label, text in zip(labels, feedbacks)])
         return
     chunks = re.split(r"(?=[=~])", body)
@@ -169,17 +162,13 @@ def _answer(chunk: str, markup: str) -> tuple[str, float | None, str, str]:
     if match:
         weight = float(match.group(1).replace(",", "."))
         rest = rest[match.end():]
-    text, _, feedback = rest.partition("#")
+    text, _hash, feedback = rest.partition("#")
     return marker, weight, _show(text, markup), _show(feedback, markup)
-
-
-def _join(parts: list[str]) -> str:
-    return "\n\n".join(p for p in parts if p)
 
 
 def _answer_feedback(general: str, answers: list[tuple[str, float | None, str, str]]) -> str:
     """elearn has one feedback per question: the general one, then each answer's own."""
-    return _join([general] + [f"{text}: {feedback}" for _, _, text, feedback in answers
+    return join_feedback([general] + [f"{text}: {feedback}" for _, _, text, feedback in answers
                               if feedback])
 
 

@@ -73,6 +73,10 @@ def labelled(label: Any, text: str) -> str:
     return f"{label}: {text}" if text else ""
 
 
+def join_feedback(parts: list[str]) -> str:
+    return "\n\n".join(part for part in parts if part)
+
+
 def refused_type(name: str) -> Any:
     return _l("question type “%(type)s” cannot be imported: elearn has no such question type",
               type=name)
@@ -85,6 +89,14 @@ def slugify(text: str, limit: int = 40) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = re.sub(r"[^a-z0-9_.]+", "-", text).strip("-._")
     return text[:limit].rstrip("-._")
+
+
+def category_tags(path: str) -> list[str]:
+    """`$course$/top/Chỉ thị 05/Tư tưởng` → [`tu-tuong`]: the category's own name."""
+    parts = [p.strip() for p in path.strip().split("/")
+             if p.strip() and not p.strip().startswith("$") and p.strip().lower() != "top"]
+    tag = slugify(parts[-1]) if parts else ""
+    return [tag] if tag else []
 
 
 def fold(text: str) -> str:
@@ -154,8 +166,8 @@ def to_bank_yaml(questions: list[BankQuestion], source: str = "") -> str:
     data = {"questions": [_question_mapping(q, qid)
                           for q, qid in zip(questions, assign_ids(questions))]}
     header = f"# {source}\n" if source else ""
-    return header + yaml.dump(data, Dumper=_BankDumper, allow_unicode=True, sort_keys=False, width=100,
-                                   default_flow_style=False)
+    return header + yaml.dump(data, Dumper=_BankDumper, allow_unicode=True, sort_keys=False,
+                              width=100, default_flow_style=False)
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:

@@ -11,9 +11,9 @@ from defusedxml.ElementTree import DefusedXMLParser
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .gift import category_tags
 from .model import (MULTIPLE, ORDERING, SHORT, SINGLE, TRUE_FALSE, BankFileError, BankQuestion,
-                    ImportResult, Option, Refusal, labelled, refused_type)
+                    ImportResult, Option, Refusal, category_tags, join_feedback, labelled,
+                    refused_type)
 from .text import html_to_text, tidy
 
 # Moodle's names for the types elearn has no equivalent of, as the refusal names them.
@@ -126,7 +126,7 @@ def _question(element: ET.Element, kind: str, where: str, known_types: Collectio
         if right not in (["true"], ["false"]):
             raise _Refused(_l("a true/false question needs the answer true or false at 100%"))
         question.type, question.answer = TRUE_FALSE, right[0] == "true"
-        question.feedback = _join([general] + [
+        question.feedback = join_feedback([general] + [
             labelled(_("True") if text.lower() == "true" else _("False"), fb)
             for _f, text, fb in answers])
     elif kind == ORDERING:
@@ -146,12 +146,8 @@ def _fraction(answer: ET.Element) -> float:
                           fraction=answer.get("fraction"))) from None
 
 
-def _join(parts: list[str]) -> str:
-    return "\n\n".join(p for p in parts if p)
-
-
 def _feedback(general: str, answers: list[tuple[float, str, str]]) -> str:
-    return _join([general] + [f"{text}: {fb}" for _, text, fb in answers if fb])
+    return join_feedback([general] + [f"{text}: {fb}" for _, text, fb in answers if fb])
 
 
 def _short_answer(element: ET.Element, question: BankQuestion, answers: list, general: str
@@ -193,7 +189,8 @@ def _multichoice(element: ET.Element, question: BankQuestion, answers: list, gen
                               weights=", ".join(f"{w:g}%" for w in positive)))
         question.type = MULTIPLE
     question.options = [Option(text, fraction > 0) for fraction, text, _ in answers]
-    question.feedback = _join([_feedback(general, answers), *_combined_feedback(element)])
+    question.feedback = join_feedback([_feedback(general, answers),
+                                       *_combined_feedback(element)])
 
 
 def _combined_feedback(element: ET.Element) -> list[str]:
@@ -221,4 +218,4 @@ def _ordering(element: ET.Element, question: BankQuestion, answers: list, genera
     question.type = ORDERING
     question.items = [text for _f, text, _fb in sorted(answers, key=lambda a: a[0])]
     question.partial_credit = grading in _ORDERING_PARTIAL
-    question.feedback = _join([general, *_combined_feedback(element)])
+    question.feedback = join_feedback([general, *_combined_feedback(element)])
