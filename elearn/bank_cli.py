@@ -84,7 +84,7 @@ def bank_group() -> click.Group:
             click.echo(_("question %(id)s: %(reason)s", id=refusal.where,
                          reason=refusal.reason), err=True)
         for warning in result.warnings:
-            click.echo(_("question %(id)s: %(reason)s", id=warning.where,
+            click.echo(_("questions %(ids)s: %(reason)s", ids=warning.where,
                          reason=warning.reason), err=True)
         if result.refusals and not skip_bad:
             _fail(_("%(n)d question(s) could not be exported; nothing was written (use "

@@ -92,7 +92,7 @@ def _exportable(qid: str, question: BankQuestion, raw: dict[str, Any], fmt: str
     if question.type not in (SINGLE, MULTIPLE, TRUE_FALSE, SHORT):
         return _l("question type “%(type)s” cannot be written as %(format)s",
                   type=question.type, format=fmt.upper()), []
-    if question.type == MULTIPLE and not question.partial_credit:
+    if question.type == MULTIPLE and not question.partial_credit and fmt == "gift":
         return _l("multiple choice without partial credit cannot be written as %(format)s",
                   format=fmt.upper()), []
     if question.type == SHORT and fmt == "xlsx" and any(";" in a for a in question.answers):
@@ -100,9 +100,9 @@ def _exportable(qid: str, question: BankQuestion, raw: dict[str, Any], fmt: str
     dropped = []
     if has_english(raw):
         dropped.append(_l("the English text"))
-    if question.ignore_diacritics:
-        dropped.append(_l("ignore_diacritics"))
     if fmt == "gift":
+        if question.ignore_diacritics:
+            dropped.append(_l("ignore_diacritics"))
         if question.lesson:
             dropped.append(_l("the lesson"))
         if question.points != 1:
@@ -116,16 +116,18 @@ def export_bank(bank: Path, fmt: str, out: Path, skip_bad: bool = False) -> Expo
     """Write `bank` as `fmt`. With refusals and without skip_bad nothing is written."""
     result = ExportResult()
     chosen: list[tuple[str, BankQuestion]] = []
+    dropped_from: dict[str, list[str]] = {}  # one warning per kind of loss, not per question
     for qid, question, raw in read_bank(bank):
         refusal, dropped = _exportable(qid, question, raw, fmt)
         if refusal is not None:
             result.refusals.append(Refusal(qid, refusal))
             continue
-        if dropped:
-            result.warnings.append(Refusal(qid, _l(
-                "%(format)s cannot hold %(what)s; it is left out",
-                format=fmt.upper(), what=", ".join(str(d) for d in dropped))))
+        for what in dropped:
+            dropped_from.setdefault(str(what), []).append(qid)
         chosen.append((qid, question))
+    result.warnings = [Refusal(", ".join(ids), _l("%(format)s cannot hold %(what)s; it is left out",
+                                                  format=fmt.upper(), what=what))
+                       for what, ids in dropped_from.items()]
     if result.refusals and not skip_bad:
         return result
     if fmt == "gift":

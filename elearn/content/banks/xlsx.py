@@ -35,6 +35,8 @@ _HEADERS = {
     "bai hoc": "lesson", "lesson": "lesson",
     "chu de": "tags", "the": "tags", "tags": "tags",
     "diem": "points", "points": "points", "defaultmark": "points",
+    "cham tung phan": "partial_credit", "partial credit": "partial_credit",
+    "bo qua dau": "ignore_diacritics", "ignore diacritics": "ignore_diacritics",
     "answernumbering": "ignore", "stt": "ignore", "tt": "ignore", "so thu tu": "ignore",
 }
 _OPTION_HEADER = re.compile(r"^(?:lua chon|phuong an|option|dap an lua chon)?\s*([a-z])$")
@@ -112,6 +114,8 @@ def _row(values: dict[str, list[str]], where: str) -> BankQuestion:
         except ValueError:
             raise ValueError(_l("points “%(points)s” is not a number",
                                 points=values["points"][0])) from None
+    question.partial_credit = _yes_no(values, "partial_credit", True)
+    question.ignore_diacritics = _yes_no(values, "ignore_diacritics", False)
     options = {key.split(":")[1]: text[0] for key, text in values.items()
                if key.startswith("option:")}
     answer = " ".join(values.get("answer", []))
@@ -125,6 +129,16 @@ def _row(values: dict[str, list[str]], where: str) -> BankQuestion:
         question.type = SHORT
         question.answers = [a.strip() for a in answer.split(";") if a.strip()]
     return question
+
+
+def _yes_no(values: dict[str, list[str]], field: str, default: bool) -> bool:
+    """An optional Có/Không column; empty means the bank format's default."""
+    if not values.get(field):
+        return default
+    answer = fold(values[field][0])
+    if answer not in _TRUE | _FALSE:
+        raise ValueError(_l("“%(value)s” must be Có or Không", value=values[field][0]))
+    return answer in _TRUE
 
 
 def _choice(question: BankQuestion, options: dict[str, str], answer: str) -> None:
@@ -188,7 +202,8 @@ def write_bank(path: Path, questions: list[tuple[str, BankQuestion]]) -> None:
     width = max([4] + [len(q.options) for _, q in questions])
     letters = [chr(ord("A") + i) for i in range(width)]
     workbook, sheet = _sheet(["Mã câu hỏi", "Câu hỏi", *(f"Lựa chọn {c}" for c in letters),
-                              "Đáp án", "Giải thích", "Bài học", "Chủ đề", "Điểm"])
+                              "Đáp án", "Giải thích", "Bài học", "Chủ đề", "Điểm",
+                              "Chấm từng phần", "Bỏ qua dấu"])
     for qid, question in questions:
         options = [o.text for o in question.options] + [""] * (width - len(question.options))
         if question.type in (SINGLE, MULTIPLE):
@@ -198,6 +213,10 @@ def write_bank(path: Path, questions: list[tuple[str, BankQuestion]]) -> None:
         else:
             answer = "; ".join(question.answers)
         points = question.points if question.points != 1 else ""
+        # Only where the bank departs from the format's defaults, so the sheet stays quiet.
+        partial = "Không" if question.type == MULTIPLE and not question.partial_credit else ""
+        diacritics = "Có" if question.type == SHORT and question.ignore_diacritics else ""
         sheet.append(safe_row([qid, question.prompt, *options, answer, question.feedback,
-                               question.lesson or "", ", ".join(question.tags), points]))
+                               question.lesson or "", ", ".join(question.tags), points,
+                               partial, diacritics]))
     workbook.save(path)
