@@ -196,7 +196,7 @@ def workbook(path: Path, rows: list[list]) -> Path:
 
 def test_vietnamese_excel_template_with_headers_in_any_case_or_accents(app, tmp_path):
     source = workbook(tmp_path / "ngan-hang.xlsx", [
-        [],
+        ["NGÂN HÀNG CÂU HỎI CHỈ THỊ 05"],  # a title row above the headers
         ["CÂU HỎI", "lua chon a", "Lựa chọn B", "LỰA CHỌN C", "Lua Chon D", "đáp án",
          "Giai thich", "Bài học"],
         ["Chỉ thị 05 ban hành năm nào?", 2011, 2016, 2019, 2021, "b", "Năm 2016.", "01-mot"],

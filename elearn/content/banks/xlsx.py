@@ -41,6 +41,7 @@ _HEADERS = {
 }
 _OPTION_HEADER = re.compile(r"^(?:lua chon|phuong an|option|dap an lua chon)?\s*([a-z])$")
 _LETTERS = re.compile(r"^[A-Za-z](?:\s*[,;/ ]\s*[A-Za-z])*$|^[A-Za-z]+$")
+_HEADER_SEARCH_ROWS = 10
 _TRUE = {"dung", "d", "true", "t", "co"}
 _FALSE = {"sai", "s", "false", "f", "khong"}
 TEMPLATE_HEADERS = ["Câu hỏi", "Lựa chọn A", "Lựa chọn B", "Lựa chọn C", "Lựa chọn D",
@@ -75,13 +76,17 @@ def parse(data: bytes) -> ImportResult:
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header_row, fields = 0, []
+    # The header row is the first with a question column: a title row above it
+    # ("NGÂN HÀNG CÂU HỎI …", often merged across the columns) is common.
     for number, row in enumerate(rows, start=1):
-        if any(v not in (None, "") for v in row):
-            header_row, fields = number, [_field(v) for v in row]
+        if "prompt" in (candidate := [_field(v) for v in row]):
+            header_row, fields = number, candidate
+            break
+        if number >= _HEADER_SEARCH_ROWS:
             break
     if "prompt" not in fields:
-        raise BankFileError(_l("no “Câu hỏi” (or questiontext) column in the first row of the "
-                               "first sheet"))
+        raise BankFileError(_l("no “Câu hỏi” (or questiontext) column in the first %(n)d rows "
+                               "of the first sheet", n=_HEADER_SEARCH_ROWS))
     result = ImportResult()
     for number, row in enumerate(rows, start=header_row + 1):
         values: dict[str, list[str]] = {}
