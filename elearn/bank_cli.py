@@ -1,7 +1,6 @@
 """`flask elearn bank …`: question banks from and to GIFT, Aiken, Moodle XML and Excel."""
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,11 +11,9 @@ from flask_babel import gettext as _
 
 from .content.banks import (EXPORT_FORMATS, IMPORT_FORMATS, BankFileError, export_bank,
                             import_file, to_bank_yaml, type_counts, write_atomically)
+from .content.banks.model import LESSON_STEM
 from .content.banks.xlsx import write_template
 from .registry import current_registry
-
-_LESSON = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-
 
 def _fail(message: str, code: int = 2) -> None:
     click.echo(message, err=True)
@@ -41,7 +38,7 @@ def bank_group() -> click.Group:
     def import_command(file: Path, fmt: str | None, out: Path, skip_bad: bool,
                        lesson: str | None) -> None:
         """Convert FILE into an elearn question bank (checked by `courses check`)."""
-        if lesson is not None and not _LESSON.match(lesson):
+        if lesson is not None and not LESSON_STEM.match(lesson):
             _fail(_("--lesson must be a lesson file name without .md, such as 01-tu-tuong"))
         try:
             result = import_file(file, fmt, lesson, set(current_registry().question_types))

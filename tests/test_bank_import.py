@@ -35,7 +35,10 @@ quiz:
 
 
 def run(app, *args: str):
-    return app.test_cli_runner().invoke(args=["elearn", "bank", *map(str, args)])
+    result = app.test_cli_runner().invoke(args=["elearn", "bank", *map(str, args)])
+    # Bad input ends in a message and an exit code, never in an exception (a traceback).
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
 
 
 def questions(path: Path) -> dict[str, dict]:
@@ -208,12 +211,14 @@ def test_vietnamese_excel_template_with_headers_in_any_case_or_accents(app, tmp_
         [None, None, None, None, None, None],
         ["Đáp án không phải lựa chọn?", "Có", "Không", None, None, "C"],
         ["Thiếu đáp án?", "Có", "Không"],
+        ["Bài học viết sai?", "Có", "Không", None, None, "A", None, "Bài 1"],
     ])
     out = tmp_path / "bank.yaml"
     refused = run(app, "import", source, "--out", out)
     assert refused.exit_code == 1 and not out.exists()
     assert "hàng 8: " in refused.output and "C" in refused.output  # rows as Excel numbers them
     assert "hàng 9: " in refused.output and "Đáp án" in refused.output
+    assert "hàng 10: " in refused.output and "“Bài 1”" in refused.output
     result = run(app, "import", source, "--out", out, "--skip-bad")
     assert result.exit_code == 0, result.output
     assert "single_choice 1, multiple_choice 1, true_false 1, short_text 1" in result.output

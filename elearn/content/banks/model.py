@@ -24,6 +24,10 @@ SHORT = "short_text"
 ORDERING = "ordering"  # the example centre plugin's type; imported only when it is loaded
 TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT, ORDERING)
 OPTION_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# What the course loader accepts (elearn/content/loader.py), checked here so an imported bank
+# passes `courses check` and a bad cell is reported with its row.
+LESSON_STEM = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+POINTS_MIN, POINTS_MAX = 0.01, 1000
 
 
 @dataclass

@@ -11,9 +11,9 @@ from defusedxml.ElementTree import DefusedXMLParser
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .model import (MULTIPLE, ORDERING, SHORT, SINGLE, TRUE_FALSE, BankFileError, BankQuestion,
-                    ImportResult, Option, Refusal, category_tags, join_feedback, labelled,
-                    refused_type)
+from .model import (MULTIPLE, ORDERING, POINTS_MAX, POINTS_MIN, SHORT, SINGLE, TRUE_FALSE,
+                    BankFileError, BankQuestion, ImportResult, Option, Refusal, category_tags,
+                    join_feedback, labelled, refused_type)
 from .text import html_to_text, tidy
 
 # Moodle's names for the types elearn has no equivalent of, as the refusal names them.
@@ -115,9 +115,12 @@ def _question(element: ET.Element, kind: str, where: str, known_types: Collectio
                             title=_text(element.find("name")))
     grade = tidy((element.findtext("defaultgrade") or "1"))
     try:
-        question.points = float(grade) or 1.0
+        question.points = float(grade)
     except ValueError:
-        raise _Refused(_l("<defaultgrade> %(grade)s is not a number", grade=grade)) from None
+        question.points = 0.0
+    if not POINTS_MIN <= question.points <= POINTS_MAX:
+        raise _Refused(_l("<defaultgrade> %(grade)s must be a number from 0.01 to 1000",
+                          grade=grade))
     answers = [(_fraction(a), _text(a), _text(a.find("feedback")))
                for a in element.findall("answer")]
     general = _text(element.find("generalfeedback"))

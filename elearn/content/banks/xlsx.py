@@ -20,7 +20,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ...spreadsheet import FORMULA_STARTS, safe_row
 from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, BankFileError, BankQuestion,
-                    ImportResult, Option, Refusal, fold)
+                    ImportResult, LESSON_STEM, POINTS_MAX, POINTS_MIN, Option, Refusal, fold)
 
 # Folded header → field; "option:X" is option letter X.
 _HEADERS = {
@@ -117,8 +117,13 @@ def _row(values: dict[str, list[str]], where: str) -> BankQuestion:
         try:
             question.points = float(values["points"][0].replace(",", "."))
         except ValueError:
-            raise ValueError(_l("points “%(points)s” is not a number",
-                                points=values["points"][0])) from None
+            question.points = 0.0
+        if not POINTS_MIN <= question.points <= POINTS_MAX:
+            raise ValueError(_l("points “%(points)s” must be a number from 0.01 to 1000",
+                                points=values["points"][0]))
+    if question.lesson and not LESSON_STEM.match(question.lesson):
+        raise ValueError(_l("lesson “%(lesson)s” is not a lesson file name without .md, such "
+                            "as 01-tu-tuong", lesson=question.lesson))
     question.partial_credit = _yes_no(values, "partial_credit", True)
     question.ignore_diacritics = _yes_no(values, "ignore_diacritics", False)
     options = {key.split(":")[1]: text[0] for key, text in values.items()
