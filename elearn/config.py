@@ -67,6 +67,9 @@ class Defaults:
     JOBS_RETRY_DELAY = 10                       # seconds, doubled on each retry
     # A running job whose worker has not reported for this long is run again elsewhere.
     JOBS_STALE_SECONDS = 120
+    # How passwords people choose are hashed (werkzeug method string). Tests use a cheaper
+    # scrypt cost so thousands of test sign-ins stay fast; production keeps the default.
+    PASSWORD_HASH = "scrypt"
     # Hash for generated temporary passwords (see accounts.hash_temporary_password).
     TEMPORARY_PASSWORD_HASH = "scrypt:1024:8:1"
 

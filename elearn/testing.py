@@ -31,6 +31,9 @@ def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "LOAD_ENTRYPOINTS": False,
         "COURSE_DIRS": [str(PROJECT_ROOT / "courses")],
         "DASHBOARD_CACHE_SECONDS": 0,
+        # Every test creates and signs in people: full-cost scrypt (~0.15 s each) would be a
+        # large share of the suite. Still scrypt, so the stored format is the real one.
+        "PASSWORD_HASH": "scrypt:1024:8:1",
     }
     config.update(overrides)
     return config

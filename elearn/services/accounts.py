@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,7 +28,8 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=PASSWORD_METHOD)
+    method = current_app.config["PASSWORD_HASH"] if has_app_context() else PASSWORD_METHOD
+    return generate_password_hash(password, method=method)
 
 
 def normalise_username(username: str) -> str:
