@@ -42,7 +42,8 @@ RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 ROOT_CODE = "BENCH"
-PASSWORD = "bench-hoctap-2026"  # elearn.services.seeding.BENCH_PASSWORD
+PASSWORD = "bench-hoctap-2026"  # elearn_bench.seeding.BENCH_PASSWORD
+BENCH_PLUGIN = "elearn_bench"  # bench/elearn_bench: adds `flask elearn bench seed`
 OFFICER = "bench.officer"
 
 FULL = {"units": 500, "people": 50_000, "completions": 200_000, "attempts": 150_000,
@@ -66,8 +67,17 @@ def size_tag(sizes: dict[str, int]) -> str:
     return "-".join(f"{sizes[name]}{letter}" for name, letter in letters.items())
 
 
+def with_bench_plugin(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a `flask` process that has the bench plugin's commands: the product
+    ships none, so the plugin is imported from bench/ and named in ELEARN_PLUGINS."""
+    plugins = [p for p in env.get("ELEARN_PLUGINS", "").split(",") if p.strip()]
+    path = [str(BENCH), *filter(None, [env.get("PYTHONPATH")])]
+    return {**env, "PYTHONPATH": os.pathsep.join(path),
+            "ELEARN_PLUGINS": ",".join([*plugins, BENCH_PLUGIN])}
+
+
 def run_seed(url: str, sizes: dict[str, int], logfile: Path) -> None:
-    env = {**os.environ, "FLASK_APP": "elearn", "ELEARN_DATABASE_URL": url}
+    env = with_bench_plugin({**os.environ, "FLASK_APP": "elearn", "ELEARN_DATABASE_URL": url})
     log(f"seeding {url.split('@')[-1]} ({size_tag(sizes)}); log in {logfile.name}")
     started = time.perf_counter()
     with open(logfile, "w") as out:

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 
 from . import jobqueue
 from .bank_cli import bank_group
-from .bench_cli import bench_group
 from .content.errors import CourseLoadError
 from .content.loader import is_course_folder, load_course
 from .extensions import db
@@ -39,7 +38,6 @@ def make_cli() -> click.Group:
     cli.add_command(people_group())
     cli.add_command(invitations_group())
     cli.add_command(audit_group())
-    cli.add_command(bench_group())
     cli.add_command(worker_command())
     cli.add_command(bank_group())
     return cli

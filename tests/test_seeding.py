@@ -1,6 +1,7 @@
-"""The benchmark's seed (`flask elearn bench seed`): a small province, checked for what the
-real services would have written: counts, a consistent tree, signed and verifiable
-completions, an intact audit chain, accounts that can sign in."""
+"""The benchmark plugin's seed (`flask elearn bench seed`, bench/elearn_bench): a small
+province, checked for what the real services would have written: counts, a consistent tree,
+signed and verifiable completions, an intact audit chain, accounts that can sign in. And the
+product itself has no such command."""
 from __future__ import annotations
 
 import pytest
@@ -12,9 +13,10 @@ from elearn.models import (
     Revocation, Role, RoleGrant, StudyPlan, Unit, User,
 )
 from elearn.registry import current_registry
-from elearn.services import audit, completions, seeding
+from elearn.services import audit, completions
 from elearn.services.orgs import subtree_of
 from elearn.testing import login
+from elearn_bench import seeding
 
 TINY = seeding.Sizes(units=20, people=200, completions=300, attempts=100, pledges=50)
 TINY_ARGS = ["--units", "20", "--people", "200", "--completions", "300", "--attempts", "100",
@@ -23,6 +25,12 @@ TINY_ARGS = ["--units", "20", "--people", "200", "--completions", "300", "--atte
 
 def count(model, *conditions) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+
+@pytest.fixture
+def bench_app(make_app):
+    """A site that loads the benchmark plugin, as bench/run.py's seeding step does."""
+    return make_app(PLUGINS=["elearn_bench"])
 
 
 def test_seed_builds_a_consistent_province(app):
@@ -108,7 +116,8 @@ def test_seed_builds_a_consistent_province(app):
     assert response.status_code == 302
 
 
-def test_seed_command_refuses_an_existing_province(app):
+def test_seed_command_refuses_an_existing_province(bench_app):
+    app = bench_app
     runner = app.test_cli_runner()
     first = runner.invoke(args=["elearn", "bench", "seed", *TINY_ARGS])
     assert first.exit_code == 0, first.output
@@ -119,3 +128,13 @@ def test_seed_command_refuses_an_existing_province(app):
     with app.app_context():
         assert count(Unit, Unit.code == seeding.BENCH_ROOT_CODE) == 1
         assert count(User) == 203
+
+
+def test_the_product_has_no_bench_command(app, bench_app):
+    """`--force` drops every table: only a site that loads the bench plugin may offer it."""
+    product = app.test_cli_runner().invoke(args=["elearn", "--help"])
+    assert product.exit_code == 0 and "audit" in product.output
+    assert "bench" not in product.output
+    assert app.test_cli_runner().invoke(args=["elearn", "bench", "seed"]).exit_code != 0
+    with_plugin = bench_app.test_cli_runner().invoke(args=["elearn", "--help"])
+    assert "bench" in with_plugin.output

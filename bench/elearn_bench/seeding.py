@@ -1,24 +1,34 @@
 """Benchmark data: a realistic province of tens of thousands of people, written in bulk.
 
-`flask elearn bench seed` calls `seed_province()`. Everything goes through batched
-``session.execute(insert(Model), rows)`` with ids assigned here (one id range per table, the
-PostgreSQL sequences moved past them at the end), so 50,000 people, 200,000 completions and
-150,000 quiz attempts are written in minutes, not hours. The rows are what the services
-would have written:
+`flask elearn bench seed` (this plugin's command) calls `seed_province()`. Everything goes
+through batched ``session.execute(insert(Model), rows)`` with ids assigned here (one id range
+per table, the PostgreSQL sequences moved past them at the end), so 50,000 people, 200,000
+completions and 150,000 quiz attempts are written in minutes, not hours. The rows are what the
+services would have written, and every rule that decides a value comes from the core:
 
 * units form one tree (province → districts → grassroots → cells) with the materialised path
   `elearn.services.orgs.create_unit` gives (``/<id>/<id>/…/``);
-* every person has one valid scrypt hash (computed once, shared: the password is
-  `BENCH_PASSWORD`), a learner grant and a membership of their unit; the first person of each
-  unit reviews it; `bench.officer`, `bench.verifier` and `bench.inspector` hold their role on
-  the province;
-* quiz attempts are finished and graded like `elearn.services.quiz` grades them (the drawn
-  questions come from the real draw, each answer is graded by its question type);
-* completions are signed with `elearn.services.completions.sign`, carry codes from
-  `elearn.services.codes.new_code`, and each one has its `completion.issued` entry in the
-  hash-chained audit log (so `flask elearn audit verify` passes);
+* every person has one valid hash from `elearn.services.accounts.hash_password` (computed
+  once, shared: the password is `BENCH_PASSWORD`), a learner grant and a membership of their
+  unit; the first person of each unit reviews it; `bench.officer`, `bench.verifier` and
+  `bench.inspector` hold their role on the province;
+* quiz attempts use the real draw (`elearn.services.quiz.draw_questions`), each answer is
+  graded by its question type's `grade()`, and points, score and pass come from
+  `elearn.content.scoring` (the functions the quiz service uses);
+* completions are signed with `elearn.services.completions.sign` / `sign_revocation`, carry
+  codes from `elearn.services.codes.new_code`, and each one has its `completion.issued` entry
+  in the hash-chained audit log, hashed and authenticated with `elearn.services.audit`'s
+  `canonical`, `entry_hash` and `entry_mac` (so `flask elearn audit verify` passes);
 * pledges belong to this year's study plan on the province, in every status, with a
   version for each filed one.
+
+Why not call the writing services (`completions.issue_once`, `audit.record`, `quiz.submit`)
+row by row: each one is a unit of work with its own commit, a compare-and-swap on the audit
+head per entry and, for completions, an evaluation of the learner's record. That is the point
+of them on a live site, and a commit per row here: 200,000 completions (with as many audit
+entries) would take minutes each instead of seconds for the whole table. So the seed calls the pure functions those services are built on
+(hashing, signing, grading, scoring) and writes the rows itself, in the order the services
+would have; `tests/test_seeding.py` checks the result with the core's own verifiers.
 
 A deterministic `random.Random(seed)` drives every choice, so two runs with the same sizes
 build the same province (codes and the scrypt salt excepted).
@@ -35,18 +45,19 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import MetaData, func, insert, select, text, update
 
-from ..content.pledge_template import DEFAULT_TEMPLATE, parse_template
-from ..extensions import db
-from ..models import (
+from elearn.content.pledge_template import DEFAULT_TEMPLATE, parse_template
+from elearn.content.scoring import answer_points, passes, score_percent
+from elearn.extensions import db
+from elearn.models import (
     AuditEntry, AuditHead, Completion, LessonView, Pledge, PledgeStatus, PledgeVersion,
     QuizAnswer, QuizAttempt, Revocation, Role, RoleGrant, StudyPlan, Unit, UnitMembership, User,
 )
-from ..models.learning import AttemptState
-from ..models.org import utcnow
-from ..registry import current_registry
-from . import audit, codes, completions
-from .accounts import hash_password
-from .quiz import CLOSED_BY_SUBMIT, draw_questions
+from elearn.models.learning import AttemptState
+from elearn.models.org import utcnow
+from elearn.registry import current_registry
+from elearn.services import audit, codes, completions
+from elearn.services.accounts import hash_password
+from elearn.services.quiz import CLOSED_BY_SUBMIT, draw_questions
 
 BENCH_ROOT_CODE = "BENCH"
 BENCH_PASSWORD = "bench-hoctap-2026"
@@ -564,17 +575,17 @@ def _attempt(rng: random.Random, attempt_id: int, pair: _Pair, number: int, pass
             question = bank.questions[qid]
             good, good_fraction, bad, bad_fraction = bank.answers[qid]
             response, fraction = (good, good_fraction) if qid in chosen else (bad, bad_fraction)
-            earned = round(fraction * question.points, 4)
+            earned = answer_points(fraction, question.points)
             graded.append((response, fraction, earned))
             points += earned
             max_points += question.points
         return graded, round(points, 4), max_points
 
     graded, points, max_points = grade(right)
-    score = round(100.0 * points / max_points, 2) if max_points else 0.0
-    if (score >= quiz.pass_mark) != passed:  # partial credit or odd points: make it so
+    score = score_percent(points, max_points)
+    if passes(score, quiz.pass_mark) != passed:  # partial credit or odd points: make it so
         graded, points, max_points = grade(set(ids) if passed else set())
-        score = round(100.0 * points / max_points, 2) if max_points else 0.0
+        score = score_percent(points, max_points)
     attempt = {
         "id": attempt_id, "user_id": pair.person.id, "course_slug": course.slug,
         "course_version": course.version, "content_hash": course.content_hash,
@@ -584,7 +595,7 @@ def _attempt(rng: random.Random, attempt_id: int, pair: _Pair, number: int, pass
                      if quiz.time_limit_minutes else None),
         "last_saved_at": finished - timedelta(seconds=5), "finished_at": finished,
         "closed_by": CLOSED_BY_SUBMIT, "points": points, "max_points": max_points,
-        "score": score, "passed": score >= quiz.pass_mark,
+        "score": score, "passed": passes(score, quiz.pass_mark),
     }
     step = (finished - started) / max(1, n)
     answers = [{"attempt_id": attempt_id, "question_id": qid, "position": position,

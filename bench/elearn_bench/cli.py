@@ -1,4 +1,7 @@
-"""`flask elearn bench …`: data for the load benchmark (bench/run.py drives the server)."""
+"""`flask elearn bench …`: data for the load benchmark (bench/run.py drives the server).
+
+Only sites that load this plugin (ELEARN_PLUGINS=elearn_bench, with bench/ on the path) have
+the command: `--force` drops every table, which no production admin CLI should offer."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +9,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .extensions import db
+from elearn.extensions import db
 
 
 def bench_group() -> click.Group:
@@ -33,7 +36,7 @@ def bench_group() -> click.Group:
         """Build a realistic bench province on ELEARN_DATABASE_URL, in bulk."""
         from flask_migrate import upgrade
 
-        from .services import seeding
+        from . import seeding
 
         url = db.engine.url.render_as_string(hide_password=True)
         if force:
