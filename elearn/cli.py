@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from . import jobqueue
 from .bank_cli import bank_group
+from .cli_errors import AnswerInOneLine
 from .content.errors import CourseLoadError
 from .content.loader import is_course_folder, load_course
 from .extensions import db
@@ -27,7 +28,8 @@ from .services.orgs import unit_by_code
 
 
 def make_cli() -> click.Group:
-    @click.group("elearn", help="elearn administration: plugins, courses, demo data.")
+    @click.group("elearn", cls=AnswerInOneLine,
+                 help="elearn administration: plugins, courses, demo data.")
     def cli() -> None:
         pass
 
@@ -213,9 +215,9 @@ def people_group() -> click.Group:
         """Create an administrator for a unit's subtree (first set-up of a real site)."""
         unit = unit_by_code(unit_code)
         if unit is None:
-            raise click.UsageError(f"no unit with code {unit_code}")
+            raise click.UsageError(_("there is no unit with code %(code)s", code=unit_code))
         if accounts.find_user(username):
-            raise click.UsageError(f"{username} already exists")
+            raise click.UsageError(_("%(username)s already exists", username=username))
         user = accounts.create_user(username, full_name, password, unit)
         accounts.grant_role(user, Role.ADMIN, unit)
         db.session.commit()
@@ -240,7 +242,7 @@ def invitations_group() -> click.Group:
         """Create a code and print it."""
         unit = unit_by_code(unit_code)
         if unit is None:
-            raise click.UsageError(f"no unit with code {unit_code}")
+            raise click.UsageError(_("there is no unit with code %(code)s", code=unit_code))
         invitation = invitations.create_invitation(unit, audience=audience, max_uses=uses,
                                                    days=days)
         db.session.commit()
