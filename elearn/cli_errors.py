@@ -47,6 +47,10 @@ class AnswerInOneLine(click.Group):
             raise
         except click.UsageError as error:
             _fail(ctx, lambda: usage_problem(error), USAGE_EXIT)
+        except click.FileError as error:  # a lazily opened --out file, say
+            _fail(ctx, lambda: _("Error: %(problem)s", problem=_(
+                "cannot open %(file)s: %(reason)s", file=error.ui_filename,
+                reason=error.message)), error.exit_code)
         except SQLAlchemyError as error:
             _fail(ctx, lambda: database_problem(error), FAILURE_EXIT)
 

@@ -145,12 +145,17 @@ def test_an_unreachable_postgresql_says_so_and_what_to_check(command, tmp_path):
 
 
 def test_database_free_commands_work_without_a_database(tmp_path):
+    """In-process (they start no database work to fail): on an unreachable server they work."""
+    from elearn import create_app
+    from elearn.testing import base_config
+
     url = f"postgresql+psycopg://elearn@127.0.0.1:{closed_port()}/elearn"
+    app = create_app(base_config(url, JOBS_QUEUE_FILE=str(tmp_path / "q.sqlite3"),
+                                 JOBS_DIR=str(tmp_path)))
     for command in sorted(DATABASE_FREE):  # in order: export writes what import reads
-        result = flask_elearn(url, tmp_path, *command,
-                              *arguments(DATABASE_FREE[command], tmp_path))
-        assert "Traceback" not in result.stderr
-        assert result.returncode == 0, (command, result.stderr)
+        result = app.test_cli_runner().invoke(
+            args=["elearn", *command, *arguments(DATABASE_FREE[command], tmp_path)])
+        assert result.exit_code == 0 and result.exception is None, (command, result.output)
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +229,19 @@ def test_a_database_behind_this_version_names_both_revisions(tmp_path):
     assert older.returncode == 0, older.stderr
     result = flask_elearn(url, tmp_path, "people", "import", *arguments(["{csv}"], tmp_path))
     assert_one_line(result, "Cơ sở dữ liệu đang ở phiên bản 0010", "chạy `flask db upgrade`")
+
+
+def test_what_a_command_finds_wrong_is_one_translated_line_too(app, tmp_path):
+    """On a migrated database: a unit that does not exist, a file that cannot be written."""
+    runner = app.test_cli_runner()
+    missing = runner.invoke(args=["elearn", "invitations", "create", "--unit", "KHONG-CO"])
+    assert missing.exit_code == 2 and not missing.stdout
+    assert missing.stderr.splitlines() == [
+        "Lỗi: không có đơn vị nào có mã KHONG-CO. Chạy `flask elearn invitations create "
+        "--help` để xem cách dùng."]
+    out = tmp_path / "khong-co" / "head.json"
+    unwritable = runner.invoke(args=["elearn", "audit", "export", "--out", str(out)])
+    assert unwritable.exit_code == 1
+    assert unwritable.exception is None or isinstance(unwritable.exception, SystemExit)
+    assert unwritable.stderr.splitlines() == [
+        f"Lỗi: không mở được {out}: No such file or directory"]
