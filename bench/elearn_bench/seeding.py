@@ -25,8 +25,9 @@ services would have written, and every rule that decides a value comes from the 
 Why not call the writing services (`completions.issue_once`, `audit.record`, `quiz.submit`)
 row by row: each one is a unit of work with its own commit, a compare-and-swap on the audit
 head per entry and, for completions, an evaluation of the learner's record. That is the point
-of them on a live site, and a commit per row here: 200,000 completions (with as many audit
-entries) would take minutes each instead of seconds for the whole table. So the seed calls the pure functions those services are built on
+of them on a live site, and a commit per row here: `audit.record` with its commit alone took
+5.4 ms a row on the (loaded, shared) 2-core machine, ~20 minutes for the full seed's ~226,000
+entries, where the bulk path wrote 20,000 completions with their 26,404 entries in 14 s. So the seed calls the pure functions those services are built on
 (hashing, signing, grading, scoring) and writes the rows itself, in the order the services
 would have; `tests/test_seeding.py` checks the result with the core's own verifiers.
 
