@@ -37,6 +37,7 @@ test: install
 
 # Load benchmark (not part of `make test` / CI): gunicorn + wrk on 127.0.0.1, see
 # bench/README.md. BENCH_ARGS="--db postgresql", "--small", "--people 20000", …
+# The seed is not in the product: run.py loads the bench plugin (bench/elearn_bench) for it.
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,postgres,bench]'
