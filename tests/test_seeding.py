@@ -138,3 +138,7 @@ def test_the_product_has_no_bench_command(app, bench_app):
     assert app.test_cli_runner().invoke(args=["elearn", "bench", "seed"]).exit_code != 0
     with_plugin = bench_app.test_cli_runner().invoke(args=["elearn", "--help"])
     assert "bench" in with_plugin.output
+    # A plugin's command answers bad arguments like the core's: one translated line.
+    bad = bench_app.test_cli_runner().invoke(args=["elearn", "bench", "seed", "--units", "0"])
+    assert bad.exit_code == 2 and len(bad.stderr.splitlines()) == 1, bad.output
+    assert bad.stderr.startswith("Lỗi: giá trị không hợp lệ cho --units")
