@@ -52,6 +52,8 @@ class AnswerInOneLine(click.Group):
                 "cannot open %(file)s: %(reason)s", file=error.ui_filename,
                 reason=error.message)), error.exit_code)
         except SQLAlchemyError as error:
+            # The traceback stays available to whoever runs with ELEARN_LOG_LEVEL=DEBUG.
+            logging.getLogger(__name__).debug("flask elearn: database error", exc_info=error)
             _fail(ctx, lambda: database_problem(error), FAILURE_EXIT)
 
 
@@ -59,11 +61,11 @@ def _fail(ctx: click.Context | None, message: Callable[[], str], status: int) ->
     """Print the message in the site's language and exit. `flask` keeps an app context open
     for the whole command; a leaf's `with_appcontext` (the test runner's only one) has closed
     its own by now, so the message is worded inside one either way."""
-    if current_app:
+    ctx = ctx or click.get_current_context(silent=True)
+    if current_app or ctx is None:  # no ctx: the group run on its own, without flask
         text = message()
     else:
-        app = (ctx or click.get_current_context()).ensure_object(ScriptInfo).load_app()
-        with app.app_context():
+        with ctx.ensure_object(ScriptInfo).load_app().app_context():
             text = message()
     click.echo(" ".join(text.split()), err=True)  # one line, whatever the message held
     raise click.exceptions.Exit(status)
