@@ -14,7 +14,7 @@ from elearn.builtins.question_types import register_question_types
 from elearn.content import guessing
 from elearn.content.loader import load_course
 from elearn.content.scoring import answer_points, passes, score_percent
-from elearn_centre_example.ordering import Ordering
+from elearn.builtins.ordering import Ordering
 
 from coursekit import dedent, write_course
 

@@ -11,7 +11,7 @@ from elearn.content.guessing import guessing_report
 from elearn.content.loader import load_course
 from elearn.content.model import Audience, ReviewPolicy, TopicKind
 from elearn_centre_example import COURSES as EXAMPLE_COURSES
-from elearn_centre_example.ordering import Ordering
+from elearn.builtins.ordering import Ordering
 
 from coursekit import PROJECT_ROOT
 
