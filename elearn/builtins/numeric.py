@@ -20,7 +20,7 @@ from ..interfaces import Arrangement, Grade, InvalidAnswer, ParseContext, Questi
 ANSWER_FIELDS = frozenset({"value", "tolerance", "credit"})
 MAX_DIGITS = 30
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
-_NUMBER = re.compile(r"^[+\-]?(\d+([.,]\d+)*)?([.,]\d+)?$")
+_NUMBER = re.compile(r"^[+\-]?(\d+([.,]\d+)*)?([.,]\d+)?$", re.ASCII)
 
 
 def read_number(text: str) -> Decimal | None:
