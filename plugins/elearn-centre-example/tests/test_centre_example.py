@@ -10,14 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from flask import render_template_string
 
 import elearn
 import elearn_centre_example
 from elearn.content.errors import Problems
 from elearn.content.model import LocalText, Question
 from elearn.content.yamlsource import load_yaml
-from elearn.form_base import AppForm
 from elearn.interfaces import ParseContext
 from elearn_centre_example.fill_blanks import FillBlanks
 
@@ -66,32 +64,49 @@ def test_fill_blanks_counts_its_blanks_in_every_language_at_load_time():
         [(2, True)]
 
 
-def test_fill_blanks_renders_through_its_own_template_on_the_quiz_page(make_app, tmp_path):
-    """The core has no template for fill_blanks: the plugin's file draws the boxes inside the
-    sentence, and the boxes' answers are saved and shown again."""
+FILL_BANK = """\
+questions:
+  - id: q-fill
+    type: fill_blanks
+    prompt: {vi: "Điền vào chỗ trống.", en: "Fill in the blanks."}
+    text: {vi: "Học tập và ___ theo tư tưởng, đạo đức, ___ Hồ Chí Minh.", en: "Study and ___ Ho Chi Minh's thought, ethics and ___."}
+    blanks: [["làm"], ["phong cách"]]
+"""
+
+
+def test_fill_blanks_works_on_the_real_quiz_pages_through_its_own_template(make_app, tmp_path):
+    """The core has no template for fill_blanks: the quiz page includes the plugin's file, which
+    draws a box inside the sentence at each blank; typed answers are saved, shown again and
+    graded."""
+    from learnkit import (PASSWORD, attempt_row, csrf, make_site, start_attempt,
+                          study_everything, write_quiz_course)
+
     from elearn.question_templates import template_name
+    from elearn.testing import login
 
-    app = make_app(PLUGINS=["elearn_centre_example"])
-    qtype = app.extensions["elearn.registry"].question_type("fill_blanks")
-    name = template_name(qtype)
-    assert not (Path(elearn.__file__).parent / "templates" / name).exists()
-    q = fill_question(SENTENCE)
-    view = qtype.present(q, "vi", None)
-    with app.test_request_context("/"):
-
-        class Form(AppForm):
-            answer = qtype.field(q, view)
-
-        form = Form(formdata=None, data={"answer": qtype.field_data(q, ["làm", "x"], None)},
-                    meta={"csrf": False})
-        html = render_template_string(
-            '{% from "quiz_macros.html" import answer_field %}'
-            '{{ answer_field(form.answer, "Điền", qtype=qtype, view=view) }}',
-            form=form, qtype=qtype, view=view)
-    sentence = re.search(r'<p class="fill-blanks">(.*?)</p>', html, re.S).group(1)
+    root = tmp_path / "courses"
+    write_quiz_course(root, "khoa-dien", draw=1, bank=FILL_BANK)
+    site = make_site(make_app, root)
+    qtype = site.extensions["elearn.registry"].question_type("fill_blanks")
+    assert not (Path(elearn.__file__).parent / "templates" / template_name(qtype)).exists()
+    client = site.test_client()
+    login(client, "hocvien", PASSWORD)
+    study_everything(site, client, "khoa-dien")
+    attempt_id = start_attempt(client, "khoa-dien")
+    page_path = f"/courses/khoa-dien/quiz/{attempt_id}/1"
+    page = client.get(page_path).get_data(as_text=True)
+    sentence = re.search(r'<p class="fill-blanks">(.*?)</p>', page, re.S).group(1)
     assert sentence.startswith("Học tập và <input")
     assert re.findall(r'name="(answer-b\d)"', sentence) == ["answer-b1", "answer-b2"]
-    assert 'value="làm"' in sentence and 'aria-label="Chỗ trống 1"' in sentence
+    assert 'aria-label="Chỗ trống 1"' in sentence and "Điền vào từng chỗ trống." in page
+    assert "phong cách" not in sentence  # the key is not on the page
+    saved = client.post(page_path, data={"csrf_token": csrf(client, page_path), "go": "save",
+                                         "answer-b1": "Làm", "answer-b2": "phong cach"})
+    assert saved.status_code == 303
+    assert 'value="Làm"' in client.get(page_path).get_data(as_text=True)
+    client.post(f"/courses/khoa-dien/quiz/{attempt_id}/submit",
+                data={"csrf_token": csrf(client, "/courses/khoa-dien/quiz/")})
+    assert attempt_row(site, attempt_id).score == 50  # one blank of two (accents count)
 
 
 def test_bundled_course_loads_with_its_question_type(make_app):
