@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import jobqueue, security, web_input
+from . import jobqueue, question_templates, security, web_input
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprints in pm.hook.register_blueprints(app=app):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
+    question_templates.init_app(app, registry.question_types)
 
     cli = make_cli()
     pm.hook.register_commands(cli=cli)

@@ -1,7 +1,8 @@
 """WTForms fields that question types return from `QuestionType.field`.
 
-Each has a `layout` the quiz template uses: "choices" (a list of radio buttons or check boxes,
-each in its own large label), "rows" (one labelled select per item) or "single" (one input).
+Each has a `layout` the default answer template (question_types/field.html) uses for types that
+name no template of their own: "choices" (a list of radio buttons or check boxes, each in its
+own large label), "rows" (one labelled select per item) or "single" (one input).
 All accept "no answer yet": an empty submission means unanswered, never an error.
 """
 from __future__ import annotations
@@ -73,6 +74,27 @@ def positions_field(items: Iterable[Mapping[str, Any]]) -> PositionsField:
         setattr(Positions, str(item["id"]),
                 SelectField(str(item["text"]), choices=positions, default=""))
     return PositionsField(Positions, separator="-")
+
+
+class MatchesField(FormField):
+    """One select per left-hand item, each offering the same right-hand items (matching)."""
+
+    layout = "rows"
+
+
+def matches_field(lefts: Iterable[Mapping[str, Any]],
+                  rights: Iterable[Mapping[str, Any]]) -> MatchesField:
+    """A MatchesField: a select per left item (sub-field names are the left items' ids) whose
+    choices are "—" (not answered yet) and the right items, in the order given."""
+    options = [SelectChoice(value="", label="—")] + choices(rights)
+
+    class Matches(AppSubForm):
+        pass
+
+    for item in lefts:
+        setattr(Matches, str(item["id"]), SelectField(str(item["text"]), choices=options,
+                                                      default=""))
+    return MatchesField(Matches, separator="-")
 
 
 def order_from_positions(data: Mapping[str, Any] | None, resolve: Callable[[str], str | None],

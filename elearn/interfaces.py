@@ -1,21 +1,18 @@
 """The classes plugins implement. Hooks only register them; behaviour lives here."""
 from __future__ import annotations
 
-import hashlib
-import hmac
-import random
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 
 from .content.errors import Problems, line_of
 from .content.model import LANGUAGES, Course, LocalText, Question
-
-
-T = TypeVar("T")
+# The quiz's shuffle and tokens live with the quiz; re-exported here because a QuestionType's
+# methods receive an Arrangement and plugins import both from one place.
+from .quiz_arrangement import Arrangement, tokenised  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -97,39 +94,6 @@ class InvalidAnswer(ValueError):
     message (translated) is shown next to the question and nothing is saved."""
 
 
-@dataclass(frozen=True)
-class Arrangement:
-    """How one question looks in one attempt: a seeded shuffle and opaque per-attempt tokens.
-
-    Everything derives from the attempt's stored seed, so a reload shows the same attempt.
-    Tokens stand in for authored ids (option `a` is often the right one), so the page never
-    shows the ids the bank uses; only the server can map them back (`untoken`).
-    """
-
-    seed: int
-    question_id: str
-    shuffle: bool = True
-
-    def rng(self) -> random.Random:
-        return random.Random(f"{self.seed}:{self.question_id}")
-
-    def order(self, items: Iterable[T], *, force: bool = False) -> list[T]:
-        """The items in this attempt's order: shuffled when the quiz shuffles (or `force`)."""
-        items = list(items)
-        if self.shuffle or force:
-            self.rng().shuffle(items)
-        return items
-
-    def token(self, value: str) -> str:
-        key = str(self.seed).encode()
-        message = f"{self.question_id}\x1f{value}".encode()
-        return "t" + hmac.new(key, message, hashlib.sha256).hexdigest()[:11]
-
-    def untoken(self, token: Any, values: Iterable[str]) -> str | None:
-        """The authored value behind a token, or None when the token is not one of them."""
-        return next((v for v in values if hmac.compare_digest(self.token(v), str(token))), None)
-
-
 class QuestionType:
     """One kind of question, CTFd-style: a plugin registers the class, the core instantiates it.
 
@@ -141,12 +105,21 @@ class QuestionType:
     arranged for one attempt), `field` (a WTForms field built from that view), `parse_answer`
     (the field's data to the answer `grade` expects) and `field_data` (a saved answer back to
     the field's data, to show it again). The defaults give a one-line text answer.
+
+    `template` names the Jinja template that draws the answer field inside the question's
+    fieldset, so a new type needs no change to the core's pages (see docs/plugins.md).
     """
 
     name: ClassVar[str]
     label: ClassVar[Any] = ""
     fields: ClassVar[frozenset[str]] = frozenset()
     """Author fields this type reads besides id, type, prompt, points and feedback."""
+    template: ClassVar[str | Path] = "question_types/field.html"
+    """How the answer field looks: a template name the app finds (the core's templates, or a
+    plugin blueprint's template folder), or a `Path` to a file the plugin ships in its own
+    package (`Path(__file__).parent / "templates" / "mine.html"`). The template sees `field`
+    (from `field`), `view` (from `present`), `disabled` (the review page) and `right` (the
+    field values of the right choices, when the review shows the key)."""
 
     def parse(self, raw: Mapping[str, Any], ctx: ParseContext) -> dict[str, Any]:
         raise NotImplementedError
@@ -209,13 +182,6 @@ class QuestionType:
     def lint(self, question: Question) -> list[Any]:
         """Warnings about a question that loads but helps guessers (translated messages)."""
         return []
-
-
-def tokenised(options: Sequence[Mapping[str, Any]], arrangement: Arrangement, *,
-              force: bool = False) -> list[dict[str, Any]]:
-    """Public choices (each with an `id`) in attempt order, with ids replaced by tokens."""
-    return [{**option, "id": arrangement.token(option["id"])}
-            for option in arrangement.order(options, force=force)]
 
 
 @dataclass(frozen=True)

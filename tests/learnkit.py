@@ -71,6 +71,27 @@ questions:
     feedback: {vi: "PHANHOI-THUTU.", en: "FEEDBACK-ORDER."}
 """
 
+# The core's matching and numeric types, appended to BANK where a test wants every type.
+NEW_TYPES_BANK = """\
+  - id: q-match
+    type: matching
+    prompt: {vi: "Ghép mỗi chỉ thị với năm ban hành.", en: "Match each directive with its year."}
+    pairs:
+      - {left: {vi: "Chỉ thị 05", en: "Directive 05"}, right: {vi: "Năm 2016", en: "In 2016"}}
+      - {left: {vi: "Chỉ thị 03", en: "Directive 03"}, right: {vi: "Năm 2011", en: "In 2011"}}
+      - {left: {vi: "Chỉ thị 06", en: "Directive 06"}, right: {vi: "Năm 2006", en: "In 2006"}}
+    distractors: [{vi: "Năm 2021", en: "In 2021"}]
+    feedback: {vi: "PHANHOI-GHEP.", en: "FEEDBACK-MATCH."}
+  - id: q-number
+    type: numeric
+    prompt: {vi: "Tỷ lệ đảng viên đã đăng ký là bao nhiêu phần trăm?", en: "What share of members filed a pledge?"}
+    answer: 73.25
+    tolerance: 0.05
+    unit: "%"
+    feedback: {vi: "PHANHOI-SO.", en: "FEEDBACK-NUMBER."}
+"""
+NUMERIC_KEY = "73,25"  # typed the Vietnamese way
+
 COURSE = """\
 slug: {slug}
 version: "2.1"
@@ -101,7 +122,7 @@ def write_quiz_course(root: Path, slug: str = "khoa-quiz", *, min_reading: int =
                       draw: int = 5, pass_mark: int = 60, max_attempts: int = 0,
                       time_limit: int = 0, shuffle: bool = True, review: str = "after_submit",
                       requires_lessons: bool = True, audience: str = "all",
-                      kind: str = "annual", year: int = 2025) -> Path:
+                      kind: str = "annual", year: int = 2025, bank: str = BANK) -> Path:
     folder = root / slug
     (folder / "lessons").mkdir(parents=True)
     (folder / "quizzes").mkdir()
@@ -112,7 +133,7 @@ def write_quiz_course(root: Path, slug: str = "khoa-quiz", *, min_reading: int =
         kind=kind, year=year), encoding="utf-8")
     for n, name in enumerate(["01-mot.md", "02-hai.md"], start=1):
         (folder / "lessons" / name).write_text(LESSON.format(n=n), encoding="utf-8")
-    (folder / "quizzes" / "bank.yaml").write_text(BANK, encoding="utf-8")
+    (folder / "quizzes" / "bank.yaml").write_text(bank, encoding="utf-8")
     return folder
 
 
@@ -201,6 +222,14 @@ def right_answer_form(app: Flask, slug: str, attempt: QuizAttempt, question_id: 
             items.reverse()
         return {f"answer-{arrangement.token(item['id'])}": str(position)
                 for position, item in enumerate(items, start=1)}
+    if question.type == "matching":
+        rights = [pair["right"] for pair in data["pairs"]]
+        if wrong:  # every left item gets its neighbour's partner
+            rights = rights[1:] + rights[:1]
+        return {f"answer-{arrangement.token(pair['id'])}": arrangement.token(right)
+                for pair, right in zip(data["pairs"], rights)}
+    if question.type == "numeric":
+        return {"answer": "1" if wrong else NUMERIC_KEY}
     raise AssertionError(question.type)
 
 

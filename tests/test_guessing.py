@@ -14,11 +14,11 @@ from elearn.builtins.question_types import register_question_types
 from elearn.content import guessing
 from elearn.content.loader import load_course
 from elearn.content.scoring import answer_points, passes, score_percent
-from elearn_centre_example.ordering import Ordering
+from elearn.builtins.ordering import Ordering
 
 from coursekit import dedent, write_course
 
-TYPES = {cls.name: cls() for cls in [*register_question_types(), Ordering]}
+TYPES = {cls.name: cls() for cls in [*register_question_types(), Ordering]}  # all core types
 
 MIXED_BANK = dedent("""
     questions:
@@ -131,6 +131,10 @@ def answers(question, strategy: str) -> list[tuple[object, Fraction]]:
     if question.type == "ordering":
         orders = list(permutations(item["id"] for item in data["items"]))
         return [(list(order), Fraction(1, len(orders))) for order in orders]
+    if question.type == "matching":  # each select: any right item, independently
+        lefts = [pair["id"] for pair in data["pairs"]]
+        picks = list(product([r["id"] for r in data["rights"]], repeat=len(lefts)))
+        return [(dict(zip(lefts, pick)), Fraction(1, len(picks))) for pick in picks]
     return [("một câu trả lời đoán bừa", Fraction(1))]
 
 
@@ -285,3 +289,40 @@ def test_warnings_name_the_habits_guessers_exploit(course_root):
     assert any("two wrong" in message for qid, message in found if qid == "one-wrong")
     assert any("same text" in message for qid, message in found if qid == "twins")
     assert all(w.question.line for w in guessing.question_warnings(course.quiz, TYPES))
+
+
+MATCHING_BANK = dedent("""
+    questions:
+      - id: match-partial
+        type: matching
+        prompt: "Ghép?"
+        pairs: [{left: A, right: "1"}, {left: B, right: "2"}, {left: C, right: "3"}]
+        distractors: ["4"]
+      - id: match-strict
+        type: matching
+        partial_credit: false
+        points: 2
+        prompt: "Ghép hết?"
+        pairs: [{left: A, right: "1"}, {left: B, right: "2"}]
+      - id: number
+        type: numeric
+        prompt: "Số?"
+        answer: 1911
+      - id: sc
+        type: single_choice
+        prompt: "Một?"
+        options:
+          - {id: a, text: "Một", correct: true}
+          - {id: b, text: "Hai"}
+""")
+
+
+@pytest.mark.parametrize("draw,pass_mark", [("2", 50), ("3", 40), ("4", 30)])
+def test_matching_and_numeric_odds_match_brute_force_in_a_quiz(course_root, draw, pass_mark):
+    """`courses check` counts the core's matching (binomial picks) and numeric (typed, never
+    guessed) exactly, as the brute force over every draw and every set of picks does."""
+    course = course_with(course_root, MATCHING_BANK, draw, pass_mark=pass_mark)
+    for rule in guessing.rules(course.quiz, TYPES):
+        exact = guessing.pass_probability(course.quiz, TYPES, rule)
+        assert exact == brute_force(course, rule), rule
+        assert 0 < exact < 1

@@ -14,7 +14,7 @@ from elearn.content.errors import Problems
 from elearn.content.model import LocalText, Question
 from elearn.content.yamlsource import load_yaml
 from elearn.interfaces import Arrangement, InvalidAnswer, ParseContext
-from elearn_centre_example.ordering import Ordering
+from elearn.builtins.ordering import Ordering
 
 CHOICES = """
 options:

@@ -12,8 +12,8 @@ import pytest
 from elearn.testing import login
 
 from learnkit import (
-    BANK, PASSWORD, attempt_row, csrf, make_site, right_answer_form, start_attempt,
-    study_everything, write_quiz_course,
+    BANK, NEW_TYPES_BANK, NUMERIC_KEY, PASSWORD, attempt_row, csrf, make_site,
+    right_answer_form, start_attempt, study_everything, write_quiz_course,
 )
 from elearn.content.yamlsource import load_yaml
 
@@ -24,11 +24,12 @@ QUIZ = f"/courses/{SLUG}/quiz/"
 def secrets_of_the_bank() -> tuple[list[str], list[str]]:
     """(texts that must never appear, authored option ids that must never be a value)."""
     texts, ids = [], []
-    for question in load_yaml(BANK)["questions"]:
+    for question in load_yaml(BANK + NEW_TYPES_BANK)["questions"]:
         feedback = question.get("feedback") or {}
         texts += list(feedback.values()) if isinstance(feedback, dict) else [feedback]
         texts += [str(a) for a in question.get("answers", [])]  # short-text keys
         ids += [o["id"] for o in question.get("options", [])]
+    texts += [NUMERIC_KEY, NUMERIC_KEY.replace(",", ".")]  # the numeric key, either way
     return texts, sorted(set(ids))
 
 
@@ -50,7 +51,9 @@ def assert_no_key(label: str, body: str) -> None:
 
 @pytest.fixture
 def site(make_app, course_root):
-    write_quiz_course(course_root, SLUG, time_limit=30, review="after_submit")
+    # Every question type, the core's matching and numeric included, all drawn.
+    write_quiz_course(course_root, SLUG, time_limit=30, review="after_submit", draw=7,
+                      bank=BANK + NEW_TYPES_BANK)
     return make_site(make_app, course_root)
 
 
@@ -102,6 +105,21 @@ def test_no_response_before_submission_holds_the_key(site, language):
                 in refused.get_data(as_text=True)
             post(f"{QUIZ}{attempt_id}/{number}",
                  {"csrf_token": token, **{n: "2" for n in names}}, as_json=True, expect=(400,))
+        if question_id == "q-match":  # one list, in the same order, for every left item
+            course = site.extensions["elearn.registry"].course(SLUG)
+            question = course.quiz.question("q-match")
+            selects = re.findall(r'<select[^>]*name="answer-t[0-9a-f]+"[^>]*>(.*?)</select>',
+                                 page, re.S)
+            assert len(selects) == len(question.data["pairs"]) and len(set(selects)) == 1
+            for item in question.data["pairs"] + question.data["rights"]:
+                assert item["id"] not in page  # authored ids would pair them up
+        if question_id == "q-number":  # junk is refused in words, with a 400, never saved
+            refused = post(f"{QUIZ}{attempt_id}/{number}",
+                           {"csrf_token": token, "go": "save", "answer": "bảy mươi ba"},
+                           expect=(400,))
+            assert {"vi": "Hãy nhập một số, ví dụ 3,5 hoặc -12.",
+                    "en": "Type a number, for example 3,5 or -12."}[language] \
+                in refused.get_data(as_text=True)
         # the right answer, autosaved as the page's script does (its page would show the
         # learner's own typed key, which is no leak)…
         data = right_answer_form(site, SLUG, attempt, question_id)

@@ -11,7 +11,8 @@ from elearn.content.guessing import guessing_report
 from elearn.content.loader import load_course
 from elearn.content.model import Audience, ReviewPolicy, TopicKind
 from elearn_centre_example import COURSES as EXAMPLE_COURSES
-from elearn_centre_example.ordering import Ordering
+from elearn.builtins.ordering import Ordering
+from elearn_centre_example.fill_blanks import FillBlanks
 
 from coursekit import PROJECT_ROOT
 
@@ -126,7 +127,7 @@ def test_the_longest_option_is_rarely_the_key(resistant):
 
 # -- guessing resistance and review (issue 11) ------------------------------------------------
 
-ALL_TYPES = {**TYPES, Ordering.name: Ordering()}
+ALL_TYPES = {**TYPES, Ordering.name: Ordering(), FillBlanks.name: FillBlanks()}
 EVERY_SHIPPED = [PROJECT_ROOT / "courses" / slug for slug in sorted(SHIPPED)] + \
     [EXAMPLE_COURSES / "cd-2018-phong-cach"]
 

@@ -1,4 +1,5 @@
-"""Built-in question types: single choice, multiple choice, true/false, short text."""
+"""Built-in question types: single choice, multiple choice, true/false, short text here;
+ordering, matching and numeric in their own modules. One hook registers them all."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,9 @@ from .. import hookimpl
 from ..content.model import Question
 from ..fields import CheckboxesField, ChoiceRadioField, TextAnswerField, choices
 from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
+from .matching import Matching
+from .numeric import Numeric
+from .ordering import Ordering
 
 _OPTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -148,6 +152,7 @@ class SingleChoice(QuestionType):
     name = "single_choice"
     label = _l("Single choice")
     fields = frozenset({"options"})
+    template = "question_types/choices.html"
 
     def parse(self, raw, ctx):
         return {"options": parse_options(raw, ctx, min_correct=1, max_correct=1)}
@@ -189,6 +194,7 @@ class MultipleChoice(QuestionType):
     name = "multiple_choice"
     label = _l("Multiple choice")
     fields = frozenset({"options", "partial_credit"})
+    template = "question_types/choices.html"
 
     def parse(self, raw, ctx):
         return {"options": parse_options(raw, ctx, min_correct=1, max_correct=None),
@@ -242,6 +248,7 @@ class TrueFalse(QuestionType):
     name = "true_false"
     label = _l("True or false")
     fields = frozenset({"answer"})
+    template = "question_types/choices.html"
 
     def parse(self, raw, ctx):
         answer = ctx.require(raw, "answer")
@@ -297,6 +304,7 @@ class ShortText(QuestionType):
     name = "short_text"
     label = _l("Short text")
     fields = frozenset({"answers", "ignore_diacritics"})
+    template = "question_types/text.html"
 
     def parse(self, raw, ctx):
         answers = ctx.items(raw, "answers", minimum=1)
@@ -324,4 +332,4 @@ class ShortText(QuestionType):
 
 @hookimpl
 def register_question_types() -> list[type[QuestionType]]:
-    return [SingleChoice, MultipleChoice, TrueFalse, ShortText]
+    return [SingleChoice, MultipleChoice, TrueFalse, ShortText, Ordering, Matching, Numeric]

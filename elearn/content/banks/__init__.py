@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from . import aiken, gift, moodlexml, xlsx
-from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, TYPES, BankFileError, BankQuestion,
+from .model import (MATCHING, MULTIPLE, NUMERIC, SHORT, SINGLE, TRUE_FALSE, TYPES, BankFileError, BankQuestion,
                     ImportResult, Refusal, has_english, read_bank, to_bank_yaml,
                     write_atomically)
 
@@ -49,8 +49,8 @@ def detect_format(path: Path, data: bytes) -> str:
 def import_file(path: Path, fmt: str | None = None, lesson: str | None = None,
                 known_types: Collection[str] = ()) -> ImportResult:
     """The questions of `path` in elearn's terms, and every question refused with its reason.
-    `known_types` are the site's question types: a plugin's type (ordering) is imported only
-    where the site has it. Raises BankFileError when the file as a whole cannot be read."""
+    `known_types` are the site's question types: a type the site lacks (Moodle's ordering,
+    were it not loaded) is refused by name. Raises BankFileError when the file as a whole cannot be read."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -89,9 +89,14 @@ class ExportResult:
 def _exportable(qid: str, question: BankQuestion, raw: dict[str, Any], fmt: str
                 ) -> tuple[Any | None, list[Any]]:
     """(why the question cannot be exported, what the format drops from it)."""
-    if question.type not in (SINGLE, MULTIPLE, TRUE_FALSE, SHORT):
+    writable = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT) + ((MATCHING, NUMERIC) if fmt == "gift"
+                                                        else ())
+    if question.type not in writable:
         return _l("question type “%(type)s” cannot be written as %(format)s",
                   type=question.type, format=fmt.upper()), []
+    if question.type == MATCHING and not question.partial_credit:
+        return _l("matching without partial credit cannot be written as %(format)s: Moodle "
+                  "gives each pair its share", format=fmt.upper()), []
     if question.type == MULTIPLE and not question.partial_credit and fmt == "gift":
         return _l("multiple choice without partial credit cannot be written as %(format)s",
                   format=fmt.upper()), []
@@ -109,6 +114,8 @@ def _exportable(qid: str, question: BankQuestion, raw: dict[str, Any], fmt: str
             dropped.append(_l("the points"))
         if len(question.tags) > 1:
             dropped.append(_l("all tags but the first"))
+        if question.unit:
+            dropped.append(_l("the unit"))
     return None, dropped
 
 

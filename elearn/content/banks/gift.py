@@ -2,20 +2,23 @@
 
 Imported: comments, `::title::` (→ id), `[html]`/`[markdown]`/`[plain]`/`[moodle]` markers,
 escapes, multiple choice with `=`/`~` and `%weights%`, feedback `#` and general feedback
-`####`, true/false, short answer, `$CATEGORY:` (→ tags). Refused by name: matching, numeric,
-essay, description, missing word; weights elearn cannot grade the same way."""
+`####`, true/false, short answer, matching (`=left -> right`, `= -> distractor`), numeric
+(`#value`, `#value:tolerance`, `#min..max`, several `=%weight%` answers), `$CATEGORY:`
+(→ tags). Refused by name: essay, description, missing word; weights elearn cannot grade the
+same way."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from flask_babel import lazy_gettext as _l
 
-from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, BankQuestion, ImportResult, Option,
-                    Refusal, category_tags, join_feedback, labelled,
-                    refused_type)
+from .model import (MATCHING, MULTIPLE, NUMERIC, SHORT, SINGLE, TRUE_FALSE, BankQuestion,
+                    ImportResult, NumericAnswer, Option, Refusal, category_tags, join_feedback,
+                    labelled, matching_problem, refused_type)
 from .text import html_to_text, tidy
 
 _ESCAPABLE = "~=#{}:"
@@ -130,7 +133,8 @@ def _answers(question: BankQuestion, body: str, markup: str) -> None:
     if not body:
         raise _Refused(refused_type("essay"))
     if body.startswith("#"):
-        raise _Refused(refused_type("numeric"))
+        _numeric(question, body[1:], markup, general)
+        return
     true_false = _TRUE_FALSE.match(body)
     if true_false:
         question.type = TRUE_FALSE
@@ -148,7 +152,8 @@ def _answers(question: BankQuestion, body: str, markup: str) -> None:
     answers = [_answer(chunk, markup) for chunk in chunks if chunk.strip()]
     if all(marker == "=" for marker, *_ in answers) and any("->" in text
                                                             for _, _, text, _ in answers):
-        raise _Refused(refused_type("matching"))
+        _matching(question, answers, general)
+        return
     if all(marker == "=" for marker, *_ in answers):
         _short_answer(question, answers, general)
     else:
@@ -207,6 +212,62 @@ def _choice(question: BankQuestion, answers: list, general: str) -> None:
     question.feedback = _answer_feedback(general, answers)
 
 
+def _matching(question: BankQuestion, answers: list, general: str) -> None:
+    """`=left -> right` pairs; `= -> right` is a right-hand item that matches nothing."""
+    for _marker, weight, text, _feedback in answers:
+        if weight is not None or "->" not in text:
+            raise _Refused(_l("every line of a matching question must read “=left -> right”"))
+        # An answer may carry its own [html]/[plain]… marker: the text alone is kept.
+        left, _arrow, right = (_FORMAT.sub("", part).strip() for part in text.partition("->"))
+        if not right:
+            raise _Refused(_l("a pair of the matching question has no right-hand item"))
+        if left:
+            question.pairs.append((left, right))
+        else:
+            question.distractors.append(right)
+    problem = matching_problem(question)
+    if problem is not None:
+        raise _Refused(problem)
+    question.type = MATCHING
+    question.feedback = _answer_feedback(general, answers)
+
+
+_NUMERIC_ANSWER = re.compile(
+    r"^(?P<value>[+-]?\d+(?:\.\d+)?|[+-]?\.\d+)"
+    r"(?:(?::(?P<tolerance>\d+(?:\.\d+)?|\.\d+))|(?:\.\.(?P<high>[+-]?\d+(?:\.\d+)?)))?$")
+
+
+def _numeric(question: BankQuestion, body: str, markup: str, general: str) -> None:
+    """`{#1911}`, `{#3.5:0.1}`, `{#1..5}` or several `=%weight%value:tolerance#feedback`
+    answers; `~` answers are wrong ones, kept only for their feedback."""
+    body = body.strip()
+    chunks = re.split(r"(?=[=~])", body if body[:1] in "=~" else "=" + body)
+    feedback = [general]
+    for chunk in (c for c in chunks if c.strip()):
+        marker, weight, text, answer_feedback = _answer(chunk, markup)
+        if marker == "~" or weight == 0:
+            feedback.append(labelled(text or _("Any other answer"), answer_feedback))
+            continue
+        match = _NUMERIC_ANSWER.match(text.replace(" ", ""))
+        if not match:
+            raise _Refused(_l("“%(text)s” is not a number elearn can read (write 3.5, 3.5:0.1 "
+                              "or 1..5)", text=text))
+        credit = 100.0 if weight is None else weight
+        if not 0 < credit <= 100:
+            raise _Refused(_l("numeric answer weight %(weight)s%% must be above 0 and at most "
+                              "100", weight=f"{credit:g}"))
+        value, tolerance = Decimal(match["value"]), Decimal(match["tolerance"] or 0)
+        if match["high"] is not None:
+            low, high = sorted((value, Decimal(match["high"])))
+            value, tolerance = (low + high) / 2, (high - low) / 2
+        question.numbers.append(NumericAnswer(str(value), str(tolerance), credit))
+        feedback.append(labelled(text, answer_feedback))
+    if not any(n.credit == 100 for n in question.numbers):
+        raise _Refused(_l("the numeric question has no answer at 100%"))
+    question.type = NUMERIC
+    question.feedback = join_feedback(feedback)
+
+
 # --- export ---------------------------------------------------------------------------------
 
 def escape(text: str) -> str:
@@ -228,6 +289,14 @@ def write_question(qid: str, question: BankQuestion) -> str:
         head += "TRUE" if question.answer else "FALSE"
     elif question.type == SHORT:
         body += [f"\t={escape(answer)}" for answer in question.answers]
+    elif question.type == MATCHING:
+        body += [f"\t={escape(left)} -> {escape(right)}" for left, right in question.pairs]
+        body += [f"\t= -> {escape(right)}" for right in question.distractors]
+    elif question.type == NUMERIC:
+        head += "#"
+        for number in question.numbers:
+            weight = "" if number.credit == 100 else f"%{_weight(number.credit)}%"
+            body.append(f"\t={weight}{number.value}:{number.tolerance}")
     else:
         right = sum(1 for o in question.options if o.correct)
         for option in question.options:

@@ -11,6 +11,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,10 @@ SINGLE = "single_choice"
 MULTIPLE = "multiple_choice"
 TRUE_FALSE = "true_false"
 SHORT = "short_text"
-ORDERING = "ordering"  # the example centre plugin's type; imported only when it is loaded
-TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT, ORDERING)
+ORDERING = "ordering"
+MATCHING = "matching"
+NUMERIC = "numeric"
+TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT, ORDERING, MATCHING, NUMERIC)
 OPTION_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # What the course loader accepts (elearn/content/loader.py), checked here so an imported bank
 # passes `courses check` and a bad cell is reported with its row.
@@ -37,6 +40,15 @@ class Option:
 
 
 @dataclass
+class NumericAnswer:
+    """One accepted number: `value` ± `tolerance` earns `credit` per cent (decimal strings, so
+    nothing is lost to binary floats on the way through)."""
+    value: str
+    tolerance: str = "0"
+    credit: float = 100.0
+
+
+@dataclass
 class BankQuestion:
     """One question in elearn's terms; `where` is "line N" or "row N" in the source file."""
     type: str
@@ -47,6 +59,10 @@ class BankQuestion:
     answer: bool | None = None           # true_false
     answers: list[str] = field(default_factory=list)  # short_text
     items: list[str] = field(default_factory=list)    # ordering, in the right order
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # matching: (left, right)
+    distractors: list[str] = field(default_factory=list)        # matching: extra right items
+    numbers: list[NumericAnswer] = field(default_factory=list)  # numeric
+    unit: str = ""                                               # numeric, shown after the box
     ignore_diacritics: bool = False
     partial_credit: bool = True
     feedback: str = ""
@@ -84,6 +100,23 @@ def join_feedback(parts: list[str]) -> str:
 def refused_type(name: str) -> Any:
     return _l("question type “%(type)s” cannot be imported: elearn has no such question type",
               type=name)
+
+
+def matching_problem(question: BankQuestion) -> Any | None:
+    """Why elearn's matching type (elearn/builtins/matching.py) would not load these pairs, or
+    None; checked at import so the refusal names the source line."""
+    lefts = [left for left, _ in question.pairs]
+    if len(lefts) < 2:
+        return _l("a %(type)s question needs at least 2 pairs", type=MATCHING)
+    if len(set(lefts)) != len(lefts):
+        return _l("the left items of a %(type)s question must all be different", type=MATCHING)
+    rights = {right for _, right in question.pairs}
+    if rights & set(question.distractors):
+        return _l("a distractor must differ from every right-hand item")
+    if len(rights | set(question.distractors)) < 2:
+        return _l("a %(type)s question needs at least 2 different right-hand items",
+                  type=MATCHING)
+    return None
 
 
 def slugify(text: str, limit: int = 40) -> str:
@@ -147,8 +180,39 @@ def _question_mapping(question: BankQuestion, qid: str) -> dict[str, Any]:
         item["items"] = list(question.items)
         if not question.partial_credit:
             item["partial_credit"] = False
+    elif question.type == MATCHING:
+        item["pairs"] = [{"left": left, "right": right} for left, right in question.pairs]
+        if question.distractors:
+            item["distractors"] = list(question.distractors)
+        if not question.partial_credit:
+            item["partial_credit"] = False
+    elif question.type == NUMERIC:
+        item.update(_numeric_mapping(question))
     if question.feedback:
         item["feedback"] = question.feedback
+    return item
+
+
+def yaml_number(text: str) -> int | float:
+    """A decimal string as the YAML number an author would type (1890, not 1890.0)."""
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _numeric_mapping(question: BankQuestion) -> dict[str, Any]:
+    numbers = question.numbers
+    if len(numbers) == 1 and numbers[0].credit == 100:  # the short form
+        item: dict[str, Any] = {"answer": yaml_number(numbers[0].value)}
+        if Decimal(numbers[0].tolerance):
+            item["tolerance"] = yaml_number(numbers[0].tolerance)
+    else:
+        item = {"answers": [{"value": yaml_number(n.value),
+                             **({"tolerance": yaml_number(n.tolerance)}
+                                if Decimal(n.tolerance) else {}),
+                             **({"credit": yaml_number(str(n.credit))}
+                                if n.credit != 100 else {})} for n in numbers]}
+    if question.unit:
+        item["unit"] = question.unit
     return item
 
 
@@ -195,8 +259,10 @@ def _vi(value: Any) -> str:
 
 
 def has_english(item: dict[str, Any]) -> bool:
-    texts = [item.get("prompt"), item.get("feedback")] + [
-        o.get("text") for o in item.get("options", []) if isinstance(o, dict)]
+    texts = [item.get("prompt"), item.get("feedback"), item.get("unit")] + [
+        o.get("text") for o in item.get("options", []) if isinstance(o, dict)] + [
+        p.get(side) for p in item.get("pairs", []) or [] if isinstance(p, dict)
+        for side in ("left", "right")] + list(item.get("distractors", []) or [])
     return any(isinstance(t, dict) and t.get("en") for t in texts)
 
 
@@ -217,7 +283,7 @@ def read_bank(path: Path) -> list[tuple[str, BankQuestion, dict[str, Any]]]:
             continue
         try:
             question = _bank_question(item)
-        except (TypeError, ValueError, AttributeError) as exc:
+        except (TypeError, ValueError, AttributeError, InvalidOperation) as exc:
             raise BankFileError(_l("question %(id)s in %(file)s is not valid (%(error)s); "
                                    "`flask elearn courses check` says why", id=item.get("id"),
                                    file=str(path), error=str(exc))) from exc
@@ -235,5 +301,18 @@ def _bank_question(item: dict[str, Any]) -> BankQuestion:
                  for o in item.get("options", []) or [] if isinstance(o, dict)],
         answer=item.get("answer"), answers=[str(a) for a in item.get("answers", []) or []],
         items=[_vi(i) for i in item.get("items", []) or []],
+        pairs=[(_vi(p.get("left")), _vi(p.get("right"))) for p in item.get("pairs", []) or []
+               if isinstance(p, dict)],
+        distractors=[_vi(d) for d in item.get("distractors", []) or []],
+        numbers=_bank_numbers(item), unit=_vi(item.get("unit")),
         ignore_diacritics=bool(item.get("ignore_diacritics", False)),
         partial_credit=bool(item.get("partial_credit", True)))
+
+
+def _bank_numbers(item: dict[str, Any]) -> list[NumericAnswer]:
+    if "answer" in item and item.get("type") == NUMERIC:
+        return [NumericAnswer(str(Decimal(str(item["answer"]))),
+                              str(Decimal(str(item.get("tolerance", 0)))))]
+    return [NumericAnswer(str(Decimal(str(a["value"]))), str(Decimal(str(a.get("tolerance", 0)))),
+                          float(a.get("credit", 100)))
+            for a in item.get("answers", []) or [] if isinstance(a, dict)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Collection
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -11,13 +12,14 @@ from defusedxml.ElementTree import DefusedXMLParser
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .model import (MULTIPLE, ORDERING, POINTS_MAX, POINTS_MIN, SHORT, SINGLE, TRUE_FALSE,
-                    BankFileError, BankQuestion, ImportResult, Option, Refusal, category_tags,
-                    join_feedback, labelled, refused_type)
+from .model import (MATCHING, MULTIPLE, NUMERIC, ORDERING, POINTS_MAX, POINTS_MIN, SHORT,
+                    SINGLE, TRUE_FALSE, BankFileError, BankQuestion, ImportResult, NumericAnswer,
+                    Option, Refusal, category_tags, join_feedback, labelled, matching_problem,
+                    refused_type)
 from .text import html_to_text, tidy
 
 # Moodle's names for the types elearn has no equivalent of, as the refusal names them.
-_REFUSED = {"numerical": "numeric", "matching": "matching", "essay": "essay",
+_REFUSED = {"essay": "essay",
             "description": "description", "cloze": "cloze", "multianswer": "cloze",
             "calculated": "calculated", "calculatedsimple": "calculated",
             "calculatedmulti": "calculated", "randomsamatch": "random short-answer matching",
@@ -102,7 +104,8 @@ def _question(element: ET.Element, kind: str, where: str, known_types: Collectio
         raise _Refused(refused_type(_REFUSED[kind]))
     if kind == ORDERING and ORDERING not in known_types:
         raise _Refused(refused_type(ORDERING))
-    if kind not in ("multichoice", "truefalse", "shortanswer", ORDERING):
+    if kind not in ("multichoice", "truefalse", "shortanswer", ORDERING, "matching",
+                    "numerical"):
         raise _Refused(refused_type(kind or "?"))
     text_node = element.find("questiontext")
     if text_node is not None and text_node.find("file") is not None:
@@ -134,6 +137,10 @@ def _question(element: ET.Element, kind: str, where: str, known_types: Collectio
             for _f, text, fb in answers])
     elif kind == ORDERING:
         _ordering(element, question, answers, general)
+    elif kind == "matching":
+        _matching(element, question, general)
+    elif kind == "numerical":
+        _numerical(element, question, general)
     elif kind == "shortanswer":
         _short_answer(element, question, answers, general)
     else:
@@ -222,3 +229,56 @@ def _ordering(element: ET.Element, question: BankQuestion, answers: list, genera
     question.items = [text for _f, text, _fb in sorted(answers, key=lambda a: a[0])]
     question.partial_credit = grading in _ORDERING_PARTIAL
     question.feedback = join_feedback([general, *_combined_feedback(element)])
+
+
+def _matching(element: ET.Element, question: BankQuestion, general: str) -> None:
+    """Sub-questions are the pairs; one with no text is a right-hand item matching nothing.
+    Moodle gives each sub-question an equal share, as elearn's partial credit does."""
+    for sub in element.findall("subquestion"):
+        left, right = _text(sub), _text(sub.find("answer"))
+        if not right:
+            raise _Refused(_l("a pair of the matching question has no right-hand item"))
+        if left:
+            question.pairs.append((left, right))
+        else:
+            question.distractors.append(right)
+    problem = matching_problem(question)
+    if problem is not None:
+        raise _Refused(problem)
+    question.type = MATCHING
+    question.feedback = join_feedback([general, *_combined_feedback(element)])
+
+
+def _numerical(element: ET.Element, question: BankQuestion, general: str) -> None:
+    """Each answer with a positive fraction is an accepted number with its tolerance; "*" at
+    0 % is Moodle's "any other answer", kept for its feedback. One unit at multiplier 1 is
+    shown after the box; several units or multipliers would need elearn to read units."""
+    units = element.findall("units/unit")
+    if len(units) > 1 or any(tidy(u.findtext("multiplier") or "1") not in ("1", "1.0", "1.0000000")
+                             for u in units):
+        raise _Refused(_l("numeric with several units or a unit multiplier cannot be imported: "
+                          "elearn reads the number only"))
+    question.unit = tidy(units[0].findtext("unit_name") or "") if units else ""
+    feedback = [general]
+    for answer in element.findall("answer"):
+        fraction, text = _fraction(answer), _text(answer)
+        answer_feedback = _text(answer.find("feedback"))
+        if fraction <= 0:
+            feedback.append(labelled(_("Any other answer") if text == "*" else text,
+                                     answer_feedback))
+            continue
+        try:
+            value = Decimal(text)
+            tolerance = abs(Decimal(tidy(answer.findtext("tolerance") or "0")))
+        except InvalidOperation:
+            raise _Refused(_l("“%(text)s” is not a number elearn can read (write 3.5, 3.5:0.1 "
+                              "or 1..5)", text=text)) from None
+        if not value.is_finite() or not tolerance.is_finite() or fraction > 100:
+            raise _Refused(_l("“%(text)s” is not a number elearn can read (write 3.5, 3.5:0.1 "
+                              "or 1..5)", text=text))
+        question.numbers.append(NumericAnswer(str(value), str(tolerance), fraction))
+        feedback.append(labelled(text, answer_feedback))
+    if not any(n.credit == 100 for n in question.numbers):
+        raise _Refused(_l("the numeric question has no answer at 100%"))
+    question.type = NUMERIC
+    question.feedback = join_feedback(feedback + _combined_feedback(element))

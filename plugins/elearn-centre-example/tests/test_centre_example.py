@@ -1,9 +1,10 @@
-"""The example centre plugin: its question type, its bundled course, and discovery through
-the `elearn.plugins` entry point once pip-installed."""
+"""The example centre plugin: its question type (fill_blanks, with its own template), its
+bundled course, and discovery through the `elearn.plugins` entry point once pip-installed."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,66 +17,96 @@ from elearn.content.errors import Problems
 from elearn.content.model import LocalText, Question
 from elearn.content.yamlsource import load_yaml
 from elearn.interfaces import ParseContext
-from elearn_centre_example.ordering import Ordering
+from elearn_centre_example.fill_blanks import FillBlanks
 
 PLUGIN_ROOT = Path(__file__).resolve().parent.parent
 
 
-def ordering_question(yaml_text: str) -> Question:
+def fill_question(yaml_text: str) -> Question:
     problems = Problems()
-    data = Ordering().parse(load_yaml(yaml_text), ParseContext(Path("bank.yaml"), problems))
+    data = FillBlanks().parse(load_yaml(yaml_text), ParseContext(Path("bank.yaml"), problems))
     assert not problems, [str(e) for e in problems.errors]
-    return Question(id="q", type="ordering", prompt=LocalText.of("?"), points=1,
+    return Question(id="q", type="fill_blanks", prompt=LocalText.of("?"), points=1,
                     feedback=None, data=data)
 
 
-def test_ordering_grades_full_partial_and_wrong_orders():
-    q = ordering_question('items: ["Học", "Làm theo", "Kiểm tra", "Đánh giá"]\n')
-    ids = [item["id"] for item in q.data["items"]]
-    assert Ordering().grade(q, ids).fraction == 1.0
-    swapped_last = ids[:2] + [ids[3], ids[2]]
-    assert Ordering().grade(q, swapped_last).fraction == pytest.approx(1 / 3)
-    assert Ordering().grade(q, list(reversed(ids))).fraction == 0.0
-    assert Ordering().grade(q, ids[:3]).fraction == 0.0  # incomplete answer
-    assert Ordering().grade(q, "not a list").fraction == 0.0
+SENTENCE = ('text: {vi: "Học tập và ___ theo tư tưởng, đạo đức, ___ Hồ Chí Minh.", '
+            'en: "Study and ___ Ho Chi Minh\'s thought, ethics and ___."}\n'
+            'blanks: [["làm"], ["phong cách", "tác phong"]]\n')
 
 
-def test_ordering_public_view_does_not_reveal_the_order_by_its_ids():
-    q = ordering_question('items: ["Một", "Hai", "Ba", "Bốn", "Năm"]\n')
-    ids = [item["id"] for item in Ordering().public_view(q, "vi")["items"]]
-    assert ids != sorted(ids) or ids != [str(n) for n in range(5)]
-    assert all(not i.isdigit() for i in ids)
+def test_fill_blanks_gives_a_share_per_blank_ignoring_case_and_spacing():
+    q = fill_question(SENTENCE)
+    assert FillBlanks().grade(q, ["Làm", "  phong   cách "]).correct
+    assert FillBlanks().grade(q, ["làm", "tác phong."]).correct  # any accepted answer
+    assert FillBlanks().grade(q, ["làm", "đạo đức"]).fraction == 0.5
+    assert FillBlanks().grade(q, ["", "phong cách"]).fraction == 0.5
+    assert FillBlanks().grade(q, ["lam", "phong cach"]).fraction == 0.0  # diacritics count
+    assert FillBlanks().grade(q, ["làm"]).fraction == 0.0  # not one answer per blank
+    assert FillBlanks().grade(q, "làm").fraction == 0.0
+    relaxed = fill_question(SENTENCE + "ignore_diacritics: true\n")
+    assert FillBlanks().grade(relaxed, ["lam", "phong cach"]).correct
 
 
-def test_ordering_rejects_duplicate_items():
+def test_fill_blanks_view_cuts_the_sentence_and_holds_no_answer():
+    q = fill_question(SENTENCE)
+    view = FillBlanks().public_view(q, "vi")
+    assert view == {"parts": ["Học tập và ", " theo tư tưởng, đạo đức, ", " Hồ Chí Minh."]}
+    assert "làm" not in json.dumps(FillBlanks().public_view(q, "en"), ensure_ascii=False)
+
+
+def test_fill_blanks_counts_its_blanks_in_every_language_at_load_time():
     problems = Problems()
-    Ordering().parse(load_yaml('items: ["Một", "Một"]\n'), ParseContext(Path("b.yaml"), problems))
-    assert any("different" in str(e.message) for e in problems.errors)
-
-
-def test_two_item_ordering_is_refused_at_load_time_with_its_line():
-    problems = Problems()
-    Ordering().parse(load_yaml('prompt: "?"\nitems: ["Học", "Làm theo"]\n'),
-                     ParseContext(Path("bank.yaml"), problems))
-    assert [(e.line, "at least 3 items" in str(e.message)) for e in problems.errors] == \
+    FillBlanks().parse(load_yaml('prompt: "?"\ntext: {vi: "Một ___ hai ___", en: "One ___"}\n'
+                                 'blanks: [["a"], ["b"]]\n'),
+                       ParseContext(Path("bank.yaml"), problems))
+    assert [(e.line, "(en) has 1 blanks" in str(e.message)) for e in problems.errors] == \
         [(2, True)]
 
 
-@pytest.mark.parametrize("count", [3, 4, 5])
-def test_the_starting_order_is_never_the_key_nor_its_reverse(count):
-    from elearn.interfaces import Arrangement
+FILL_BANK = """\
+questions:
+  - id: q-fill
+    type: fill_blanks
+    prompt: {vi: "Điền vào chỗ trống.", en: "Fill in the blanks."}
+    text: {vi: "Học tập và ___ theo tư tưởng, đạo đức, ___ Hồ Chí Minh.", en: "Study and ___ Ho Chi Minh's thought, ethics and ___."}
+    blanks: [["làm"], ["phong cách"]]
+"""
 
-    q = ordering_question("items: [" + ", ".join(f'"Mục {n}"' for n in range(count)) + "]\n")
-    seen = set()
-    for seed in range(600):
-        arrangement = Arrangement(seed=seed, question_id="q")
-        key = [arrangement.token(item["id"]) for item in q.data["items"]]
-        shown = [item["id"] for item in Ordering().present(q, "vi", arrangement)["items"]]
-        assert sorted(shown) == sorted(key)
-        assert shown != key and shown != key[::-1], seed
-        seen.add(tuple(key.index(token) for token in shown))
-    if count == 3:  # every other arrangement still occurs
-        assert seen == {(0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1)}
+
+def test_fill_blanks_works_on_the_real_quiz_pages_through_its_own_template(make_app, tmp_path):
+    """The core has no template for fill_blanks: the quiz page includes the plugin's file, which
+    draws a box inside the sentence at each blank; typed answers are saved, shown again and
+    graded."""
+    from learnkit import (PASSWORD, attempt_row, csrf, make_site, start_attempt,
+                          study_everything, write_quiz_course)
+
+    from elearn.question_templates import template_name
+    from elearn.testing import login
+
+    root = tmp_path / "courses"
+    write_quiz_course(root, "khoa-dien", draw=1, bank=FILL_BANK)
+    site = make_site(make_app, root)
+    qtype = site.extensions["elearn.registry"].question_type("fill_blanks")
+    assert not (Path(elearn.__file__).parent / "templates" / template_name(qtype)).exists()
+    client = site.test_client()
+    login(client, "hocvien", PASSWORD)
+    study_everything(site, client, "khoa-dien")
+    attempt_id = start_attempt(client, "khoa-dien")
+    page_path = f"/courses/khoa-dien/quiz/{attempt_id}/1"
+    page = client.get(page_path).get_data(as_text=True)
+    sentence = re.search(r'<p class="fill-blanks">(.*?)</p>', page, re.S).group(1)
+    assert sentence.startswith("Học tập và <input")
+    assert re.findall(r'name="(answer-b\d)"', sentence) == ["answer-b1", "answer-b2"]
+    assert 'aria-label="Chỗ trống 1"' in sentence and "Điền vào từng chỗ trống." in page
+    assert "phong cách" not in sentence  # the key is not on the page
+    saved = client.post(page_path, data={"csrf_token": csrf(client, page_path), "go": "save",
+                                         "answer-b1": "Làm", "answer-b2": "phong cach"})
+    assert saved.status_code == 303
+    assert 'value="Làm"' in client.get(page_path).get_data(as_text=True)
+    client.post(f"/courses/khoa-dien/quiz/{attempt_id}/submit",
+                data={"csrf_token": csrf(client, "/courses/khoa-dien/quiz/")})
+    assert attempt_row(site, attempt_id).score == 50  # one blank of two (accents count)
 
 
 def test_bundled_course_loads_with_its_question_type(make_app):
@@ -84,7 +115,8 @@ def test_bundled_course_loads_with_its_question_type(make_app):
     course = registry.course("cd-2018-phong-cach")
     assert course is not None, [str(e) for p in registry.course_problems for e in p.errors]
     assert course.source == "elearn_centre_example"
-    assert sum(q.type == "ordering" for q in course.quiz.questions) >= 3
+    assert sum(q.type == "ordering" for q in course.quiz.questions) >= 3  # now a core type
+    assert sum(q.type == "fill_blanks" for q in course.quiz.questions) >= 1
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""Example plugin of a district political centre: one bundled course, one question type.
+"""Example plugin of a district political centre: one bundled course, one question type
+(`fill_blanks`, with its own template).
 
 Copy this folder to start your centre's own plugin: rename the package, replace the course
 folder, keep the entry point in pyproject.toml.
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from elearn import hookimpl
 
-from .ordering import Ordering
+from .fill_blanks import FillBlanks
 
 __version__ = "1.0.0"
 
@@ -23,4 +24,4 @@ def register_courses(app):
 
 @hookimpl
 def register_question_types():
-    return [Ordering]
+    return [FillBlanks]

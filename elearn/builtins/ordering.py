@@ -1,4 +1,6 @@
-"""An ordering question: put steps in the right sequence. Graded by adjacent pairs kept."""
+"""An ordering question: put steps in the right sequence. Graded by adjacent pairs kept.
+
+Moved into the core from the example plugin (the example now ships `fill_blanks`)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,17 +10,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from elearn.content.model import Question
-from elearn.fields import order_from_positions, positions_field
-from elearn.interfaces import (
-    Arrangement, Grade, ParseContext, QuestionType, tokenised,
-)
+from ..content.model import Question
+from ..fields import order_from_positions, positions_field
+from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
 
 
 class Ordering(QuestionType):
     name = "ordering"
     label = _l("Ordering")
     fields = frozenset({"items", "partial_credit"})
+    template = "question_types/ordering.html"
 
     def parse(self, raw, ctx: ParseContext) -> dict[str, Any]:
         items = ctx.items(raw, "items", minimum=2)
