@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
 from flask_babel import lazy_gettext as _l
 
 from .content.errors import Problems, line_of
+from .answer_fields import InvalidAnswer, TextAnswerField  # InvalidAnswer: for plugins
 from .content.model import LANGUAGES, Course, LocalText, Question
 
 
@@ -92,11 +93,6 @@ class ParseContext:
         return line_of(node, key)
 
 
-class InvalidAnswer(ValueError):
-    """Raised by `QuestionType.parse_answer` when submitted data cannot be an answer; the
-    message (translated) is shown next to the question and nothing is saved."""
-
-
 @dataclass(frozen=True)
 class Arrangement:
     """How one question looks in one attempt: a seeded shuffle and opaque per-attempt tokens.
@@ -167,8 +163,6 @@ class QuestionType:
 
     def field(self, question: Question, view: Mapping[str, Any]) -> Any:
         """An unbound WTForms field for the answer, built from `present`'s view."""
-        from .fields import TextAnswerField
-
         return TextAnswerField()
 
     def parse_answer(self, question: Question, data: Any, arrangement: Arrangement) -> Any:

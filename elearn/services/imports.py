@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import Audience, Role, RoleGrant, Unit, UnitMembership, User
-from ..models.org import utcnow
+from ..clock import utcnow
 from .accounts import (
     hash_temporary_password, normalise_email, normalise_phone, temporary_password,
     username_base,

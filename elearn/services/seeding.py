@@ -42,7 +42,7 @@ from ..models import (
     QuizAnswer, QuizAttempt, Revocation, Role, RoleGrant, StudyPlan, Unit, UnitMembership, User,
 )
 from ..models.learning import AttemptState
-from ..models.org import utcnow
+from ..clock import utcnow
 from ..registry import current_registry
 from . import audit, codes, completions
 from .accounts import hash_password
