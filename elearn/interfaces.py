@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
 from flask_babel import lazy_gettext as _l
 
 from .content.errors import Problems, line_of
-from .answer_fields import InvalidAnswer, TextAnswerField  # InvalidAnswer: for plugins
+from .answer_fields import InvalidAnswer, TextAnswerField  # noqa: F401  (InvalidAnswer: for plugins)
 from .content.model import LANGUAGES, Course, LocalText, Question
 
 

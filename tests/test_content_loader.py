@@ -9,7 +9,7 @@ import pytest
 from elearn.builtins.question_types import register_question_types
 from elearn.content.errors import CourseLoadError
 from elearn.content.loader import load_course
-from elearn.content.model import Audience, TopicKind
+from elearn.content.model import CourseAudience, TopicKind
 
 from coursekit import BANK, LESSON, dedent, write_course
 
@@ -25,7 +25,7 @@ def errors_of(folder):
 def test_valid_course_loads_with_lessons_quiz_and_hash(course_root):
     course = load_course(write_course(course_root), TYPES)
     assert course.slug == "khoa-thu"
-    assert course.kind is TopicKind.ANNUAL and course.audience is Audience.ALL
+    assert course.kind is TopicKind.ANNUAL and course.audience is CourseAudience.ALL
     assert course.title.get("en") == "Test course khoa-thu"
     assert course.title.get("vi") == "Khóa thử khoa-thu"
     assert [lesson.slug for lesson in course.lessons] == ["01-mot", "02-hai"]

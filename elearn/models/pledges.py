@@ -23,6 +23,16 @@ class PledgeStatus(StrEnum):
     ASSESSED = "assessed"
 
 
+# The groups of statuses the rules ask about, defined here once.
+EDITABLE = (PledgeStatus.DRAFT, PledgeStatus.RETURNED)
+"""The person may still change and file the pledge."""
+ACKNOWLEDGED_OR_LATER = (PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED,
+                         PledgeStatus.ASSESSED)
+"""The reviewing committee accepted the pledge."""
+FILED_OR_LATER = (PledgeStatus.FILED, *ACKNOWLEDGED_OR_LATER)
+"""Filed for review, whatever happened since (a returned pledge is back with its author)."""
+
+
 class StudyPlan(db.Model):
     """Which courses must be completed before a pledge can be filed, for whom, by when."""
 
