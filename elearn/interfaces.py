@@ -12,7 +12,8 @@ from typing import Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
 from flask_babel import lazy_gettext as _l
 
 from .content.errors import Problems, line_of
-from .answer_fields import InvalidAnswer, TextAnswerField  # noqa: F401  (InvalidAnswer: for plugins)
+# InvalidAnswer lives beside the widgets that raise it; plugins import it from here.
+from .answer_fields import InvalidAnswer, TextAnswerField  # noqa: F401
 from .content.model import LANGUAGES, Course, LocalText, Question
 
 

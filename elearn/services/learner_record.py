@@ -45,12 +45,13 @@ def studied_by_course(user_id: int, slugs: Iterable[str]) -> dict[str, set[str]]
 def quiz_results(user_id: int, slugs: Iterable[str]) -> dict[str, tuple[float | None, bool]]:
     """(best score, passed) over the finished attempts in each course, in one query; a course
     without a finished attempt is missing. The highest grade counts."""
-    return {course_slug: (score, bool(passed)) for course_slug, score, passed in db.session.execute(
+    rows = db.session.execute(
         select(QuizAttempt.course_slug, func.max(QuizAttempt.score),
                func.max(case((QuizAttempt.passed, 1), else_=0)))
         .where(QuizAttempt.user_id == user_id, QuizAttempt.course_slug.in_(list(slugs)),
                QuizAttempt.state == AttemptState.FINISHED)
-        .group_by(QuizAttempt.course_slug))}
+        .group_by(QuizAttempt.course_slug))
+    return {course_slug: (score, bool(passed)) for course_slug, score, passed in rows}
 
 
 def learner_record(user: User, course: Course) -> LearnerRecord:

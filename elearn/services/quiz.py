@@ -346,7 +346,8 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
     values = {"points": points, "max_points": max_points, "score": score,
               "passed": passes(score, course.quiz.pass_mark)}
     if closed_by == CLOSED_BY_SUBMIT:
-        values["finished_at"] = clock.utcnow()  # the moment we held the row: after every saved answer
+        # The moment we held the row: after every saved answer.
+        values["finished_at"] = clock.utcnow()
     db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(**values)
         .execution_options(synchronize_session=False))
