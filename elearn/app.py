@@ -15,6 +15,7 @@ from . import jobqueue, question_templates, security, web_input
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .services import job_handlers
 from .services.sessions import load_session
 from .plugins import make_plugin_manager
 from .registry import build_registry
@@ -42,7 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _init_login(app)
     security.init_app(app)
-    jobqueue.init_app(app)
+    jobqueue.init_app(app, job_handlers.runner())
 
     pm = make_plugin_manager(app.config)
     app.extensions["elearn.plugin_manager"] = pm

@@ -6,7 +6,7 @@ same name in your plugin module.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 import pluggy
 
@@ -21,10 +21,23 @@ if TYPE_CHECKING:
         CertificateRenderer, CompletionRule, Exporter, PledgeCheck, QuestionType,
     )
     from .models import User
-    from .registry import Registry
 
 PROJECT_NAME = "elearn"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+class RegistryView(Protocol):
+    """What `startup` may read of the frozen registry (`elearn.registry.Registry` is one).
+    A Protocol, so this module needs no import of the registry, which imports this one."""
+
+    courses: Mapping[str, Course]
+    question_types: Mapping[str, QuestionType]
+    completion_rules: Mapping[str, CompletionRule]
+    certificate_renderers: Mapping[str, CertificateRenderer]
+    pledge_checks: Mapping[str, PledgeCheck]
+    exporters: Mapping[str, Exporter]
+
+    def course(self, slug: str) -> Course | None: ...
 
 
 @hookspec
@@ -115,7 +128,7 @@ def authenticate(identifier: str, secret: str) -> "User | None":
 
 
 @hookspec
-def startup(app: "Flask", registry: "Registry") -> Any:
+def startup(app: "Flask", registry: RegistryView) -> Any:
     """Called once the registry is frozen and the app is fully configured.
 
     Use it to check the plugin's own configuration or warm caches; don't write learner state.

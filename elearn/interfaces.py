@@ -9,6 +9,8 @@ from typing import Any, ClassVar, Iterable, Mapping, Sequence
 from flask_babel import lazy_gettext as _l
 
 from .content.errors import Problems, line_of
+# InvalidAnswer lives beside the widgets that raise it; plugins import it from here.
+from .answer_fields import InvalidAnswer, TextAnswerField  # noqa: F401
 from .content.model import LANGUAGES, Course, LocalText, Question
 # The quiz's shuffle and tokens live with the quiz; re-exported here because a QuestionType's
 # methods receive an Arrangement and plugins import both from one place.
@@ -89,9 +91,6 @@ class ParseContext:
         return line_of(node, key)
 
 
-class InvalidAnswer(ValueError):
-    """Raised by `QuestionType.parse_answer` when submitted data cannot be an answer; the
-    message (translated) is shown next to the question and nothing is saved."""
 
 
 class QuestionType:
@@ -140,8 +139,6 @@ class QuestionType:
 
     def field(self, question: Question, view: Mapping[str, Any]) -> Any:
         """An unbound WTForms field for the answer, built from `present`'s view."""
-        from .fields import TextAnswerField
-
         return TextAnswerField()
 
     def parse_answer(self, question: Question, data: Any, arrangement: Arrangement) -> Any:

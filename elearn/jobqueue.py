@@ -10,7 +10,9 @@ backoff, a scheduler and periodic tasks, and a consumer that runs in its own pro
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
@@ -20,12 +22,24 @@ from huey.consumer import Consumer
 QUEUE_NAME = "elearn"
 
 
+@dataclass(frozen=True)
+class JobRunner:
+    """The work the queue triggers, handed in by the app (`services.job_handlers.runner`):
+    the services own jobs and enqueue through this module, so it must not import them."""
+
+    run: Callable[[int, int], None]
+    """Run one job: (job id, retries left)."""
+    housekeeping: Callable[[], object]
+    requeue_orphans: Callable[[], object]
+
+
 class JobQueue:
     """The app's Huey instance and its tasks, built on first use (creating an app, e.g. for
     `flask db upgrade`, touches no queue file or Redis server)."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, runner: JobRunner) -> None:
         self.app = app
+        self.runner = runner
         self._huey: Huey | None = None
         self._run_job: TaskWrapper | None = None
         self._lock = threading.Lock()
@@ -34,7 +48,7 @@ class JobQueue:
     def huey(self) -> Huey:
         with self._lock:
             if self._huey is None:
-                self._huey, self._run_job = _build(self.app)
+                self._huey, self._run_job = _build(self.app, self.runner)
         return self._huey
 
     @property
@@ -43,7 +57,7 @@ class JobQueue:
         return self._run_job
 
 
-def _build(app: Flask) -> tuple[Huey, TaskWrapper]:
+def _build(app: Flask, runner: JobRunner) -> tuple[Huey, TaskWrapper]:
     config = app.config
     if config.get("REDIS_URL"):
         huey: Huey = RedisHuey(QUEUE_NAME, url=config["REDIS_URL"])
@@ -52,17 +66,12 @@ def _build(app: Flask) -> tuple[Huey, TaskWrapper]:
         huey = SqliteHuey(QUEUE_NAME, filename=path)
 
     def run_job(job_id: int, task=None) -> None:
-        from .services import job_handlers, jobs
-
         with app.app_context():
-            jobs.execute(job_id, job_handlers.HANDLERS,
-                         retries_left=task.retries if task is not None else 0)
+            runner.run(job_id, task.retries if task is not None else 0)
 
     def housekeeping() -> None:
-        from .services import jobs
-
         with app.app_context():
-            jobs.housekeeping()
+            runner.housekeeping()
 
     task = huey.task(retries=config["JOBS_RETRIES"], retry_delay=config["JOBS_RETRY_DELAY"],
                      retry_backoff=2, context=True, name="elearn.run_job")(run_job)
@@ -70,8 +79,8 @@ def _build(app: Flask) -> tuple[Huey, TaskWrapper]:
     return huey, task
 
 
-def init_app(app: Flask) -> None:
-    app.extensions["elearn.jobqueue"] = JobQueue(app)
+def init_app(app: Flask, runner: JobRunner) -> None:
+    app.extensions["elearn.jobqueue"] = JobQueue(app, runner)
 
 
 def queue(app: Flask | None = None) -> JobQueue:
@@ -104,9 +113,7 @@ class EmbeddedWorker:
 
     def __enter__(self) -> "EmbeddedWorker":
         with self.app.app_context():
-            from .services import jobs
-
-            jobs.requeue_orphans()
+            queue(self.app).runner.requeue_orphans()
         self.consumer.start()
         return self
 

@@ -1,5 +1,6 @@
-"""Helpers for the learner tests (issue 4): a course with every question type, a learner,
-and ways to read what the server knows (the key, the attempt's tokens) from the test side."""
+"""Helpers for the learner tests (lessons, the quiz, completions): a course with every
+question type, a learner, and ways to read what the server knows (the key, the attempt's
+tokens) from the test side."""
 from __future__ import annotations
 
 import re

@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from elearn.extensions import db
 from elearn.models import Invitation, Role, UnitMembership, User
-from elearn.models.org import utcnow
+from elearn.clock import utcnow
 from elearn.services import imports
 from elearn.services.accounts import create_user, find_user, grant_role, move_user
 from elearn.services.invitations import create_invitation

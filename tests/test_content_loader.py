@@ -9,9 +9,9 @@ import pytest
 from elearn.builtins.question_types import register_question_types
 from elearn.content.errors import CourseLoadError
 from elearn.content.loader import load_course
-from elearn.content.model import Audience, TopicKind
+from elearn.content.model import CourseAudience, TopicKind
 
-from coursekit import BANK, LESSON, dedent, write_course
+from coursekit import BANK, COURSE, LESSON, dedent, write_course
 
 TYPES = {cls.name: cls() for cls in register_question_types()}
 
@@ -25,7 +25,7 @@ def errors_of(folder):
 def test_valid_course_loads_with_lessons_quiz_and_hash(course_root):
     course = load_course(write_course(course_root), TYPES)
     assert course.slug == "khoa-thu"
-    assert course.kind is TopicKind.ANNUAL and course.audience is Audience.ALL
+    assert course.kind is TopicKind.ANNUAL and course.audience is CourseAudience.ALL
     assert course.title.get("en") == "Test course khoa-thu"
     assert course.title.get("vi") == "Khóa thử khoa-thu"
     assert [lesson.slug for lesson in course.lessons] == ["01-mot", "02-hai"]
@@ -129,3 +129,14 @@ def test_lesson_paths_cannot_escape_the_course_folder(course_root, tmp_path):
     course.write_text(course.read_text().replace("02-hai.md", "../../../secret.md"))
     errors = errors_of(course.parent)
     assert errors[0][0] == "course.yaml" and "not found" in errors[0][2]
+
+
+def test_a_course_written_with_the_retired_scope_key_still_loads(course_root):
+    """`scope` never restricted anything, so the model no longer has it; folders that carry
+    it keep loading (and any really unknown key is still refused)."""
+    course = load_course(write_course(
+        course_root, course=COURSE.format(slug="khoa-thu") + "scope: central\n"), TYPES)
+    assert course.slug == "khoa-thu" and not hasattr(course, "scope")
+    folder = write_course(course_root, "khoa-hai",
+                          course=COURSE.format(slug="khoa-hai") + "scoop: central\n")
+    assert any(path == "course.yaml" for path, _line, _message in errors_of(folder))

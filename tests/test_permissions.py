@@ -71,7 +71,7 @@ ROUTES: dict[str, Case] = {
     "courses.course": Case("GET", fixed(f"{COURSE}/"), frozenset(SIGNED_IN)),
     "courses.lesson": Case("GET", fixed(f"{COURSE}/lessons/01-mot"), frozenset(SIGNED_IN)),
     "courses.asset": Case("GET", fixed(f"{COURSE}/assets/so-do.png"), frozenset(SIGNED_IN)),
-    # issue 4 (learners): lessons studied, the quiz; an attempt is its owner's alone, and
+    # Learners: lessons studied, the quiz; an attempt is its owner's alone, and
     # nobody in this matrix owns attempt 999.
     "courses.studied": Case("POST", fixed(f"{COURSE}/lessons/01-mot/studied"),
                             frozenset(SIGNED_IN)),

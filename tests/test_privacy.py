@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from elearn.extensions import db
 from elearn.models import UserSession
-from elearn.models.org import utcnow
+from elearn.clock import utcnow
 from elearn.testing import csrf_token, login
 
 from test_permissions import app, world  # noqa: F401 (fixtures)

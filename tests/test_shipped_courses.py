@@ -9,7 +9,7 @@ import pytest
 from elearn.builtins.question_types import register_question_types
 from elearn.content.guessing import guessing_report
 from elearn.content.loader import load_course
-from elearn.content.model import Audience, ReviewPolicy, TopicKind
+from elearn.content.model import CourseAudience, ReviewPolicy, TopicKind
 from elearn_centre_example import COURSES as EXAMPLE_COURSES
 from elearn.builtins.ordering import Ordering
 from elearn_centre_example.fill_blanks import FillBlanks
@@ -18,9 +18,9 @@ from coursekit import PROJECT_ROOT
 
 TYPES = {cls.name: cls() for cls in register_question_types()}
 SHIPPED = {
-    "cd-2016-toan-khoa": (TopicKind.FULL_TERM, 2016, Audience.CADRE),
-    "cd-2017-suy-thoai": (TopicKind.ANNUAL, 2017, Audience.CADRE),
-    "bac-ho-dao-duc-sinh-vien": (TopicKind.STUDENT, None, Audience.STUDENT),
+    "cd-2016-toan-khoa": (TopicKind.FULL_TERM, 2016, CourseAudience.CADRE),
+    "cd-2017-suy-thoai": (TopicKind.ANNUAL, 2017, CourseAudience.CADRE),
+    "bac-ho-dao-duc-sinh-vien": (TopicKind.STUDENT, None, CourseAudience.STUDENT),
 }
 
 
@@ -125,7 +125,7 @@ def test_the_longest_option_is_rarely_the_key(resistant):
     assert key_shortest <= len(single) / 4, (key_shortest, len(single))
 
 
-# -- guessing resistance and review (issue 11) ------------------------------------------------
+# -- guessing resistance and review: a non-reader must not pass by luck -----------------------
 
 ALL_TYPES = {**TYPES, Ordering.name: Ordering(), FillBlanks.name: FillBlanks()}
 EVERY_SHIPPED = [PROJECT_ROOT / "courses" / slug for slug in sorted(SHIPPED)] + \
@@ -151,7 +151,7 @@ def test_shipped_quiz_covers_every_lesson_in_every_attempt(any_shipped):
 
 def test_a_non_reader_passes_a_shipped_quiz_at_most_5_percent_of_the_time(any_shipped):
     """Exact odds within the allowed attempts, for every strategy and the worst mix of them
-    (the shipped banks before issue 11: 29–60 %)."""
+    (the shipped banks once let a non-reader pass 29–60 % of the time)."""
     report = guessing_report(any_shipped.quiz, ALL_TYPES)
     assert any_shipped.quiz.max_guess_pass_probability <= 0.05
     assert {odds.strategy: float(odds.within_attempts) for odds in report.odds

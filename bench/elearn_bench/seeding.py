@@ -54,7 +54,7 @@ from elearn.models import (
     QuizAnswer, QuizAttempt, Revocation, Role, RoleGrant, StudyPlan, Unit, UnitMembership, User,
 )
 from elearn.models.learning import AttemptState
-from elearn.models.org import utcnow
+from elearn.clock import utcnow
 from elearn.registry import current_registry
 from elearn.services import audit, codes, completions
 from elearn.services.accounts import hash_password

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from flask_babel import lazy_gettext as _l
 
 from ..content.model import LocalText, Question
-from ..fields import matches_field
+from ..answer_fields import matches_field
 from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
 
 PAIR_FIELDS = frozenset({"left", "right"})

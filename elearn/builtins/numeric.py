@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from ..content.model import Question
-from ..fields import TextAnswerField
+from ..answer_fields import TextAnswerField
 from ..interfaces import Arrangement, Grade, InvalidAnswer, ParseContext, QuestionType
 
 ANSWER_FIELDS = frozenset({"value", "tolerance", "credit"})

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from ..content.model import Question
-from ..fields import order_from_positions, positions_field
+from ..answer_fields import order_from_positions, positions_field
 from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
 
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import hookimpl
 from ..content.model import Question
-from ..fields import CheckboxesField, ChoiceRadioField, TextAnswerField, choices
+from ..answer_fields import CheckboxesField, ChoiceRadioField, TextAnswerField, choices
 from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
 from .matching import Matching
 from .numeric import Numeric

@@ -12,7 +12,7 @@ from ..interfaces import ParseContext, QuestionType
 from .errors import CourseLoadError, Problems
 from .hashing import content_hash
 from .model import (
-    LANGUAGES, Audience, Blueprint, Course, Lesson, Question, QuizSettings, ReviewPolicy,
+    LANGUAGES, Blueprint, Course, CourseAudience, Lesson, Question, QuizSettings, ReviewPolicy,
     TopicKind,
 )
 from .rendering import count_words, image_sources, render_markdown
@@ -25,9 +25,13 @@ TERM = re.compile(r"^(\d{4})-(\d{4})$")
 WORDS_PER_MINUTE = 200
 
 _COURSE_KEYS = {
-    "slug", "version", "title", "description", "kind", "term", "year", "scope", "audience",
+    "slug", "version", "title", "description", "kind", "term", "year", "audience",
     "languages", "min_reading_seconds", "lessons", "quiz", "completion_rule", "pledge_years",
 }
+# Keys that courses written for earlier versions may carry and nothing reads any more: they
+# load as before and are ignored. `scope` (central or a province code) never restricted
+# anything; who may study a course is its `audience`.
+_RETIRED_COURSE_KEYS = {"scope"}
 _QUIZ_KEYS = {
     "bank", "draw", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "review",
     "requires_lessons", "max_guess_pass_probability",
@@ -52,7 +56,7 @@ def load_course(folder: Path, question_types: Mapping[str, QuestionType]) -> Cou
     if not isinstance(raw, LineDict):
         ctx.error(raw, None, _l("course.yaml must be a mapping of fields"))
         raise CourseLoadError(problems.errors)
-    _reject_unknown(ctx, raw, _COURSE_KEYS)
+    _reject_unknown(ctx, raw, _COURSE_KEYS | _RETIRED_COURSE_KEYS)
 
     slug = raw.get("slug")
     if not isinstance(slug, str) or not SLUG.match(slug):
@@ -63,7 +67,7 @@ def load_course(folder: Path, question_types: Mapping[str, QuestionType]) -> Cou
     title = ctx.text(raw, "title")
     description = ctx.text(raw, "description")
     kind = _enum(ctx, raw, "kind", TopicKind, None)
-    audience = _enum(ctx, raw, "audience", Audience, None)
+    audience = _enum(ctx, raw, "audience", CourseAudience, None)
     term = raw.get("term")
     term_match = TERM.match(term) if isinstance(term, str) else None
     if not term_match:
@@ -74,9 +78,6 @@ def load_course(folder: Path, question_types: Mapping[str, QuestionType]) -> Cou
         if not start <= year <= end + 1:
             ctx.error(raw, "year", _l("'year' %(year)s is outside the term %(term)s",
                                       year=year, term=term))
-    scope = raw.get("scope", "central")
-    if not isinstance(scope, str) or not scope.strip():
-        ctx.error(raw, "scope", _l("'scope' must be 'central' or a province code"))
     languages = _languages(ctx, raw)
     min_reading = _integer(ctx, raw, "min_reading_seconds", 60, minimum=0, maximum=36000)
     completion_rule = raw.get("completion_rule", "lessons_and_quiz")
@@ -91,7 +92,7 @@ def load_course(folder: Path, question_types: Mapping[str, QuestionType]) -> Cou
         raise CourseLoadError(problems.errors)
     return Course(
         slug=slug, version=version.strip(), title=title, description=description, kind=kind,
-        term=term, year=year, scope=scope.strip(), audience=audience, languages=languages,
+        term=term, year=year, audience=audience, languages=languages,
         min_reading_seconds=min_reading, lessons=tuple(lessons), quiz=quiz,
         completion_rule=completion_rule, pledge_years=pledge_years,
         content_hash=content_hash(folder), path=folder,

@@ -17,7 +17,10 @@ class TopicKind(StrEnum):
     STUDENT = "student"
 
 
-class Audience(StrEnum):
+class CourseAudience(StrEnum):
+    """Who a course is written for (course.yaml `audience`); people belong to a
+    `models.PersonAudience`, and `all` opens the course to every one of them."""
+
     CADRE = "cadre"
     STUDENT = "student"
     ALL = "all"
@@ -163,8 +166,7 @@ class Course:
     kind: TopicKind
     term: str
     year: int
-    scope: str
-    audience: Audience
+    audience: CourseAudience
     languages: tuple[str, ...]
     min_reading_seconds: int
     lessons: tuple[Lesson, ...]

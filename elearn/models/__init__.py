@@ -5,8 +5,8 @@ from .jobs import Job, JobStatus
 from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .org import Unit
 from .people import (
-    Audience, Invitation, Role, RoleGrant, ThrottleCounter, ThrottleEvent, UnitMembership, User,
-    UserSession,
+    Invitation, PersonAudience, Role, RoleGrant, ThrottleCounter, ThrottleEvent, UnitMembership,
+    User, UserSession,
 )
 from .pledge_review import (
     Breakthrough, CellMeeting, Exemplar, ExemplarStatus, PledgeCheckin, PledgeVolume,
@@ -21,7 +21,7 @@ __all__ = [
     "Accommodation", "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",
     "AuditEntry", "AuditHead", "Completion", "Revocation",
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",
-    "Audience", "Invitation", "Role", "RoleGrant", "ThrottleCounter", "ThrottleEvent", "Unit",
+    "Invitation", "PersonAudience", "Role", "RoleGrant", "ThrottleCounter", "ThrottleEvent", "Unit",
     "UnitMembership",
     "User", "UserSession",
 ]

@@ -9,9 +9,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow
 from ..extensions import db
-from .org import Unit, utcnow
-from .people import User
+from .org import Unit
 
 
 class Position(StrEnum):
@@ -50,7 +50,8 @@ class CommitteeSeat(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()
-    user: Mapped[User] = relationship(back_populates="seats")
+    # "User" by name: models/people.py imports this module for User.seats.
+    user: Mapped["User"] = relationship(back_populates="seats")  # noqa: F821
 
     @property
     def rank(self) -> int:

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from ..clock import utcnow
 from ..extensions import db
-from .org import Unit, utcnow
+from .org import Unit
 from .people import User
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import utcnow  # noqa: F401  (re-exported for the models that import it here)
+from ..clock import utcnow
 from ..extensions import db
 
 

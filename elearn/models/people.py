@@ -10,8 +10,9 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow
 from ..extensions import db
-from .org import Unit, utcnow
+from .org import Unit
 
 if TYPE_CHECKING:
     from .committees import CommitteeSeat
@@ -27,7 +28,10 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class Audience(StrEnum):
+class PersonAudience(StrEnum):
+    """Which group of learners a person belongs to; a course's `content.model.CourseAudience`
+    says which group it is for."""
+
     CADRE = "cadre"
     STUDENT = "student"
 
@@ -44,7 +48,7 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     position: Mapped[str] = mapped_column(String(200), default="")
-    audience: Mapped[str] = mapped_column(String(16), default=Audience.CADRE)
+    audience: Mapped[str] = mapped_column(String(16), default=PersonAudience.CADRE)
     is_party_member: Mapped[bool] = mapped_column(default=True)
     # Leaders' (key cadres') pledges may be published for public supervision.
     is_leader: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -135,7 +139,7 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    audience: Mapped[str] = mapped_column(String(16), default=Audience.CADRE)
+    audience: Mapped[str] = mapped_column(String(16), default=PersonAudience.CADRE)
     max_uses: Mapped[int] = mapped_column(default=1)
     uses: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime]

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow
 from ..extensions import db
-from .org import Unit, utcnow
+from .org import Unit
 from .people import User
 from .pledges import Pledge
 

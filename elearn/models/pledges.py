@@ -8,8 +8,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow
 from ..extensions import db
-from .org import Unit, utcnow
+from .org import Unit
 from .people import User
 
 
@@ -20,6 +21,16 @@ class PledgeStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SELF_ASSESSED = "self_assessed"
     ASSESSED = "assessed"
+
+
+# The groups of statuses the rules ask about, defined here once.
+EDITABLE = (PledgeStatus.DRAFT, PledgeStatus.RETURNED)
+"""The person may still change and file the pledge."""
+ACKNOWLEDGED_OR_LATER = (PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED,
+                         PledgeStatus.ASSESSED)
+"""The reviewing committee accepted the pledge."""
+FILED_OR_LATER = (PledgeStatus.FILED, *ACKNOWLEDGED_OR_LATER)
+"""Filed for review, whatever happened since (a returned pledge is back with its author)."""
 
 
 class StudyPlan(db.Model):

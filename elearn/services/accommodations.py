@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Accommodation, Unit, User
-from ..models.org import utcnow
+from ..clock import utcnow
 from . import audit
 from .orgs import within_any
 

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Role, RoleGrant, Unit, UnitMembership, User
-from ..models.org import utcnow
+from ..clock import utcnow
 from . import throttle
 
 PASSWORD_METHOD = "scrypt"

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import AuditEntry, AuditHead
-from ..models.org import utcnow
+from ..clock import utcnow
 
 GENESIS = "0" * 64
 

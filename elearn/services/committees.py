@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import CommitteeSeat, Pledge, Position, Unit, User
+from ..models.pledges import FILED_OR_LATER
 from . import audit
 from .imports import ImportReport, RowResult, read_csv
 from .orgs import ancestors, subtree_of, unit_by_code
@@ -36,7 +37,6 @@ POSITION_LABELS = {
     Position.STANDING: _l("Standing committee member"),
     Position.MEMBER: _l("Committee member"),
 }
-FILED_OR_LATER = ("filed", "acknowledged", "self_assessed", "assessed")
 
 
 class CommitteeError(ValueError):

@@ -22,13 +22,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
+from ..clock import utcnow
 from ..content.model import Course
 from ..extensions import db
-from ..interfaces import LearnerRecord
 from ..models import AuditEntry, Completion, Revocation, User
-from ..models.org import utcnow
 from ..registry import current_registry
 from . import audit, codes
+from .learner_record import learner_record
 
 ONLINE, IN_PERSON = "online", "in_person"
 
@@ -92,18 +92,12 @@ def active_completion(user_id: int, course_slug: str) -> Completion | None:
                Revocation.id.is_(None), Completion.revoked.is_(False)))
 
 
-def learner_record(user: User, course: Course) -> LearnerRecord:
-    from . import progress, quiz  # imported here: progress calls back into this module
-
-    studied = frozenset(progress.studied_lessons(user, course))
-    quiz_status = quiz.status(user, course) if course.quiz else None
-    return LearnerRecord(lessons_studied=studied,
-                         quiz_passed=bool(quiz_status and quiz_status.passed),
-                         best_score=quiz_status.best_score if quiz_status else None)
-
-
 def evaluate(user: User, course: Course) -> Completion | None:
-    """Issue the completion if the course's rule is now met (idempotent). Commits."""
+    """Issue the completion if the course's rule is now met (idempotent). Commits.
+
+    Writers call this after committing the step that may complete the course (a lesson
+    studied, an attempt graded). It only reads the learner's record: an attempt past its
+    deadline counts once `quiz.close_expired` has graded it."""
     existing = active_completion(user.id, course.slug)
     if existing is not None:
         return existing

@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
 from ..extensions import db
-from ..models import Audience, Role, RoleGrant, Unit, UnitMembership, User
-from ..models.org import utcnow
+from ..models import PersonAudience, Role, RoleGrant, Unit, UnitMembership, User
+from ..clock import utcnow
 from .accounts import (
     hash_temporary_password, normalise_email, normalise_phone, temporary_password,
     username_base,
@@ -29,8 +29,9 @@ UNIT_COLUMNS = ("code", "name", "level", "parent_code")
 PEOPLE_COLUMNS = ("full_name", "unit_code", "position", "type", "email", "phone")
 PEOPLE_OPTIONAL = ("username",)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PERSON_TYPES = {"party_member": (Audience.CADRE, True), "cadre": (Audience.CADRE, False),
-                "student": (Audience.STUDENT, False)}
+PERSON_TYPES = {"party_member": (PersonAudience.CADRE, True),
+                "cadre": (PersonAudience.CADRE, False),
+                "student": (PersonAudience.STUDENT, False)}
 
 
 @dataclass

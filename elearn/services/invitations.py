@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Invitation, Role, Unit, User
-from ..models.org import utcnow
+from ..clock import utcnow
 from .accounts import AccountError, create_user, grant_role
 
 # No 0/O, 1/I/L: codes are read aloud at cell meetings and typed on phones.

@@ -7,6 +7,7 @@ from typing import Any, Iterable, Iterator
 
 from flask_babel import gettext as _, ngettext
 
+from ..jobqueue import JobRunner
 from ..models import Unit, User
 from ..registry import current_registry
 from . import exports, imports, jobs
@@ -112,3 +113,13 @@ def _counting(rows: Iterable[tuple], context: JobContext, total: int | None) -> 
 
 
 HANDLERS = {PEOPLE_IMPORT: _run_people_import, EXPORT: _run_export}
+
+
+def runner() -> JobRunner:
+    """What the app's queue runs: each job with these handlers, and the periodic sweeps."""
+    return JobRunner(
+        run=lambda job_id, retries_left: jobs.execute(job_id, HANDLERS,
+                                                      retries_left=retries_left),
+        # Looked up at each call, so a test may replace a sweep on the module.
+        housekeeping=lambda: jobs.housekeeping(),
+        requeue_orphans=lambda: jobs.requeue_orphans())

@@ -29,9 +29,10 @@ from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..clock import utcnow
 from ..extensions import db
+from ..jobqueue import enqueue
 from ..models import Job, JobStatus, Unit, User
-from ..models.org import utcnow
 
 log = logging.getLogger(__name__)
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -112,8 +113,6 @@ def submit(kind: str, params: dict[str, Any], *, requested_by: User | None = Non
            unit: Unit | None = None, data: bytes | None = None,
            window_seconds: int | None = None) -> Job:
     """Record the job and put it on the queue, once: a duplicate returns the existing job."""
-    from ..jobqueue import enqueue  # the queue module imports this one
-
     key = idempotency_key(kind, requested_by, params, data, window_seconds)
     existing = db.session.scalar(select(Job).where(Job.idempotency_key == key))
     if existing is not None:
@@ -134,8 +133,6 @@ def submit(kind: str, params: dict[str, Any], *, requested_by: User | None = Non
 
 def _resubmit(job: Job) -> Job:
     """Asking again for work that failed runs it again; anything else is left as it is."""
-    from ..jobqueue import enqueue
-
     if job.status != JobStatus.FAILED:
         return job
     result = db.session.execute(update(Job).where(
@@ -231,8 +228,6 @@ def orphaned_jobs() -> list[int]:
 
 def requeue_orphans() -> list[int]:
     """Put orphaned jobs back on the queue (at most once per stale period each)."""
-    from ..jobqueue import enqueue
-
     ids = orphaned_jobs()
     for job_id in ids:
         # Touch the heartbeat so the next sweep does not queue it again straight away; the

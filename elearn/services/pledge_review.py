@@ -19,15 +19,14 @@ from ..content.model import LocalText
 from ..extensions import db
 from ..spreadsheet import safe_cell
 from ..models import (
-    Breakthrough, CellMeeting, Exemplar, ExemplarStatus, Pledge, PledgeCheckin, PledgeStatus,
-    PledgeVersion, PledgeVolume, Unit, User,
+    Breakthrough, CellMeeting, Exemplar, ExemplarStatus, Pledge, PledgeCheckin, PledgeVersion,
+    PledgeVolume, Unit, User,
 )
+from ..models.pledges import FILED_OR_LATER
 from . import audit, committees
 from .orgs import subtree_of, within_any
 
 PROGRESS = ("on_track", "behind")
-FILED_OR_LATER = (PledgeStatus.FILED, PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED,
-                  PledgeStatus.ASSESSED)
 
 
 class ReviewError(ValueError):

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import (
     Completion, DeadlineExtension, Pledge, PledgeStatus, PledgeVersion, StudyPlan, Unit, User,
 )
+from ..models.pledges import ACKNOWLEDGED_OR_LATER, EDITABLE
 from ..registry import current_registry
 from . import audit, committees
 from .orgs import ancestors, subtree_of
@@ -27,8 +28,6 @@ GUARD_LIMIT = 300          # a guard measure against one manifestation
 MAX_MANIFESTATIONS = 5     # the few a person's post is most exposed to, not all 27
 RATINGS = ("excellent", "good", "fulfilled", "not_fulfilled")
 SELF_RESULTS = ("done", "partly", "not_done")
-FILED_OR_LATER = (PledgeStatus.FILED, PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED,
-                  PledgeStatus.ASSESSED)
 
 
 class PledgeError(ValueError):
@@ -216,7 +215,7 @@ def save_draft(pledge: Pledge, data: dict[str, Any],
                commitment: dict[str, Any] | None = None) -> dict[str, FieldProblem]:
     """Save what the person wrote (even incomplete: a draft may be unfinished). Returns the
     problems to show; text over the limits is not saved."""
-    if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.RETURNED):
+    if pledge.status not in EDITABLE:
         raise PledgeError(_("This pledge has been filed; it can change only if it is returned."))
     content, errors = clean_content(plan_template(pledge.plan), data)
     if commitment is not None:
@@ -261,7 +260,7 @@ def _claim(pledge: Pledge, from_statuses: tuple[str, ...], **values: Any) -> boo
 
 def file(pledge: Pledge, today: date | None = None) -> PledgeVersion:
     """File the draft: checks, routing, one new version, one audit entry; committed."""
-    if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.RETURNED):
+    if pledge.status not in EDITABLE:
         raise PledgeError(_("This pledge has already been filed."))
     template = plan_template(pledge.plan)
     content, errors = clean_content(template, content_of(pledge))
@@ -280,7 +279,7 @@ def file(pledge: Pledge, today: date | None = None) -> PledgeVersion:
     route = review_route(pledge.user)
     if route is None:  # the routing check refuses this first; never file to nobody
         raise PledgeError(_("No committee can receive your pledge yet."))
-    if not _claim(pledge, (PledgeStatus.DRAFT, PledgeStatus.RETURNED),
+    if not _claim(pledge, EDITABLE,
                   status=PledgeStatus.FILED, filed_at=utcnow(), review_unit_id=route.unit.id,
                   review_body=str(route.body)):
         db.session.rollback()
@@ -400,8 +399,7 @@ def rate(pledge: Pledge, reviewer: User, rating: str, comment: str) -> None:
 
 def set_published(pledge: Pledge, by: User, published: bool) -> None:
     ensure_reviewer(pledge, by)
-    if published and not (pledge.user.is_leader and pledge.status in (
-            PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED, PledgeStatus.ASSESSED)):
+    if published and not (pledge.user.is_leader and pledge.status in ACKNOWLEDGED_OR_LATER):
         raise PledgeError(_("Only leaders' acknowledged pledges can be published."))
     if pledge.is_published == published:
         return  # a repeated click changes nothing and records nothing

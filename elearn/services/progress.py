@@ -10,24 +10,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import clock
 from ..content.model import Course, Lesson
 from ..extensions import db
-from ..models import AttemptState, LessonView, QuizAttempt, User
-from ..models.org import utcnow
+from ..models import LessonView, User
+from . import completions
+from .learner_record import lesson_views, quiz_results, studied_by_course, studied_lessons
 
-
-def now() -> datetime:
-    """The server clock (naive UTC), in one place so tests can move it."""
-    return utcnow()
+__all__ = ["Progress", "StudyResult", "course_progress", "lesson_views", "mark_studied",
+           "open_lesson", "progress_for", "reading_seconds_left", "studied_lessons"]
 
 
 @dataclass(frozen=True)
 class StudyResult:
     studied: bool
-    seconds_left: int = 0
+    reading_seconds_left: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def open_lesson(user: User, course: Course, lesson: Lesson) -> LessonView:
         return view
     view = LessonView(user_id=user.id, course_slug=course.slug, lesson_slug=lesson.slug,
                       course_version=course.version, content_hash=course.content_hash,
-                      opened_at=now())
+                      opened_at=clock.utcnow())
     db.session.add(view)
     try:
         db.session.commit()
@@ -82,13 +82,14 @@ def open_lesson(user: User, course: Course, lesson: Lesson) -> LessonView:
     return view
 
 
-def seconds_left(course: Course, view: LessonView | None, at: datetime | None = None) -> int:
+def reading_seconds_left(course: Course, view: LessonView | None,
+                         at: datetime | None = None) -> int:
     """How long until the lesson may be marked as studied (0 when it may, or is, studied)."""
     if view is not None and view.studied_at is not None:
         return 0
     if view is None:
         return course.min_reading_seconds
-    elapsed = ((at or now()) - view.opened_at).total_seconds()
+    elapsed = ((at or clock.utcnow()) - view.opened_at).total_seconds()
     return max(0, math.ceil(course.min_reading_seconds - elapsed))
 
 
@@ -99,8 +100,8 @@ def mark_studied(user: User, course: Course, lesson: Lesson) -> StudyResult:
         view = open_lesson(user, course, lesson)
     if view.studied_at is not None:
         return StudyResult(True)
-    at = now()
-    left = seconds_left(course, view, at)
+    at = clock.utcnow()
+    left = reading_seconds_left(course, view, at)
     if left > 0:
         return StudyResult(False, left)
     # Stamp what was studied: this version and content of the course.
@@ -108,28 +109,9 @@ def mark_studied(user: User, course: Course, lesson: Lesson) -> StudyResult:
     view.course_version = course.version
     view.content_hash = course.content_hash
     db.session.commit()
-    check_completion(user, course)
-    return StudyResult(True)
-
-
-def check_completion(user: User, course: Course) -> None:
-    """After a step that may complete the course (a lesson studied, a quiz passed): let the
-    course's completion rule issue the completion record (idempotent)."""
-    from . import completions  # it reads this module's state: imported late, no cycle
-
+    # After the commit: the lesson may have been the last step of the course.
     completions.evaluate(user, course)
-
-
-def lesson_views(user: User, course: Course) -> dict[str, LessonView]:
-    rows = db.session.scalars(select(LessonView).where(
-        LessonView.user_id == user.id, LessonView.course_slug == course.slug))
-    return {row.lesson_slug: row for row in rows}
-
-
-def studied_lessons(user: User, course: Course) -> set[str]:
-    current = {lesson.slug for lesson in course.lessons}
-    return {slug for slug, view in lesson_views(user, course).items()
-            if view.studied_at is not None and slug in current}
+    return StudyResult(True)
 
 
 def course_progress(user: User, course: Course) -> Progress:
@@ -143,18 +125,8 @@ def progress_for(user: User, courses: Iterable[Course]) -> dict[str, Progress]:
     studied: dict[str, set[str]] = {slug: set() for slug in slugs}
     best: dict[str, tuple[float | None, bool]] = {}
     if slugs and user is not None and user.is_authenticated:
-        for course_slug, lesson_slug in db.session.execute(
-                select(LessonView.course_slug, LessonView.lesson_slug).where(
-                    LessonView.user_id == user.id, LessonView.course_slug.in_(slugs),
-                    LessonView.studied_at.is_not(None))):
-            studied[course_slug].add(lesson_slug)
-        for course_slug, score, passed in db.session.execute(
-                select(QuizAttempt.course_slug, func.max(QuizAttempt.score),
-                       func.max(case((QuizAttempt.passed, 1), else_=0)))
-                .where(QuizAttempt.user_id == user.id, QuizAttempt.course_slug.in_(slugs),
-                       QuizAttempt.state == AttemptState.FINISHED)
-                .group_by(QuizAttempt.course_slug)):
-            best[course_slug] = (score, bool(passed))
+        studied = studied_by_course(user.id, slugs)
+        best = quiz_results(user.id, slugs)
     result = {}
     for course in courses:
         current = {lesson.slug for lesson in course.lessons}

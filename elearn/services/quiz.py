@@ -6,7 +6,8 @@ The only writer of QuizAttempt and QuizAnswer rows. Rules:
   attempt; the question order, the option order and the opaque option tokens all derive
   from it, so every reload shows the same attempt.
 * The time limit is the server's: the deadline is stored at the start; an attempt past it is
-  closed and graded on what was saved, lazily, the next time anything touches it.
+  closed and graded on what was saved by `close_expired`, which the pages that show the
+  attempt call first (reading an attempt never closes or grades it).
 * Closing an attempt is one conditional UPDATE … WHERE state = 'in_progress'; only the
   request whose UPDATE changed the row grades it, so a double click, a second tab or a
   replayed request grades once. Saving an answer first UPDATEs the attempt row under the
@@ -29,14 +30,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import clock
 from ..content.model import Course, Question, ReviewPolicy
 from ..content.scoring import answer_points, passes, score_percent
 from ..extensions import db
 from ..interfaces import Arrangement, Grade, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
 from ..registry import current_registry
-from . import accommodations, progress
+from . import accommodations, completions
 from .accommodations import NONE as NO_ACCOMMODATION, Allowance
+from .learner_record import studied_lessons
 
 CLOSED_BY_SUBMIT = "submit"
 CLOSED_BY_DEADLINE = "deadline"
@@ -63,10 +66,6 @@ class QuizLocked(QuizError):
 
 class NoAttemptsLeft(QuizError):
     message = _l("You have used all your attempts at this quiz.")
-
-
-def now() -> datetime:
-    return progress.now()
 
 
 # -- reading state ---------------------------------------------------------------------------
@@ -132,11 +131,10 @@ def _attempts(user: User, course: Course) -> list[QuizAttempt]:
 
 
 def status(user: User, course: Course) -> QuizStatus:
-    """The person's attempts at the course's quiz; closes any attempt past its deadline."""
+    """The person's attempts at the course's quiz, as stored (call `close_expired` first to
+    see an attempt past its deadline as finished and graded)."""
     attempts = _attempts(user, course)
-    if any(close_if_expired(course, attempt) for attempt in attempts if attempt.in_progress):
-        attempts = _attempts(user, course)
-    studied = progress.studied_lessons(user, course)
+    studied = studied_lessons(user, course)
     return QuizStatus(
         course=course,
         attempts=attempts,
@@ -154,12 +152,10 @@ def accommodation(user: User, course: Course) -> Allowance:
 
 
 def get_attempt(user: User, course: Course, attempt_id: int) -> QuizAttempt | None:
-    """The person's own attempt (None for anyone else's), closed first if past its deadline."""
+    """The person's own attempt (None for anyone else's), as stored."""
     attempt = db.session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != user.id or attempt.course_slug != course.slug:
         return None
-    if attempt.in_progress:
-        close_if_expired(course, attempt)
     return attempt
 
 
@@ -167,7 +163,7 @@ def seconds_left(attempt: QuizAttempt, at: datetime | None = None) -> int | None
     """Whole seconds until the deadline (None without a time limit)."""
     if attempt.deadline is None:
         return None
-    return max(0, int((attempt.deadline - (at or now())).total_seconds()))
+    return max(0, int((attempt.deadline - (at or clock.utcnow())).total_seconds()))
 
 
 # -- starting --------------------------------------------------------------------------------
@@ -198,6 +194,7 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
     """Start an attempt, or return the one already in progress (one at a time)."""
     if course.quiz is None:
         raise NoQuiz()
+    close_expired(user, course)  # an attempt whose time ran out no longer blocks a new one
     current = status(user, course)
     if current.in_progress is not None:
         return current.in_progress
@@ -207,7 +204,7 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
         raise NoAttemptsLeft()
     quiz = course.quiz
     seed = secrets.randbits(62)
-    started = now()
+    started = clock.utcnow()
     ids = draw_questions(course, seed)
     attempt = QuizAttempt(
         user_id=user.id, course_slug=course.slug, course_version=course.version,
@@ -275,7 +272,7 @@ def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[
 def save_answer(course: Course, attempt: QuizAttempt, question: Question, answer: Any) -> bool:
     """Save one answer while the attempt is open and before its deadline. False otherwise
     (the attempt is then closed if its time ran out)."""
-    at = now()
+    at = clock.utcnow()
     claimed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.IN_PROGRESS,
@@ -291,7 +288,7 @@ def save_answer(course: Course, attempt: QuizAttempt, question: Question, answer
     db.session.execute(
         update(QuizAnswer)
         .where(QuizAnswer.attempt_id == attempt.id, QuizAnswer.question_id == question.id)
-        .values(response=answer, saved_at=now())
+        .values(response=answer, saved_at=clock.utcnow())
         .execution_options(synchronize_session=False))
     db.session.commit()
     db.session.expire(attempt)
@@ -300,15 +297,27 @@ def save_answer(course: Course, attempt: QuizAttempt, question: Question, answer
 
 def submit(course: Course, attempt: QuizAttempt) -> bool:
     """Finish and grade the attempt. True only for the one call that graded it."""
-    at = now()
+    at = clock.utcnow()
     if attempt.deadline is not None and attempt.deadline <= at:
         return close_if_expired(course, attempt)
     return _finish(course, attempt, CLOSED_BY_SUBMIT, at)
 
 
+def close_expired(user: User, course: Course) -> int:
+    """Close and grade the person's attempts at the course's quiz that are past their
+    deadline, on what was saved; returns how many this call graded. The explicit step before
+    showing attempts: the course page and the quiz pages call it, readers never do."""
+    at = clock.utcnow()
+    expired = db.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id, QuizAttempt.course_slug == course.slug,
+            QuizAttempt.state == AttemptState.IN_PROGRESS, QuizAttempt.deadline <= at))
+    return sum(close_if_expired(course, attempt) for attempt in list(expired))
+
+
 def close_if_expired(course: Course, attempt: QuizAttempt) -> bool:
     """Close and grade an attempt past its deadline on what was saved. True if this call did."""
-    at = now()
+    at = clock.utcnow()
     if attempt.deadline is None or attempt.deadline > at:
         return False
     return _finish(course, attempt, CLOSED_BY_DEADLINE, at)
@@ -337,14 +346,15 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
     values = {"points": points, "max_points": max_points, "score": score,
               "passed": passes(score, course.quiz.pass_mark)}
     if closed_by == CLOSED_BY_SUBMIT:
-        values["finished_at"] = now()  # the moment we held the row: after every saved answer
+        # The moment we held the row: after every saved answer.
+        values["finished_at"] = clock.utcnow()
     db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(**values)
         .execution_options(synchronize_session=False))
     db.session.commit()
     db.session.expire(attempt)
-    if values["passed"]:
-        progress.check_completion(db.session.get(User, attempt.user_id), course)
+    if values["passed"]:  # after the commit: a pass may complete the course
+        completions.evaluate(db.session.get(User, attempt.user_id), course)
     return True
 
 

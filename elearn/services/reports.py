@@ -20,12 +20,10 @@ from ..extensions import db
 from ..models import (
     Completion, LessonView, Pledge, PledgeStatus, Revocation, Unit, User,
 )
+from ..models.pledges import ACKNOWLEDGED_OR_LATER, FILED_OR_LATER
 from ..natural import sibling_key
 from .orgs import subtree_of
 
-FILED = (PledgeStatus.FILED, PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED,
-         PledgeStatus.ASSESSED)
-ACKNOWLEDGED = (PledgeStatus.ACKNOWLEDGED, PledgeStatus.SELF_ASSESSED, PledgeStatus.ASSESSED)
 
 
 class first_segment(FunctionElement):
@@ -103,7 +101,8 @@ def _person_facts(course: str | None, year: int, unit: Unit):
     completed = completed.group_by(Completion.user_id).subquery()
 
     rank = case((Pledge.status == PledgeStatus.ASSESSED, 3),
-                (Pledge.status.in_(ACKNOWLEDGED), 2), (Pledge.status.in_(FILED), 1), else_=0)
+                (Pledge.status.in_(ACKNOWLEDGED_OR_LATER), 2),
+                (Pledge.status.in_(FILED_OR_LATER), 1), else_=0)
     pledged = (select(Pledge.user_id, func.max(rank).label("rank"))
                .where(Pledge.year == year, mine(Pledge.user_id))
                .group_by(Pledge.user_id).subquery())

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import CommitteeSeat, RoleGrant, User, UserSession
-from ..models.org import utcnow
+from ..clock import utcnow
 
 # Touching last_seen_at on every request would turn every page view into a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import ThrottleCounter, ThrottleEvent
-from ..models.org import utcnow
+from ..clock import utcnow
 
 PRUNE_PROBABILITY = 0.01
 PRUNE_AFTER = timedelta(days=1)

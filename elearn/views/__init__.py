@@ -8,7 +8,7 @@ from . import (
     courses, dashboard, errors, inspections, jobs, main, plans, pledges, profile, public,
     review, verify,
 )
-from . import quiz  # issue 4: learners' quiz
+from . import quiz  # the learner's quiz pages
 
 
 def register(app: Flask) -> None:

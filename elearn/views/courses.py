@@ -47,7 +47,10 @@ class StudiedForm(AppForm):
 def course(slug: str):
     course = course_or_404(slug)
     views = progress.lesson_views(current_user, course)
-    quiz_status = quiz_service.status(current_user, course) if course.quiz else None
+    quiz_status = None
+    if course.quiz:
+        quiz_service.close_expired(current_user, course)  # shows a timed-out attempt graded
+        quiz_status = quiz_service.status(current_user, course)
     return render_template("course.html", course=course, views=views,
                            progress=progress.course_progress(current_user, course),
                            quiz_status=quiz_status)
@@ -71,7 +74,7 @@ def lesson(slug: str, lesson_slug: str):
     previous, following = _neighbours(course, lesson)
     return render_template("lesson.html", course=course, lesson=lesson, view=view,
                            html=lesson.html_for(str(get_locale())),
-                           seconds_left=progress.seconds_left(course, view),
+                           reading_seconds_left=progress.reading_seconds_left(course, view),
                            previous=previous, following=following, form=StudiedForm())
 
 
@@ -85,12 +88,14 @@ def studied(slug: str, lesson_slug: str):
     here = url_for("courses.lesson", slug=slug, lesson_slug=lesson_slug)
     if not StudiedForm().validate_on_submit():
         abort(400)
+    if course.quiz:  # a timed-out pass counts towards the completion this lesson may bring
+        quiz_service.close_expired(current_user, course)
     result = progress.mark_studied(current_user, course, lesson)
     if not result.studied:
         flash(ngettext("Please keep reading: you can mark this lesson as studied in "
                        "%(num)d second.",
                        "Please keep reading: you can mark this lesson as studied in "
-                       "%(num)d seconds.", result.seconds_left), "error")
+                       "%(num)d seconds.", result.reading_seconds_left), "error")
         return redirect(here, 303)
     _previous, following = _neighbours(course, lesson)
     go = request.form.get("go")

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from ..clock import utcnow
 from ..form_base import AppForm
 
 from ..interfaces import InvalidAnswer
@@ -51,6 +52,8 @@ def _course_with_quiz(slug: str):
 
 
 def _attempt_or_404(course, attempt_id: int):
+    """The learner's attempt, closed and graded first if its time ran out."""
+    quiz_service.close_expired(current_user, course)
     attempt = quiz_service.get_attempt(current_user, course, attempt_id)
     if attempt is None:
         abort(404)
@@ -65,6 +68,7 @@ def wants_json() -> bool:
 @permission(AUTHENTICATED)
 def overview(slug: str):
     course = _course_with_quiz(slug)
+    quiz_service.close_expired(current_user, course)
     status = quiz_service.status(current_user, course)
     resume_at = None
     if status.in_progress is not None:
@@ -138,7 +142,7 @@ def question(slug: str, attempt_id: int, number: int):
 
 def _after_save(course, attempt, number: int, count: int):
     if wants_json():
-        saved_at = format_time(quiz_service.now(), "medium")
+        saved_at = format_time(utcnow(), "medium")
         return jsonify(saved=True, message=_("Saved at %(time)s", time=saved_at),
                        seconds_left=quiz_service.seconds_left(attempt))
     go = request.form.get("go", "save")

@@ -1,4 +1,5 @@
-"""WTForms fields that question types return from `QuestionType.field`.
+"""The quiz's answer widgets: WTForms fields that question types return from
+`QuestionType.field`, and `InvalidAnswer` for data that cannot be an answer.
 
 Each has a `layout` the default answer template (question_types/field.html) uses for types that
 name no template of their own: "choices" (a list of radio buttons or check boxes, each in its
@@ -16,7 +17,13 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .form_base import AppSubForm
-from .interfaces import InvalidAnswer
+
+
+class InvalidAnswer(ValueError):
+    """Raised by `QuestionType.parse_answer` when submitted data cannot be an answer; the
+    message (translated) is shown next to the question and nothing is saved.
+
+    Defined beside the widgets that raise it; `elearn.interfaces` re-exports it for plugins."""
 
 
 def choices(options: Iterable[Mapping[str, Any]]) -> list[SelectChoice]:

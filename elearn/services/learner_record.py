@@ -1,0 +1,62 @@
+"""What a learner has done in a course, read in one place and never written.
+
+Completion rules, the quiz's lock and the course pages read a person's lessons and attempts
+through here. Reading is only reading: an attempt past its deadline stays in progress until a
+writer closes it (`quiz.close_expired`), so building a record can never grade, commit or
+issue a completion behind the caller's back.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import case, func, select
+
+from ..content.model import Course
+from ..extensions import db
+from ..interfaces import LearnerRecord
+from ..models import AttemptState, LessonView, QuizAttempt, User
+
+
+def lesson_views(user: User, course: Course) -> dict[str, LessonView]:
+    rows = db.session.scalars(select(LessonView).where(
+        LessonView.user_id == user.id, LessonView.course_slug == course.slug))
+    return {row.lesson_slug: row for row in rows}
+
+
+def studied_lessons(user: User, course: Course) -> set[str]:
+    """Lessons of the course as it is now that the person studied (retired ones don't count)."""
+    current = {lesson.slug for lesson in course.lessons}
+    return {slug for slug, view in lesson_views(user, course).items()
+            if view.studied_at is not None and slug in current}
+
+
+def studied_by_course(user_id: int, slugs: Iterable[str]) -> dict[str, set[str]]:
+    """Lesson slugs studied in each course, in one query."""
+    slugs = list(slugs)
+    studied: dict[str, set[str]] = {slug: set() for slug in slugs}
+    for course_slug, lesson_slug in db.session.execute(
+            select(LessonView.course_slug, LessonView.lesson_slug).where(
+                LessonView.user_id == user_id, LessonView.course_slug.in_(slugs),
+                LessonView.studied_at.is_not(None))):
+        studied[course_slug].add(lesson_slug)
+    return studied
+
+
+def quiz_results(user_id: int, slugs: Iterable[str]) -> dict[str, tuple[float | None, bool]]:
+    """(best score, passed) over the finished attempts in each course, in one query; a course
+    without a finished attempt is missing. The highest grade counts."""
+    rows = db.session.execute(
+        select(QuizAttempt.course_slug, func.max(QuizAttempt.score),
+               func.max(case((QuizAttempt.passed, 1), else_=0)))
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_slug.in_(list(slugs)),
+               QuizAttempt.state == AttemptState.FINISHED)
+        .group_by(QuizAttempt.course_slug))
+    return {course_slug: (score, bool(passed)) for course_slug, score, passed in rows}
+
+
+def learner_record(user: User, course: Course) -> LearnerRecord:
+    """The snapshot a completion rule judges: lessons studied, quiz passed, best score."""
+    best_score, passed = (quiz_results(user.id, [course.slug]).get(course.slug, (None, False))
+                          if course.quiz else (None, False))
+    return LearnerRecord(lessons_studied=frozenset(studied_lessons(user, course)),
+                         quiz_passed=passed, best_score=best_score)
