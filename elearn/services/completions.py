@@ -27,6 +27,7 @@ from ..extensions import db
 from ..interfaces import LearnerRecord
 from ..models import AuditEntry, Completion, Revocation, User
 from ..models.org import utcnow
+from ..plugin_guard import run_rule
 from ..registry import current_registry
 from . import audit, codes
 
@@ -109,7 +110,7 @@ def evaluate(user: User, course: Course) -> Completion | None:
         return existing
     rule = current_registry().completion_rules[course.completion_rule]
     record = learner_record(user, course)
-    if not rule.is_met(course, record):
+    if not run_rule(rule, course, record):
         return None
     return issue(user, course, method=ONLINE, score=record.best_score)
 

@@ -34,6 +34,7 @@ from ..content.scoring import answer_points, passes, score_percent
 from ..extensions import db
 from ..interfaces import Arrangement, Grade, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
+from ..plugin_guard import run_grade
 from ..registry import current_registry
 from . import accommodations, progress
 from .accommodations import NONE as NO_ACCOMMODATION, Allowance
@@ -357,8 +358,9 @@ def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, fl
         if question is None:  # retired from the bank since: neither counts nor costs
             continue
         qtype = registry.question_type(question.type)
-        grade = qtype.grade(question, answer.response) if answer.response is not None \
-            else Grade.of(0.0)
+        # A grader that raises scores 0 and is flagged on /admin/plugins; the attempt finishes.
+        grade = run_grade(qtype, question, answer.response, f"{course.slug}/{question.id}")[0] \
+            if answer.response is not None else Grade.of(0.0)
         answer.fraction = grade.fraction
         answer.points = answer_points(grade.fraction, question.points)
         points += answer.points
