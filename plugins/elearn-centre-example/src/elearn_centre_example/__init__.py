@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from elearn import hookimpl
+from elearn.api import hookimpl
 
 from .ordering import Ordering
 

@@ -8,10 +8,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from elearn.content.model import Question
-from elearn.fields import order_from_positions, positions_field
-from elearn.interfaces import (
-    Arrangement, Grade, ParseContext, QuestionType, tokenised,
+from elearn.api import (
+    Arrangement, Grade, ParseContext, Question, QuestionType, order_from_positions,
+    positions_field, tokenised,
 )
 
 
