@@ -26,7 +26,7 @@ from .interfaces import (
 )
 from .models import Role, User
 from .security import AUTHENTICATED, PUBLIC, permission
-from .services.accounts import authenticate_local, find_user
+from .services.accounts import authenticate_local, create_user, find_user
 from .spreadsheet import safe_row
 from .urls import public_url_for
 
@@ -57,7 +57,7 @@ __all__ = [
     "order_from_positions",
     # pages, forms and people
     "permission", "PUBLIC", "AUTHENTICATED", "Role", "User", "AppForm", "AppSubForm",
-    "public_url_for", "find_user", "authenticate_local",
+    "public_url_for", "find_user", "create_user", "authenticate_local",
     # text, dates, files
     "gettext", "lazy_gettext", "ngettext", "format_day", "format_moment", "safe_row",
     "config_list",
