@@ -16,7 +16,7 @@ import logging
 import os
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
@@ -109,6 +109,15 @@ def call_impl(impl: Any, **kwargs: Any) -> Any:
     return impl.function(**{name: kwargs[name] for name in impl.argnames})
 
 
+class PluginFailed(RuntimeError):
+    """Plugin code failed where the core cannot carry on without it (an export half-written):
+    the failure is already logged and kept; the caller ends that piece of work."""
+
+    def __init__(self, failure: PluginFailure):
+        self.failure = failure
+        super().__init__(str(failure))
+
+
 class PluginStartupError(RuntimeError):
     """A plugin's start-up hook raised or misused the API: start-up stops, naming the plugin
     and the file:line in its own code."""
@@ -193,3 +202,27 @@ def run_render(renderer: Any, data: Any) -> bytes | None:
     body, failure = guarded("certificate_renderer", owner_of(renderer), renderer.render, data,
                             subject=getattr(data, "display_code", ""))
     return body if failure is None and isinstance(body, bytes) else None
+
+
+def run_export(exporter: Any, header: Any, rows: Iterable[Any]) -> Iterator[bytes]:
+    """An exporter's stream, guarded: when the exporter raises, the failure is reported and
+    `PluginFailed` ends the export (the job fails with a message; others are unaffected). An
+    error while reading the core's rows is the core's, and passes through unreported."""
+    rows_failed = False
+
+    def core_rows() -> Iterator[Any]:
+        nonlocal rows_failed
+        try:
+            yield from rows
+        except Exception:
+            rows_failed = True
+            raise
+
+    try:
+        for chunk in exporter.stream(header, core_rows()):
+            yield chunk
+    except Exception as exc:
+        if rows_failed:
+            raise
+        raise PluginFailed(report("exporter", owner_of(exporter), exporter.stream, exc,
+                                  getattr(exporter, "name", ""))) from exc

@@ -26,8 +26,10 @@ from elearn.services.orgs import create_unit
 from elearn.testing import base_config, login
 
 from coursekit import PROJECT_ROOT, write_course
+from jobkit import job_id_from, run_queued_jobs
 from learnkit import answer, attempt_row, csrf, pass_time, start_attempt
 from test_plugins import _file_pledge, _pledge_site, _pledge_status
+from worldkit import PASSWORD as WORLD_PASSWORD, build_world
 
 PASSWORD = "mat-khau-dai-2026"
 
@@ -326,3 +328,35 @@ def test_built_in_pledge_checks_decide_on_the_snapshot_alone(tmp_path):
     assert "Khóa A" in str(results["study_verified"].message)
     assert "khoa-b" not in str(results["study_verified"].message)
     assert "Bí Thư" in results["superiors_first"].message
+
+
+def test_a_raising_exporter_fails_its_export_job_with_a_message(make_app, plugin_module):
+    name, path = plugin_module("broken_exporter", """
+        from elearn.api import Exporter, hookimpl
+        class Broken(Exporter):
+            name, extension, mimetype = "ods", "ods", "application/octet-stream"
+            def stream(self, header, rows):
+                yield b"mo-dau"
+                raise KeyError("ô không hợp lệ")  # RAISES HERE
+        @hookimpl
+        def register_exporters():
+            return [Broken]
+        """)
+    app = make_app(PLUGINS=[name])
+    with app.app_context():
+        build_world()
+        db.session.commit()
+    officer = app.test_client()
+    assert login(officer, "role.officer", WORLD_PASSWORD).status_code == 302
+    path_ods = "/dashboard/export/completions.ods?unit=A"
+    job_id = job_id_from(officer.post(path_ods, data={"csrf_token": csrf(officer, path_ods)}))
+    [job] = run_queued_jobs(app)
+    assert job.status == "failed" and job.attempts == 1  # refused at once, not retried
+    page = officer.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Xuất tệp ODS bị lỗi; hãy chọn định dạng khác." in page
+    # The CSV export (the core's exporter) still works for the same person.
+    csv = officer.get("/dashboard/export/completions.csv?unit=A")
+    assert csv.status_code == 200 and "nguoi.a" in csv.get_data(as_text=True)
+    [failure] = failures(app, name)
+    assert failure.kind == "exporter" and failure.error.startswith("KeyError")
+    assert failure.location == f"{path}:{line_of(path, 'RAISES HERE')}"
