@@ -64,7 +64,7 @@ def test_default_plugins_load_like_any_other(build):
 def test_each_app_has_its_own_plugin_manager(build, plugin_module, course_root):
     write_course(course_root, "rieng")
     name = plugin_module("centre_a", f"""
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def register_courses(app):
             return [{str(course_root)!r}]
@@ -83,7 +83,7 @@ def test_hook_register_courses_accepts_folders_and_course_objects(build, plugin_
     write_course(course_root / "many", "ba")
     name = plugin_module("centre_b", f"""
         from dataclasses import replace
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         from elearn.content.loader import load_course
         from elearn.builtins.question_types import SingleChoice, TrueFalse
         @hookimpl
@@ -112,8 +112,8 @@ def test_hook_register_question_types_adds_a_type_courses_can_use(build, plugin_
         """)
     write_course(course_root, "danh-gia", bank=bank)
     name = plugin_module("rating_plugin", """
-        from elearn import hookimpl
-        from elearn.interfaces import Grade, QuestionType
+        from elearn.api import hookimpl
+        from elearn.api import Grade, QuestionType
         class Rating(QuestionType):
             name = "rating"
             fields = frozenset({"max"})
@@ -136,7 +136,7 @@ def test_hook_register_question_types_adds_a_type_courses_can_use(build, plugin_
 
 def test_duplicate_question_type_names_stop_start_up(build, plugin_module):
     name = plugin_module("dup_types", """
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         from elearn.builtins.question_types import SingleChoice
         class Again(SingleChoice):
             pass
@@ -150,7 +150,7 @@ def test_duplicate_question_type_names_stop_start_up(build, plugin_module):
 
 def test_misspelled_hook_fails_start_up(build, plugin_module):
     name = plugin_module("typo_plugin", """
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def register_course(app):
             return []
@@ -171,7 +171,7 @@ def test_plugins_come_from_environment_variables(plugin_module, tmp_path, monkey
                                                  course_root):
     write_course(course_root, "tu-bien-moi-truong")
     name = plugin_module("env_plugin", f"""
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def register_courses(app):
             return [{str(course_root)!r}]
@@ -190,8 +190,8 @@ def test_plugins_come_from_environment_variables(plugin_module, tmp_path, monkey
 def test_hook_register_blueprints_adds_pages_that_declare_permissions(build, plugin_module):
     name = plugin_module("pages_plugin", """
         from flask import Blueprint
-        from elearn import hookimpl
-        from elearn.security import PUBLIC, permission
+        from elearn.api import hookimpl
+        from elearn.api import PUBLIC, permission
         bp = Blueprint("centre_pages", __name__, url_prefix="/centre")
         @bp.get("/hello")
         @permission(PUBLIC)
@@ -212,7 +212,7 @@ def test_hook_register_blueprints_adds_pages_that_declare_permissions(build, plu
 def test_hook_register_commands_adds_flask_elearn_subcommands(build, plugin_module):
     name = plugin_module("command_plugin", """
         import click
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def register_commands(cli):
             @cli.command("greet")
@@ -229,7 +229,7 @@ def test_hook_register_commands_adds_flask_elearn_subcommands(build, plugin_modu
 
 def test_hook_startup_sees_the_frozen_registry(build, plugin_module):
     name = plugin_module("startup_plugin", """
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def startup(app, registry):
             app.config["SEEN_COURSES"] = sorted(registry.courses)
@@ -246,7 +246,7 @@ def test_hook_startup_sees_the_frozen_registry(build, plugin_module):
 
 def test_flask_elearn_plugins_lists_versions_and_hooks(build, plugin_module):
     name = plugin_module("listed_plugin", """
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         __version__ = "2.3.4"
         @hookimpl
         def register_courses(app):
@@ -268,8 +268,8 @@ def test_hook_authenticate_lets_a_plugin_sign_people_in_before_local_passwords(
     from elearn.testing import login
 
     name = plugin_module("sso_plugin", """
-        from elearn import hookimpl
-        from elearn.services.accounts import find_user
+        from elearn.api import hookimpl
+        from elearn.api import find_user
         @hookimpl
         def authenticate(identifier, secret):
             if secret == "one-time-token-from-sso":
