@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, TypeVar
@@ -49,15 +50,39 @@ def code_location(function: Callable) -> str:
     return f"{code.co_filename}:{code.co_firstlineno}" if code else repr(function)
 
 
+def plugin_source(function: Callable) -> str | None:
+    """Where the plugin behind `function` lives: its package's folder (ending in a separator)
+    or its single module's file. For a bound method, the plugin is the object's class, even
+    when the method is inherited from an `elearn.api` base class; `elearn.builtins.x` counts
+    as its own module (the core is not the plugin)."""
+    owner = getattr(function, "__self__", None)
+    if owner is not None and not isinstance(owner, type):
+        module_name = type(owner).__module__
+    else:
+        module_name = getattr(getattr(function, "__func__", function), "__module__", None)
+    if not module_name:
+        return None
+    parts = module_name.split(".")
+    top = ".".join(parts[:3] if parts[:2] == ["elearn", "builtins"] else parts[:1])
+    module = sys.modules.get(top)
+    file = getattr(module, "__file__", None)
+    if not file:
+        return None
+    if os.path.basename(file) == "__init__.py":
+        return os.path.dirname(file) + os.sep
+    return file
+
+
 def raised_at(exc: BaseException, function: Callable | None = None) -> str:
     """file:line in the plugin's own code where `exc` was raised: the deepest frame in the
-    folder of the plugin function that was called, else the deepest frame of all."""
+    plugin's source (see `plugin_source`), else the deepest frame of all."""
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return code_location(function) if function else "?"
-    code = getattr(getattr(function, "__func__", function), "__code__", None)
-    folder = os.path.dirname(code.co_filename) + os.sep if code else None
-    own = [frame for frame in frames if folder and frame.filename.startswith(folder)]
+    source = plugin_source(function) if function else None
+    own = [frame for frame in frames if source and (
+        frame.filename == source or (source.endswith(os.sep)
+                                     and frame.filename.startswith(source)))]
     frame = (own or frames)[-1]
     return f"{frame.filename}:{frame.lineno}"
 
@@ -187,6 +212,15 @@ def run_grade(qtype: Any, question: Any, answer: Any, subject: str) -> tuple[Gra
                    TypeError(f"grade returned {grade!r}, not a Grade"), subject)
         return Grade(0.0, False), True
     return grade, False
+
+
+def run_optional(kind: str, qtype: Any, method: Callable[..., T], *args: Any,
+                 subject: str) -> T | None:
+    """A question type's page-time method (`present`, the review's key): None when it
+    raises. The caller then leaves the question out (it scores 0, like any unanswered one)
+    or shows no key, and the failure is flagged with the course and question."""
+    result, _failure = guarded(kind, owner_of(qtype), method, *args, subject=subject)
+    return result
 
 
 def run_rule(rule: Any, course: Any, record: Any) -> bool:

@@ -27,7 +27,9 @@ from elearn.testing import base_config, login
 
 from coursekit import PROJECT_ROOT, write_course
 from jobkit import job_id_from, run_queued_jobs
-from learnkit import answer, attempt_row, csrf, pass_time, start_attempt
+from learnkit import (
+    answer, attempt_row, csrf, pass_time, right_answer_form, start_attempt, submit,
+)
 from test_plugins import _file_pledge, _pledge_site, _pledge_status
 from worldkit import PASSWORD as WORLD_PASSWORD, build_world
 
@@ -223,6 +225,50 @@ def test_a_raising_grader_scores_zero_and_the_course_page_keeps_working(
     assert failure.error.startswith("ZeroDivisionError")
     page = admin.get("/admin/plugins").get_data(as_text=True)
     assert name in page and "de-vo/q-vo" in page and failure.location in page
+
+
+def test_a_type_that_cannot_present_its_question_leaves_it_out_and_the_quiz_works(
+        make_app, plugin_module, course_root):
+    write_course(course_root, "de-vo", course=FRAGILE_COURSE.replace(
+        "time_limit_minutes: 10", "time_limit_minutes: 0"), bank=FRAGILE_BANK)
+    name, path = plugin_module("unshowable_plugin", """
+        from elearn.api import Grade, QuestionType, hookimpl
+        class Fragile(QuestionType):
+            name = "fragile"
+            def parse(self, raw, ctx):
+                return {}
+            def public_view(self, question, language):
+                raise LookupError("không dựng được câu hỏi")  # RAISES HERE
+            def grade(self, question, answer):
+                return Grade.of(1.0)
+        @hookimpl
+        def register_question_types():
+            return [Fragile]
+        """)
+    app = make_app(PLUGINS=[name], COURSE_DIRS=[str(course_root)])
+    with app.app_context():
+        unit = create_unit("T", "Tỉnh thử", "province")
+        create_user("hoc.vien", "Học Viên", PASSWORD, unit)
+        db.session.commit()
+    learner = app.test_client()
+    assert login(learner, "hoc.vien", PASSWORD).status_code == 302
+    attempt_id = start_attempt(learner, "de-vo")
+    page = learner.get(f"/courses/de-vo/quiz/{attempt_id}/1")
+    assert page.status_code == 200 and "Câu một?" in page.get_data(as_text=True)
+    assert learner.get(f"/courses/de-vo/quiz/{attempt_id}/2").status_code == 404
+    # The one question shown is question 1 whatever the attempt's order was.
+    token = csrf(learner, f"/courses/de-vo/quiz/{attempt_id}/1")
+    row = attempt_row(app, attempt_id)
+    form = right_answer_form(app, "de-vo", row, "q1")
+    assert learner.post(f"/courses/de-vo/quiz/{attempt_id}/1",
+                        data={**form, "csrf_token": token, "go": "save"}).status_code < 400
+    assert submit(learner, "de-vo", attempt_id).status_code < 400
+    finished = attempt_row(app, attempt_id)
+    assert finished.state != "in_progress"
+    assert finished.points == 1.0 and finished.max_points == 2.0  # q-vo unanswered: 0
+    rows = failures(app, name)
+    assert rows and {(row.kind, row.subject) for row in rows} == {("present", "de-vo/q-vo")}
+    assert rows[0].location == f"{path}:{line_of(path, 'RAISES HERE')}"
 
 
 def test_a_raising_sign_in_plugin_is_skipped_and_its_failures_are_kept_pruned(

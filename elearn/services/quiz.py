@@ -34,7 +34,7 @@ from ..content.scoring import answer_points, passes, score_percent
 from ..extensions import db
 from ..interfaces import Arrangement, Grade, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
-from ..plugin_guard import run_grade
+from ..plugin_guard import run_grade, run_optional
 from ..registry import current_registry
 from . import accommodations, progress
 from .accommodations import NONE as NO_ACCOMMODATION, Allowance
@@ -260,14 +260,17 @@ def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[
     registry = current_registry()
     saved = {answer.question_id: answer.response for answer in attempt.answers}
     presented = []
-    for number, question in enumerate(attempt_questions(course, attempt), start=1):
+    for question in attempt_questions(course, attempt):
         qtype = registry.question_type(question.type)
         arranged = arrangement(course, attempt, question)
         answer = saved.get(question.id)
+        view = run_optional("present", qtype, qtype.present, question, language, arranged,
+                            subject=f"{course.slug}/{question.id}")
+        if view is None:  # its type failed (flagged): left out like a retired question
+            continue
         presented.append(Presented(
-            number=number, question=question, qtype=qtype, arrangement=arranged,
-            view=qtype.present(question, language, arranged), answer=answer,
-            answered=answer is not None))
+            number=len(presented) + 1, question=question, qtype=qtype, arrangement=arranged,
+            view=view, answer=answer, answered=answer is not None))
     return presented
 
 
@@ -439,7 +442,10 @@ def review(course: Course, attempt: QuizAttempt, quiz_status: QuizStatus,
             presented=item, fraction=(saved.fraction or 0.0) if saved else 0.0,
             points=(saved.points or 0.0) if saved else 0.0, max_points=item.question.points,
             feedback=feedback,
-            key=qtype.key_text(item.question, language) if show_key else None,
-            key_choices=frozenset(qtype.key_choices(item.question, item.arrangement))
-            if show_key else frozenset()))
+            key=run_optional("review", qtype, qtype.key_text, item.question, language,
+                             subject=f"{course.slug}/{item.question.id}") if show_key else None,
+            key_choices=frozenset(run_optional(
+                "review", qtype, qtype.key_choices, item.question, item.arrangement,
+                subject=f"{course.slug}/{item.question.id}") or ()) if show_key
+            else frozenset()))
     return result
