@@ -21,7 +21,8 @@ from elearn.api import LocalText, PlanCourse, PledgeAuthor, PledgeContext
 from elearn.extensions import db
 from elearn.models import PluginFailureEntry, Role
 from elearn.registry import RegistryError
-from elearn.services.accounts import create_user, grant_role
+from elearn.services import codes, completions
+from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.orgs import create_unit
 from elearn.testing import base_config, login
 
@@ -30,7 +31,7 @@ from jobkit import job_id_from, run_queued_jobs
 from learnkit import (
     answer, attempt_row, csrf, pass_time, right_answer_form, start_attempt, submit,
 )
-from test_plugins import _file_pledge, _pledge_site, _pledge_status
+from test_plugins import _file_pledge, _learner_site, _pledge_site, _pledge_status, _study
 from worldkit import PASSWORD as WORLD_PASSWORD, build_world
 
 PASSWORD = "mat-khau-dai-2026"
@@ -406,3 +407,59 @@ def test_a_raising_exporter_fails_its_export_job_with_a_message(make_app, plugin
     [failure] = failures(app, name)
     assert failure.kind == "exporter" and failure.error.startswith("KeyError")
     assert failure.location == f"{path}:{line_of(path, 'RAISES HERE')}"
+
+
+def test_a_raising_certificate_renderer_answers_503_and_other_formats_work(
+        make_app, plugin_module, course_root):
+    write_course(course_root, "co-chung-nhan")
+    name, path = plugin_module("broken_renderer", """
+        from elearn.api import CertificateRenderer, hookimpl
+        class Broken(CertificateRenderer):
+            name, extension, mimetype = "svg", "svg", "image/svg+xml"
+            def render(self, certificate):
+                raise MemoryError("hết bộ nhớ khi vẽ")  # RAISES HERE
+        @hookimpl
+        def register_certificate_renderers():
+            return [Broken]
+        """)
+    app, client = _learner_site(make_app, course_root, PLUGINS=[name])
+    with app.app_context():
+        course = app.extensions["elearn.registry"].course("co-chung-nhan")
+        display = codes.display(completions.create(find_user("hoc.vien"), course,
+                                                   method="online", score=90).code)
+        db.session.commit()
+    broken = client.get(f"/certificates/{display}.svg")
+    assert broken.status_code == 503
+    assert "Định dạng này hiện không dùng được" in broken.get_data(as_text=True)
+    pdf = client.get(f"/certificates/{display}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    [failure] = failures(app, name)
+    assert failure.kind == "certificate_renderer" and failure.subject == display
+    assert failure.location == f"{path}:{line_of(path, 'RAISES HERE')}"
+
+
+def test_a_raising_completion_rule_issues_nothing_and_studying_keeps_working(
+        make_app, plugin_module, course_root):
+    write_course(course_root, "luat-hong")
+    course_yaml = course_root / "luat-hong" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text() + "completion_rule: broken_rule\n")
+    name, path = plugin_module("broken_rule_plugin", """
+        from elearn.api import CompletionRule, hookimpl
+        class BrokenRule(CompletionRule):
+            name = "broken_rule"
+            def is_met(self, course, record):
+                return record.no_such_field  # RAISES HERE
+        @hookimpl
+        def register_completion_rules():
+            return [BrokenRule]
+        """)
+    app, client = _learner_site(make_app, course_root, PLUGINS=[name])
+    for lesson in ("01-mot", "02-hai"):
+        _study(app, client, "luat-hong", lesson)
+    assert client.get("/courses/luat-hong/").status_code == 200
+    with app.app_context():
+        assert completions.active_completion(find_user("hoc.vien").id, "luat-hong") is None
+    rows = failures(app, name)
+    assert rows and {(row.kind, row.subject) for row in rows} == {
+        ("completion_rule", "luat-hong")}
+    assert rows[0].location == f"{path}:{line_of(path, 'RAISES HERE')}"
