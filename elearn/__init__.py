@@ -1,6 +1,6 @@
 """elearn: a plugin-based e-learning, verification and pledge platform.
 
-Public API for plugins: `hookimpl`, `create_app`, and the classes in `elearn.interfaces`.
+Plugins import what they use from `elearn.api` (the public plugin API, docs/plugins.md).
 """
 from __future__ import annotations
 

@@ -16,7 +16,9 @@ from .cli import make_cli
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .services import job_handlers
+from .services import plugin_failures
 from .services.sessions import load_session
+from .plugin_guard import call_all
 from .plugins import make_plugin_manager
 from .registry import build_registry
 from .sessions_cookie import HttpsAwareSessionInterface
@@ -44,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_login(app)
     security.init_app(app)
     jobqueue.init_app(app, job_handlers.runner())
+    plugin_failures.init_app(app)
 
     pm = make_plugin_manager(app.config)
     app.extensions["elearn.plugin_manager"] = pm
@@ -53,16 +56,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import views
 
     views.register(app)
-    for blueprints in pm.hook.register_blueprints(app=app):
+    for blueprints in call_all(pm.hook.register_blueprints, app=app):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
     question_templates.init_app(app, registry.question_types)
 
     cli = make_cli()
-    pm.hook.register_commands(cli=cli)
+    call_all(pm.hook.register_commands, cli=cli)
     app.cli.add_command(cli)
 
-    pm.hook.startup(app=app, registry=registry)
+    call_all(pm.hook.startup, app=app, registry=registry)
     return app
 
 

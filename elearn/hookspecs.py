@@ -1,8 +1,8 @@
 """The whole plugin API of elearn. Every hook is documented here and in docs/plugins.md.
 
-Hooks only *register* things; behaviour lives in the classes they return
-(see `elearn.interfaces`). Implement a hook with `@elearn.hookimpl` on a function of the
-same name in your plugin module.
+Hooks only *register* things; behaviour lives in the classes they return. Implement a hook
+with `@hookimpl` (from `elearn.api`, the one module plugins import) on a function of the same
+name in your plugin module; it may declare any subset of the hook's arguments.
 """
 from __future__ import annotations
 
@@ -85,10 +85,12 @@ def register_certificate_renderers() -> "list[type[CertificateRenderer]]":
 def register_pledge_checks() -> "list[type[PledgeCheck]]":
     """Return `PledgeCheck` subclasses: rules a pledge must pass before it can be filed.
 
-    Called once at start-up; at filing every check runs with a `PledgeContext` (user, plan,
-    pledge, today) and returns a `CheckResult(ok, message, next_step)`. Filing is refused with
-    every failed check's translated message and next step. Built in: study verified,
-    superiors first, deadline.
+    Called once at start-up; at filing every check runs with a `PledgeContext` (a frozen
+    snapshot: the author, the plan's year, switches and courses with their verified study, the
+    deadline, routing, who must file first) and returns a `CheckResult(ok, message,
+    next_step)`; it never touches the database. Filing is refused with every failed check's
+    translated message and next step; a check that raises is "unavailable" and refuses too.
+    Built in: study verified, routed, superiors first, inside first, deadline.
     """
 
 
@@ -122,8 +124,9 @@ def authenticate(identifier: str, secret: str) -> "User | None":
 
     The first non-None answer wins; the built-in local-password plugin runs last, so an SSO
     or LDAP plugin is asked first. Called once per sign-in attempt, after the throttle check,
-    inside a request with the database session available. Create or update the person through
-    `elearn.services.accounts`, never by writing rows directly.
+    inside a request with the database session available. Find or create the person with
+    `find_user`/`create_user` from `elearn.api`, never by writing rows directly. A plugin that
+    raises is skipped: the next one (finally local passwords) answers.
     """
 
 

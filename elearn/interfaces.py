@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
-from flask_babel import lazy_gettext as _l
-
-from .content.errors import Problems, line_of
 # InvalidAnswer lives beside the widgets that raise it; plugins import it from here.
 from .answer_fields import InvalidAnswer, TextAnswerField  # noqa: F401
-from .content.model import LANGUAGES, Course, LocalText, Question
+from .content.model import Course, Question
+from .content.parsing import ParseContext  # noqa: F401 - moved; kept importable here
 # The quiz's shuffle and tokens live with the quiz; re-exported here because a QuestionType's
 # methods receive an Arrangement and plugins import both from one place.
 from .quiz_arrangement import Arrangement, tokenised  # noqa: F401
@@ -28,67 +27,6 @@ class Grade:
     def of(cls, fraction: float) -> "Grade":
         fraction = max(0.0, min(1.0, fraction))
         return cls(fraction, fraction >= 1.0)
-
-
-class ParseContext:
-    """What a QuestionType gets while parsing author YAML: typed readers that report problems
-    with file and line instead of raising, so one check run lists every problem."""
-
-    def __init__(self, path: Path, problems: Problems):
-        self.path = path
-        self.problems = problems
-
-    def error(self, node: Any, key: Any, message: Any) -> None:
-        self.problems.at(node, key, message, self.path)
-
-    def require(self, node: Mapping, key: str) -> Any:
-        if key not in node:
-            self.error(node, None, _l("missing required field '%(field)s'", field=key))
-            return None
-        return node[key]
-
-    def text(self, node: Mapping, key: str, required: bool = True) -> LocalText | None:
-        """Read localised text: a string (Vietnamese) or {vi: …, en: …}."""
-        if key not in node or node[key] is None:
-            if required:
-                self.error(node, None, _l("missing required field '%(field)s'", field=key))
-            return None
-        value = node[key]
-        if isinstance(value, str):
-            if not value.strip():
-                self.error(node, key, _l("'%(field)s' is empty", field=key))
-                return None
-            return LocalText.of(value.strip())
-        if isinstance(value, Mapping):
-            unknown = [lang for lang in value if lang not in LANGUAGES]
-            for lang in unknown:
-                self.error(value, lang, _l("unknown language '%(lang)s'", lang=lang))
-            if not isinstance(value.get("vi"), str) or not value["vi"].strip():
-                self.error(node, key, _l("'%(field)s' needs Vietnamese text (vi)", field=key))
-                return None
-            texts = {lang: str(v).strip() for lang, v in value.items()
-                     if lang in LANGUAGES and isinstance(v, str) and v.strip()}
-            return LocalText.of(texts.pop("vi"), **texts)
-        self.error(node, key, _l("'%(field)s' must be text or a {vi, en} mapping", field=key))
-        return None
-
-    def boolean(self, node: Mapping, key: str, default: bool) -> bool:
-        value = node.get(key, default)
-        if not isinstance(value, bool):
-            self.error(node, key, _l("'%(field)s' must be true or false", field=key))
-            return default
-        return value
-
-    def items(self, node: Mapping, key: str, minimum: int = 1) -> list:
-        value = node.get(key)
-        if not isinstance(value, list) or len(value) < minimum:
-            self.error(node, key if key in node else None,
-                       _l("'%(field)s' must be a list of at least %(n)d items", field=key, n=minimum))
-            return []
-        return value
-
-    def line(self, node: Any, key: Any = None) -> int | None:
-        return line_of(node, key)
 
 
 
@@ -231,14 +169,66 @@ class CertificateData:
     labels: dict[str, str]
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """What a pledge check answers: ok, or the translated reason and what to do next.
+    `check` (the check's name) is filled in by the core."""
+
+    ok: bool
+    message: str = ""
+    next_step: str = ""
+    check: str = ""
+
+
+@dataclass(frozen=True)
+class PledgeAuthor:
+    """The person filing, as a pledge check may see them."""
+
+    id: int
+    full_name: str
+    position: str | None
+    unit_name: str
+    is_leader: bool
+
+
+@dataclass(frozen=True)
+class PlanCourse:
+    """One course of the plan and whether the person's study of it counts (a signed, valid,
+    unrevoked completion issued for this plan's year and minimum version)."""
+
+    slug: str
+    title: Any  # LocalText, or None when the course is no longer loaded
+    verified: bool
+
+
+@dataclass(frozen=True)
+class PledgeContext:
+    """What a pledge check may look at: a snapshot built by the core before the checks run,
+    so checks stay pure (no database, like completion rules with `LearnerRecord`)."""
+
+    user: PledgeAuthor
+    year: int
+    today: date
+    deadline: date
+    """The plan's deadline, or the latest extension granted to the person's unit or above."""
+    superiors_first: bool
+    inside_first: bool
+    courses: tuple[PlanCourse, ...]
+    routed: bool
+    """A committee can receive the pledge."""
+    superiors_waiting: tuple[str, ...] = ()
+    """Names of those who must file first ("trên trước, dưới sau") and have not."""
+    party_members_waiting: tuple[str, ...] = ()
+    """Names of the unit's party members who must file first ("trong trước, ngoài sau")."""
+
+
 class PledgeCheck:
     """A rule a pledge must pass before it can be filed. Registered by
     `register_pledge_checks`; every check runs, and every failure is shown with what to do."""
 
     name: ClassVar[str]
 
-    def check(self, context: Any) -> Any:
-        """Return `elearn.services.pledges.CheckResult` (ok, message, next_step)."""
+    def check(self, context: PledgeContext) -> CheckResult:
         raise NotImplementedError
 
 

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import logging
-import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -18,12 +17,15 @@ from .content.model import Course
 from .interfaces import (
     CertificateRenderer, CompletionRule, Exporter, PledgeCheck, QuestionType,
 )
+from .plugin_guard import (
+    PluginStartupError, call_impl, code_location, implementations, raised_at,
+)
 from .plugins import PluginInfo, plugin_infos
 
 log = logging.getLogger(__name__)
 
 
-class RegistryError(RuntimeError):
+class RegistryError(PluginStartupError):
     """A plugin misuses the API (duplicate names, wrong return types): start-up stops."""
 
 
@@ -46,6 +48,13 @@ class Registry:
     certificate_renderers: Mapping[str, CertificateRenderer]
     pledge_checks: Mapping[str, PledgeCheck]
     exporters: Mapping[str, Exporter]
+    owners: Mapping[type, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The plugin that registered each class (question types, rules, renderers, checks…)."""
+
+    def plugin_of(self, obj: Any) -> str:
+        """Name of the plugin that registered `obj`'s class (for logs and /admin/plugins)."""
+        cls = obj if isinstance(obj, type) else type(obj)
+        return self.owners.get(cls, cls.__module__)
 
     def course(self, slug: str) -> Course | None:
         return self.courses.get(slug)
@@ -58,32 +67,47 @@ def current_registry() -> Registry:
     return current_app.extensions["elearn.registry"]
 
 
-def collect_named(hook: Any, base: type) -> dict[str, Any]:
-    """Instances of the classes a registering hook returns, by unique `name`."""
+def collect_named(hook: Any, base: type, owners: dict[type, str] | None = None
+                  ) -> dict[str, Any]:
+    """Instances of the classes a registering hook returns, by unique `name`. A hook that
+    raises or misuses the API stops start-up with the plugin's name and its file:line."""
     found: dict[str, Any] = {}
-    for impl in hook.get_hookimpls():
-        for cls in impl.function() or ():
+    for impl in implementations(hook):
+        where = code_location(impl.function)
+        try:
+            classes = list(call_impl(impl) or ())
+        except Exception as exc:
+            raise RegistryError(f"{impl.plugin_name}: {hook.name} raised "
+                                f"{type(exc).__name__}: {exc} at {raised_at(exc, impl.function)}"
+                                ) from exc
+        for cls in classes:
             if not (isinstance(cls, type) and issubclass(cls, base)):
-                raise RegistryError(f"{impl.plugin_name}: {hook.name} returned {cls!r}, "
-                                    f"not a {base.__name__} subclass")
+                raise RegistryError(f"{impl.plugin_name}: {hook.name} ({where}) returned "
+                                    f"{cls!r}, not a {base.__name__} subclass")
             name = getattr(cls, "name", None)
             if not isinstance(name, str) or not name:
-                raise RegistryError(f"{impl.plugin_name}: {cls.__qualname__} has no name")
+                raise RegistryError(f"{impl.plugin_name}: {cls.__qualname__} has no name "
+                                    f"({where})")
             if name in found:
                 raise RegistryError(f"{impl.plugin_name}: {base.__name__} '{name}' is already "
-                                    f"registered by {type(found[name]).__module__}")
+                                    f"registered by {type(found[name]).__module__} ({where})")
             found[name] = cls()
+            if owners is not None:
+                owners[cls] = impl.plugin_name
     return found
 
 
-def collect_question_types(pm: pluggy.PluginManager) -> dict[str, QuestionType]:
-    return collect_named(pm.hook.register_question_types, QuestionType)
+def collect_question_types(pm: pluggy.PluginManager,
+                           owners: dict[type, str] | None = None) -> dict[str, QuestionType]:
+    return collect_named(pm.hook.register_question_types, QuestionType, owners)
 
 
-def _raised_at(exc: BaseException) -> ContentError:
+def _raised_at(exc: BaseException, function: Any) -> ContentError:
     """Where a plugin's own code raised: its file and line, for the admin page and the log."""
-    frame = traceback.extract_tb(exc.__traceback__)[-1]
-    return ContentError(Path(frame.filename), frame.lineno, f"{type(exc).__name__}: {exc}")
+    location = raised_at(exc, function)
+    path, _sep, line = location.rpartition(":")
+    return ContentError(Path(path), int(line) if line.isdigit() else None,
+                        f"{type(exc).__name__}: {exc}")
 
 
 def expand_course_items(items: Iterable[Any]) -> Iterable[Path | Course]:
@@ -107,11 +131,12 @@ def collect_courses(pm: pluggy.PluginManager, app: Flask,
     courses: dict[str, Course] = {}
     problems: list[CourseProblem] = []
     # Call each plugin separately: one plugin's broken hook must not hide the others' courses.
-    for impl in pm.hook.register_courses.get_hookimpls():  # registration order: defaults first
+    for impl in implementations(pm.hook.register_courses):  # registration order: defaults first
         try:
-            items = list(expand_course_items(impl.function(app=app)))
+            items = list(expand_course_items(call_impl(impl, app=app)))
         except Exception as exc:  # noqa: BLE001 - any plugin failure is reported, not fatal
-            problems.append(CourseProblem(impl.plugin_name, None, (_raised_at(exc),)))
+            problems.append(CourseProblem(impl.plugin_name, None,
+                                          (_raised_at(exc, impl.function),)))
             continue
         for item in items:
             try:
@@ -120,7 +145,8 @@ def collect_courses(pm: pluggy.PluginManager, app: Flask,
                 problems.append(CourseProblem(impl.plugin_name, Path(item), tuple(exc.errors)))
                 continue
             except Exception as exc:  # noqa: BLE001
-                problems.append(CourseProblem(impl.plugin_name, Path(item), (_raised_at(exc),)))
+                problems.append(CourseProblem(impl.plugin_name, Path(item),
+                                              (_raised_at(exc, impl.function),)))
                 continue
             if course.slug in courses:
                 other = courses[course.slug]
@@ -155,11 +181,13 @@ def _drop_unknown_rules(courses: dict[str, Course], rules: Mapping[str, Completi
 
 
 def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
-    question_types = collect_question_types(pm)
-    rules = collect_named(pm.hook.register_completion_rules, CompletionRule)
-    renderers = collect_named(pm.hook.register_certificate_renderers, CertificateRenderer)
-    checks = collect_named(pm.hook.register_pledge_checks, PledgeCheck)
-    exporters = collect_named(pm.hook.register_exporters, Exporter)
+    owners: dict[type, str] = {}
+    question_types = collect_question_types(pm, owners)
+    rules = collect_named(pm.hook.register_completion_rules, CompletionRule, owners)
+    renderers = collect_named(pm.hook.register_certificate_renderers, CertificateRenderer,
+                              owners)
+    checks = collect_named(pm.hook.register_pledge_checks, PledgeCheck, owners)
+    exporters = collect_named(pm.hook.register_exporters, Exporter, owners)
     courses, problems = collect_courses(pm, app, question_types)
     _drop_unknown_rules(courses, rules, problems)
     ordered = dict(sorted(courses.items(), key=lambda kv: (kv[1].year, kv[1].kind, kv[0])))
@@ -172,4 +200,5 @@ def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
         certificate_renderers=MappingProxyType(renderers),
         pledge_checks=MappingProxyType(checks),
         exporters=MappingProxyType(exporters),
+        owners=MappingProxyType(owners),
     )

@@ -183,6 +183,7 @@ ROUTES: dict[str, Case] = {
     "jobs.show": Case("GET", fixed("/jobs/999"), only()),
     "jobs.download": Case("GET", fixed("/jobs/999/download"), only()),
     "admin.jobs": Case("GET", fixed("/admin/jobs"), only(Role.ADMIN)),
+    "admin.plugins": Case("GET", fixed("/admin/plugins"), only(Role.ADMIN)),
     "author.index": Case("GET", fixed("/author/"), only(Role.AUTHOR)),
     "author.questions": Case("GET", fixed("/author/courses/khoa-thu/questions"),
                              only(Role.AUTHOR)),

@@ -2,16 +2,31 @@
 blocking, entry points, and a start-up that fails on a misspelled hook."""
 from __future__ import annotations
 
+import json
 import textwrap
+from datetime import date, timedelta
 
 import pluggy
 import pytest
+from sqlalchemy import select
 
 from elearn import create_app
+from elearn.content.pledge_template import DEFAULT_TEMPLATE
+from elearn.extensions import db
+from elearn.models import Pledge, Position, StudyPlan
 from elearn.registry import RegistryError
-from elearn.testing import base_config
+from elearn.services import codes, completions
+from elearn.services.accounts import create_user, find_user
+from elearn.services.committees import set_seat
+from elearn.services.orgs import create_unit
+from elearn.testing import base_config, login
 
 from coursekit import write_course
+from jobkit import job_id_from, run_queued_jobs
+from learnkit import csrf, pass_time
+from worldkit import PASSWORD as WORLD_PASSWORD, build_world
+
+LEARNER_PASSWORD = "mat-khau-dai-2026"
 
 
 @pytest.fixture
@@ -49,7 +64,7 @@ def test_default_plugins_load_like_any_other(build):
 def test_each_app_has_its_own_plugin_manager(build, plugin_module, course_root):
     write_course(course_root, "rieng")
     name = plugin_module("centre_a", f"""
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def register_courses(app):
             return [{str(course_root)!r}]
@@ -68,7 +83,7 @@ def test_hook_register_courses_accepts_folders_and_course_objects(build, plugin_
     write_course(course_root / "many", "ba")
     name = plugin_module("centre_b", f"""
         from dataclasses import replace
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         from elearn.content.loader import load_course
         from elearn.builtins.question_types import SingleChoice, TrueFalse
         @hookimpl
@@ -97,8 +112,8 @@ def test_hook_register_question_types_adds_a_type_courses_can_use(build, plugin_
         """)
     write_course(course_root, "danh-gia", bank=bank)
     name = plugin_module("rating_plugin", """
-        from elearn import hookimpl
-        from elearn.interfaces import Grade, QuestionType
+        from elearn.api import hookimpl
+        from elearn.api import Grade, QuestionType
         class Rating(QuestionType):
             name = "rating"
             fields = frozenset({"max"})
@@ -121,7 +136,7 @@ def test_hook_register_question_types_adds_a_type_courses_can_use(build, plugin_
 
 def test_duplicate_question_type_names_stop_start_up(build, plugin_module):
     name = plugin_module("dup_types", """
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         from elearn.builtins.question_types import SingleChoice
         class Again(SingleChoice):
             pass
@@ -135,7 +150,7 @@ def test_duplicate_question_type_names_stop_start_up(build, plugin_module):
 
 def test_misspelled_hook_fails_start_up(build, plugin_module):
     name = plugin_module("typo_plugin", """
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def register_course(app):
             return []
@@ -156,7 +171,7 @@ def test_plugins_come_from_environment_variables(plugin_module, tmp_path, monkey
                                                  course_root):
     write_course(course_root, "tu-bien-moi-truong")
     name = plugin_module("env_plugin", f"""
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def register_courses(app):
             return [{str(course_root)!r}]
@@ -175,8 +190,8 @@ def test_plugins_come_from_environment_variables(plugin_module, tmp_path, monkey
 def test_hook_register_blueprints_adds_pages_that_declare_permissions(build, plugin_module):
     name = plugin_module("pages_plugin", """
         from flask import Blueprint
-        from elearn import hookimpl
-        from elearn.security import PUBLIC, permission
+        from elearn.api import hookimpl
+        from elearn.api import PUBLIC, permission
         bp = Blueprint("centre_pages", __name__, url_prefix="/centre")
         @bp.get("/hello")
         @permission(PUBLIC)
@@ -197,7 +212,7 @@ def test_hook_register_blueprints_adds_pages_that_declare_permissions(build, plu
 def test_hook_register_commands_adds_flask_elearn_subcommands(build, plugin_module):
     name = plugin_module("command_plugin", """
         import click
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def register_commands(cli):
             @cli.command("greet")
@@ -214,7 +229,7 @@ def test_hook_register_commands_adds_flask_elearn_subcommands(build, plugin_modu
 
 def test_hook_startup_sees_the_frozen_registry(build, plugin_module):
     name = plugin_module("startup_plugin", """
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         @hookimpl
         def startup(app, registry):
             app.config["SEEN_COURSES"] = sorted(registry.courses)
@@ -231,7 +246,7 @@ def test_hook_startup_sees_the_frozen_registry(build, plugin_module):
 
 def test_flask_elearn_plugins_lists_versions_and_hooks(build, plugin_module):
     name = plugin_module("listed_plugin", """
-        from elearn import hookimpl
+        from elearn.api import hookimpl
         __version__ = "2.3.4"
         @hookimpl
         def register_courses(app):
@@ -253,8 +268,8 @@ def test_hook_authenticate_lets_a_plugin_sign_people_in_before_local_passwords(
     from elearn.testing import login
 
     name = plugin_module("sso_plugin", """
-        from elearn import hookimpl
-        from elearn.services.accounts import find_user
+        from elearn.api import hookimpl
+        from elearn.api import find_user
         @hookimpl
         def authenticate(identifier, secret):
             if secret == "one-time-token-from-sso":
@@ -273,16 +288,44 @@ def test_hook_authenticate_lets_a_plugin_sign_people_in_before_local_passwords(
         assert find_user("sso.user") is not None
 
 
-def test_hook_register_completion_rules_lets_a_course_choose_its_rule(build, plugin_module,
-                                                                      course_root):
-    from elearn.interfaces import LearnerRecord
+def _learner_site(make_app, course_root, **config):
+    """An app with the given plugins and course folder, a unit and a learner signed in."""
+    app = make_app(COURSE_DIRS=[str(course_root)], **config)
+    with app.app_context():
+        unit = create_unit("T", "Tỉnh thử", "province")
+        create_user("hoc.vien", "Lê Văn Tám", LEARNER_PASSWORD, unit)
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, "hoc.vien", LEARNER_PASSWORD).status_code == 302
+    return app, client
 
+
+def _study(app, client, slug: str, lesson: str) -> None:
+    """Open a lesson, let its reading time pass, mark it studied: through the pages."""
+    assert client.get(f"/courses/{slug}/lessons/{lesson}").status_code == 200
+    pass_time(app)
+    token = csrf(client, f"/courses/{slug}/lessons/{lesson}")
+    client.post(f"/courses/{slug}/lessons/{lesson}/studied",
+                data={"csrf_token": token, "go": "stay"})
+
+
+def _completion_of(app, username: str, slug: str):
+    with app.app_context():
+        completion = completions.active_completion(
+            find_user(username).id, slug)
+        if completion is not None:
+            db.session.expunge(completion)
+        return completion
+
+
+def test_hook_register_completion_rules_lets_a_course_choose_its_rule(build, make_app,
+                                                                      plugin_module,
+                                                                      course_root):
     write_course(course_root, "chi-can-doc")
     course_yaml = course_root / "chi-can-doc" / "course.yaml"
     course_yaml.write_text(course_yaml.read_text() + "completion_rule: two_lessons\n")
     name = plugin_module("rule_plugin", """
-        from elearn import hookimpl
-        from elearn.interfaces import CompletionRule
+        from elearn.api import CompletionRule, hookimpl
         class TwoLessons(CompletionRule):
             name = "two_lessons"
             def is_met(self, course, record):
@@ -295,22 +338,25 @@ def test_hook_register_completion_rules_lets_a_course_choose_its_rule(build, plu
     assert "chi-can-doc" not in without.courses
     assert "unknown completion rule 'two_lessons'" in str(
         without.course_problems[0].errors[0].message)
-    registry = registry_of(build(PLUGINS=[name], COURSE_DIRS=[str(course_root)]))
-    rule = registry.completion_rules["two_lessons"]
-    course = registry.course("chi-can-doc")
-    assert rule.is_met(course, LearnerRecord(frozenset({"01-mot", "02-hai"}), False, None))
-    assert not rule.is_met(course, LearnerRecord(frozenset({"01-mot"}), True, 100.0))
-    assert {"lessons_and_quiz", "lessons_only", "quiz_only"} <= set(registry.completion_rules)
+    app, client = _learner_site(make_app, course_root, PLUGINS=[name])
+    assert {"lessons_and_quiz", "lessons_only", "quiz_only", "two_lessons"} <= set(
+        registry_of(app).completion_rules)
+    # The core asks the plugin's rule after each step: one lesson is not enough (the
+    # course's quiz is never taken, so the default rule would never be met either)...
+    _study(app, client, "chi-can-doc", "01-mot")
+    assert _completion_of(app, "hoc.vien", "chi-can-doc") is None
+    # ...the second lesson is, and the core issues the signed completion.
+    _study(app, client, "chi-can-doc", "02-hai")
+    completion = _completion_of(app, "hoc.vien", "chi-can-doc")
+    assert completion is not None and completion.method == "online"
+    assert "Khóa thử chi-can-doc" in client.get("/certificates/").get_data(as_text=True)
 
 
-def test_hook_register_certificate_renderers_adds_a_download_format(build, plugin_module):
-    from datetime import datetime
-
-    from elearn.interfaces import CertificateData
-
+def test_hook_register_certificate_renderers_adds_a_download_format(make_app, plugin_module,
+                                                                    course_root):
+    write_course(course_root, "co-chung-nhan")
     name = plugin_module("text_certificates", """
-        from elearn import hookimpl
-        from elearn.interfaces import CertificateRenderer
+        from elearn.api import CertificateRenderer, hookimpl
         class PlainText(CertificateRenderer):
             name = "text"
             extension = "txt"
@@ -321,31 +367,27 @@ def test_hook_register_certificate_renderers_adds_a_download_format(build, plugi
         def register_certificate_renderers():
             return [PlainText]
         """)
-    renderers = registry_of(build(PLUGINS=[name])).certificate_renderers
-    assert set(renderers) == {"pdf", "text"}
-    data = CertificateData("Lê Văn Tám", "Chi bộ", "Khóa", "1.0", "ab" * 32, 90.0, "online",
-                           datetime(2026, 1, 1), "X" * 11, "XXXX-XXXX-XXX", "https://e/v",
-                           "vi", {})
-    assert renderers["text"].render(data) == "Lê Văn Tám XXXX-XXXX-XXX".encode()
+    app, client = _learner_site(make_app, course_root, PLUGINS=[name])
+    assert set(registry_of(app).certificate_renderers) == {"pdf", "text"}
+    with app.app_context():
+        course = registry_of(app).course("co-chung-nhan")
+        code = completions.create(find_user("hoc.vien"), course, method="online",
+                                  score=90).code
+        display = codes.display(code)
+        db.session.commit()
+    page = client.get(f"/certificates/{display}").get_data(as_text=True)
+    assert f"{display}.txt" in page  # offered next to the PDF
+    download = client.get(f"/certificates/{display}.txt")
+    assert download.status_code == 200 and download.mimetype == "text/plain"
+    assert download.get_data(as_text=True) == f"Lê Văn Tám {display}"
+    assert client.get(f"/certificates/{display}.doc").status_code == 404
 
 
 def test_hook_register_pledge_checks_can_refuse_a_filing(make_app, plugin_module):
-    """A province adds its own rule; filing is refused with its message and next step."""
-    import json
-    from datetime import date, timedelta
-
-    from elearn.extensions import db
-    from elearn.models import Position, StudyPlan
-    from elearn.content.pledge_template import DEFAULT_TEMPLATE
-    from elearn.services import pledges
-    from elearn.services.accounts import create_user
-    from elearn.services.committees import set_seat
-    from elearn.services.orgs import create_unit
-
+    """A province adds its own rule; filing through the pledge page is refused with its
+    message and next step, and succeeds once the rule is met."""
     name = plugin_module("province_rules", """
-        from elearn import hookimpl
-        from elearn.interfaces import PledgeCheck
-        from elearn.services.pledges import CheckResult
+        from elearn.api import CheckResult, PledgeCheck, hookimpl
         class PositionKnown(PledgeCheck):
             name = "position_known"
             def check(self, context):
@@ -357,33 +399,25 @@ def test_hook_register_pledge_checks_can_refuse_a_filing(make_app, plugin_module
             return [PositionKnown]
         """)
     app = make_app(PLUGINS=[name])
+    assert list(app.extensions["elearn.registry"].pledge_checks) == [
+        "study_verified", "routed", "superiors_first", "inside_first", "deadline",
+        "position_known"]
+    client = _pledge_site(app)
+    refused = _file_pledge(client)
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "Chưa có chức vụ" in page and "Cập nhật hồ sơ" in page
+    assert _pledge_status(app, "khong.chuc.vu") == "draft"
     with app.app_context():
-        assert list(app.extensions["elearn.registry"].pledge_checks) == [
-            "study_verified", "routed", "superiors_first", "inside_first", "deadline",
-            "position_known"]
-        unit = create_unit("T", "Tỉnh", "province")
-        user = create_user("khong.chuc.vu", "Người Mới", "mat-khau-dai", unit)
-        set_seat(unit, create_user("bi.thu", "Bí Thư", "mat-khau-dai", unit, position="Bí thư"),
-                 Position.SECRETARY, None)  # the committee that receives the pledge
-        plan = StudyPlan(year=date.today().year, unit=unit, title="KH", audience="all",
-                         courses=json.dumps([]), deadline=date.today() + timedelta(days=1),
-                         superiors_first=False, template=DEFAULT_TEMPLATE)
-        db.session.add(plan)
-        pledge = pledges.pledge_for(user, plan)
-        pledge.draft = json.dumps({"ct05": [{"what": "a", "by_when": "b", "how": "c"}]})
-        pledge.draft_commitment = json.dumps({"accepted": True})
-        with pytest.raises(pledges.PledgeRefused) as refused:
-            pledges.file(pledge)
-        assert [(f.check, f.message, f.next_step) for f in refused.value.failures] == [
-            ("position_known", "Chưa có chức vụ", "Cập nhật hồ sơ")]
-        user.position = "Đảng viên"
-        assert pledges.file(pledge).number == 1
+        find_user("khong.chuc.vu").position = "Đảng viên"
+        db.session.commit()
+    assert _file_pledge(client).status_code == 302
+    assert _pledge_status(app, "khong.chuc.vu") == "filed"
 
 
-def test_hook_register_exporters_adds_a_download_format(build, plugin_module):
+def test_hook_register_exporters_adds_a_download_format(make_app, plugin_module):
     name = plugin_module("tsv_exporter", """
-        from elearn import hookimpl
-        from elearn.interfaces import Exporter
+        from elearn.api import Exporter, hookimpl, safe_row
         class Tsv(Exporter):
             name = "tsv"
             extension = "tsv"
@@ -391,14 +425,59 @@ def test_hook_register_exporters_adds_a_download_format(build, plugin_module):
             def stream(self, header, rows):
                 yield ("\\t".join(header) + "\\n").encode()
                 for row in rows:
-                    yield ("\\t".join(map(str, row)) + "\\n").encode()
+                    yield ("\\t".join(map(str, safe_row(row))) + "\\n").encode()
         @hookimpl
         def register_exporters():
             return [Tsv]
         """)
-    exporters = registry_of(build(PLUGINS=[name])).exporters
-    assert set(exporters) == {"csv", "xlsx", "tsv"}
-    out = b"".join(exporters["tsv"].stream(["a", "b"], iter([(1, "Đ"), (2, "e")])))
-    assert out.decode() == "a\tb\n1\tĐ\n2\te\n"
-    csv_out = b"".join(exporters["csv"].stream(["a"], ([n] for n in range(1200))))
-    assert csv_out.decode("utf-8-sig").splitlines()[-1] == "1199"
+    app = make_app(PLUGINS=[name])
+    assert set(registry_of(app).exporters) == {"csv", "xlsx", "tsv"}
+    with app.app_context():
+        build_world()
+        db.session.commit()
+    officer = app.test_client()
+    assert login(officer, "role.officer", WORLD_PASSWORD).status_code == 302
+    # The dashboard offers the plugin's format next to the built-in ones...
+    assert "completions.tsv" in officer.get("/dashboard/?unit=A").get_data(as_text=True)
+    # ...and the core's export route runs it (as a job, like every non-CSV format).
+    path = "/dashboard/export/completions.tsv?unit=A"
+    job_id = job_id_from(officer.post(path, data={"csrf_token": csrf(officer, path)}))
+    [job] = run_queued_jobs(app)
+    assert job.status == "done"
+    download = officer.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200
+    lines = download.get_data(as_text=True).splitlines()
+    assert lines[0].split("\t")[0] == "Họ và tên"
+    assert [line.split("\t")[1] for line in lines[1:]] == ["nguoi.a"]
+
+
+def _pledge_site(app):
+    """A unit whose secretary receives pledges, an open plan without courses, and a person
+    with no position yet, signed in."""
+    with app.app_context():
+        unit = create_unit("T", "Tỉnh", "province")
+        create_user("khong.chuc.vu", "Người Mới", LEARNER_PASSWORD, unit)
+        set_seat(unit, create_user("bi.thu", "Bí Thư", LEARNER_PASSWORD, unit,
+                                   position="Bí thư"), Position.SECRETARY, None)
+        db.session.add(StudyPlan(year=date.today().year, unit=unit, title="KH",
+                                 audience="all", courses=json.dumps([]),
+                                 deadline=date.today() + timedelta(days=1),
+                                 superiors_first=False, template=DEFAULT_TEMPLATE))
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, "khong.chuc.vu", LEARNER_PASSWORD).status_code == 302
+    return client
+
+
+def _file_pledge(client):
+    path = f"/pledges/{date.today().year}"
+    return client.post(path, data={
+        "csrf_token": csrf(client, path), "ct05-0-what": "Gặp dân mỗi tháng",
+        "ct05-0-by_when": "Hằng tháng", "ct05-0-how": "Sổ ghi chép", "accepted": "y",
+        "file": "y"})
+
+
+def _pledge_status(app, username: str) -> str | None:
+    with app.app_context():
+        return db.session.scalar(select(Pledge.status).where(
+            Pledge.user_id == find_user(username).id))

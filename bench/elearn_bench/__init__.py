@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from elearn import hookimpl  # TODO(lead): `from elearn.api import hookimpl` once it exists
+from elearn.api import hookimpl
 
 from .cli import bench_group
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
-from .. import hookimpl
-from ..interfaces import CertificateData, CertificateRenderer
+from ..api import CertificateData, CertificateRenderer, hookimpl
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 RED = (179, 38, 30)

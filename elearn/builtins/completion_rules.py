@@ -1,9 +1,7 @@
 """Default plugin: the built-in completion rules."""
 from __future__ import annotations
 
-from .. import hookimpl
-from ..content.model import Course
-from ..interfaces import CompletionRule, LearnerRecord
+from ..api import CompletionRule, Course, LearnerRecord, hookimpl
 
 
 class LessonsAndQuiz(CompletionRule):

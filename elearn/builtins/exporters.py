@@ -9,9 +9,7 @@ from typing import Any, Iterable, Sequence
 
 from openpyxl import Workbook
 
-from .. import hookimpl
-from ..interfaces import Exporter
-from ..spreadsheet import safe_row
+from ..api import Exporter, hookimpl, safe_row
 
 CHUNK = 64 * 1024
 

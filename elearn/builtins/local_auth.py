@@ -1,9 +1,7 @@
 """Default plugin: sign-in with the local, scrypt-hashed password (asked last)."""
 from __future__ import annotations
 
-from .. import hookimpl
-from ..models import User
-from ..services.accounts import authenticate_local
+from ..api import User, authenticate_local, hookimpl
 
 
 @hookimpl(trylast=True)

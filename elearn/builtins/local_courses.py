@@ -5,10 +5,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from .. import hookimpl
-from ..plugins import as_list
+from ..api import config_list, hookimpl
 
 
 @hookimpl
 def register_courses(app: Flask) -> list[Path]:
-    return [Path(folder) for folder in as_list(app.config.get("COURSE_DIRS"))]
+    return [Path(folder) for folder in config_list(app.config.get("COURSE_DIRS"))]

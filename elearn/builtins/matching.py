@@ -13,9 +13,9 @@ from typing import Any, Mapping
 
 from flask_babel import lazy_gettext as _l
 
-from ..content.model import LocalText, Question
-from ..answer_fields import matches_field
-from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
+from ..api import (
+    Arrangement, Grade, LocalText, ParseContext, Question, QuestionType, matches_field, tokenised,
+)
 
 PAIR_FIELDS = frozenset({"left", "right"})
 

@@ -13,9 +13,9 @@ from typing import Any, Mapping
 from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 
-from ..content.model import Question
-from ..answer_fields import TextAnswerField
-from ..interfaces import Arrangement, Grade, InvalidAnswer, ParseContext, QuestionType
+from ..api import (
+    Arrangement, Grade, InvalidAnswer, ParseContext, Question, QuestionType, TextAnswerField,
+)
 
 ANSWER_FIELDS = frozenset({"value", "tolerance", "credit"})
 MAX_DIGITS = 30

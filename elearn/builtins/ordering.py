@@ -10,9 +10,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..content.model import Question
-from ..answer_fields import order_from_positions, positions_field
-from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
+from ..api import (
+    Arrangement, Grade, ParseContext, Question, QuestionType, order_from_positions,
+    positions_field, tokenised,
+)
 
 
 class Ordering(QuestionType):

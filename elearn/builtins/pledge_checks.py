@@ -2,35 +2,29 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _, ngettext
 from markupsafe import Markup, escape
 
-from .. import hookimpl
-from ..dates import format_day
-from ..interfaces import PledgeCheck
-from ..models import User
-from ..registry import current_registry
-from ..services import committees, completions
-from ..services.pledges import (
-    CheckResult, PledgeContext, completion_counts, deadline_for, plan_courses, review_route,
+from ..api import (
+    CheckResult, PlanCourse, PledgeCheck, PledgeContext, format_day, gettext as _, hookimpl,
+    ngettext,
 )
 
 NAMES_SHOWN = 5
 
 
-def _names(people: list[User]) -> str:
-    shown = ", ".join(person.full_name for person in people[:NAMES_SHOWN])
+def _names(people: tuple[str, ...]) -> str:
+    shown = ", ".join(people[:NAMES_SHOWN])
     rest = len(people) - NAMES_SHOWN
     if rest > 0:
         shown += " " + ngettext("and %(num)d other", "and %(num)d others", rest)
     return shown
 
 
-def _course_link(course, slug: str) -> Markup:
+def _course_link(course: PlanCourse) -> Markup:
     """The course a person still has to study, as a link to it (its slug if it is gone)."""
-    if course is None:
-        return escape(slug)
-    return Markup('<a href="{}">{}</a>').format(url_for("courses.course", slug=slug),
+    if course.title is None:
+        return escape(course.slug)
+    return Markup('<a href="{}">{}</a>').format(url_for("courses.course", slug=course.slug),
                                                 course.title.get())
 
 
@@ -41,13 +35,7 @@ class StudyVerified(PledgeCheck):
     name = "study_verified"
 
     def check(self, context: PledgeContext) -> CheckResult:
-        registry = current_registry()
-        missing = []
-        for slug in plan_courses(context.plan):
-            completion = completions.active_completion(context.user.id, slug)
-            if (completion is None or not completions.signature_valid(completion)
-                    or not completion_counts(context.plan, completion)):
-                missing.append(_course_link(registry.course(slug), slug))
+        missing = [_course_link(course) for course in context.courses if not course.verified]
         if not missing:
             return CheckResult(True)
         # Translated without variables, then filled as Markup: the course titles are
@@ -66,11 +54,11 @@ class Routed(PledgeCheck):
     name = "routed"
 
     def check(self, context: PledgeContext) -> CheckResult:
-        if review_route(context.user) is not None:
+        if context.routed:
             return CheckResult(True)
         return CheckResult(
             False, _("No committee can receive your pledge: %(unit)s and the units above it "
-                     "have no other committee member.", unit=context.user.unit.name),
+                     "have no other committee member.", unit=context.user.unit_name),
             _("Ask your administrator to set up your unit's committee."))
 
 
@@ -81,15 +69,12 @@ class SuperiorsFirst(PledgeCheck):
     name = "superiors_first"
 
     def check(self, context: PledgeContext) -> CheckResult:
-        if not context.plan.superiors_first:
-            return CheckResult(True)
-        waiting = committees.not_yet_filed(committees.must_file_first(context.user),
-                                           context.plan.year)
-        if not waiting:
+        waiting = context.superiors_waiting
+        if not context.superiors_first or not waiting:
             return CheckResult(True)
         return CheckResult(
             False, _("Superiors file first (trên trước, dưới sau): %(names)s has not filed a "
-                     "pledge for %(year)d yet.", names=_names(waiting), year=context.plan.year),
+                     "pledge for %(year)d yet.", names=_names(waiting), year=context.year),
             _("Your draft is saved. You can file once they have filed theirs."))
 
 
@@ -100,15 +85,12 @@ class PartyMembersFirst(PledgeCheck):
     name = "inside_first"
 
     def check(self, context: PledgeContext) -> CheckResult:
-        if not context.plan.inside_first:
-            return CheckResult(True)
-        waiting = committees.not_yet_filed(committees.party_members_first(context.user),
-                                           context.plan.year)
-        if not waiting:
+        waiting = context.party_members_waiting
+        if not context.inside_first or not waiting:
             return CheckResult(True)
         return CheckResult(
             False, _("Party members of %(unit)s file first (trong trước, ngoài sau): %(names)s "
-                     "has not filed yet.", unit=context.user.unit.name, names=_names(waiting)),
+                     "has not filed yet.", unit=context.user.unit_name, names=_names(waiting)),
             _("Your draft is saved. You can file once they have filed theirs."))
 
 
@@ -116,11 +98,10 @@ class BeforeDeadline(PledgeCheck):
     name = "deadline"
 
     def check(self, context: PledgeContext) -> CheckResult:
-        deadline = deadline_for(context.plan, context.user.unit)
-        if context.today <= deadline:
+        if context.today <= context.deadline:
             return CheckResult(True)
         return CheckResult(
-            False, _("The deadline for filing was %(date)s.", date=format_day(deadline)),
+            False, _("The deadline for filing was %(date)s.", date=format_day(context.deadline)),
             _("Ask your propaganda officer to extend the deadline for your unit."))
 
 

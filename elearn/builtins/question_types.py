@@ -11,10 +11,10 @@ from typing import Any, Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import hookimpl
-from ..content.model import Question
-from ..answer_fields import CheckboxesField, ChoiceRadioField, TextAnswerField, choices
-from ..interfaces import Arrangement, Grade, ParseContext, QuestionType, tokenised
+from ..api import (
+    Arrangement, CheckboxesField, ChoiceRadioField, Grade, ParseContext, Question, QuestionType,
+    TextAnswerField, choices, hookimpl, tokenised,
+)
 from .matching import Matching
 from .numeric import Numeric
 from .ordering import Ordering

@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from flask_babel import lazy_gettext as _l
 
-from ..interfaces import ParseContext, QuestionType
+from ..interfaces import QuestionType
+from .parsing import ParseContext
 from .errors import CourseLoadError, Problems
 from .hashing import content_hash
 from .model import (

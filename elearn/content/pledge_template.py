@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from ..interfaces import ParseContext
+from .parsing import ParseContext
 from .errors import ContentError, Problems
 from .model import LocalText
 from .yamlsource import LineDict, YamlSyntaxError, load_yaml

@@ -4,6 +4,7 @@ from .evidence import AuditEntry, AuditHead, Completion, Revocation
 from .jobs import Job, JobStatus
 from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .org import Unit
+from .plugin_failures import PluginFailureEntry
 from .people import (
     Invitation, PersonAudience, Role, RoleGrant, ThrottleCounter, ThrottleEvent, UnitMembership,
     User, UserSession,
@@ -23,5 +24,5 @@ __all__ = [
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",
     "Invitation", "PersonAudience", "Role", "RoleGrant", "ThrottleCounter", "ThrottleEvent", "Unit",
     "UnitMembership",
-    "User", "UserSession",
+    "User", "UserSession", "PluginFailureEntry",
 ]

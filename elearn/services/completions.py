@@ -26,6 +26,7 @@ from ..clock import utcnow
 from ..content.model import Course
 from ..extensions import db
 from ..models import AuditEntry, Completion, Revocation, User
+from ..plugin_guard import run_rule
 from ..registry import current_registry
 from . import audit, codes
 from .learner_record import learner_record
@@ -103,7 +104,7 @@ def evaluate(user: User, course: Course) -> Completion | None:
         return existing
     rule = current_registry().completion_rules[course.completion_rule]
     record = learner_record(user, course)
-    if not rule.is_met(course, record):
+    if not run_rule(rule, course, record):
         return None
     return issue(user, course, method=ONLINE, score=record.best_score)
 

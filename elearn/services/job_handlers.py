@@ -9,6 +9,7 @@ from flask_babel import gettext as _, ngettext
 
 from ..jobqueue import JobRunner
 from ..models import Unit, User
+from ..plugin_guard import PluginFailed, run_export
 from ..registry import current_registry
 from . import exports, imports, jobs
 from .jobs import JobContext, JobRejected
@@ -100,8 +101,13 @@ def _run_export(context: JobContext) -> None:
     path = context.result_file(name)
     partial = path.with_suffix(path.suffix + ".part")
     with open(partial, "wb") as handle:
-        for chunk in exporter.stream(header, _counting(rows, context, total)):
-            handle.write(chunk)
+        try:
+            for chunk in run_export(exporter, header, _counting(rows, context, total)):
+                handle.write(chunk)
+        except PluginFailed:
+            raise JobRejected(_("The %(format)s export failed; try another format. The "
+                                "administrator can see why on the plugins page.",
+                                format=exporter.extension.upper())) from None
     os.replace(partial, path)   # a retry or a reader never sees half a file
 
 

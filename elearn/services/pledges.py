@@ -15,12 +15,14 @@ from ..clock import local_date, local_today, utcnow
 from ..content.manifestations import manifestations
 from ..content.pledge_template import DEFAULT_TEMPLATE, PledgeTemplate, parse_template
 from ..extensions import db
+from ..interfaces import CheckResult, PlanCourse, PledgeAuthor, PledgeContext
 from ..models import (
     Completion, DeadlineExtension, Pledge, PledgeStatus, PledgeVersion, StudyPlan, Unit, User,
 )
 from ..models.pledges import ACKNOWLEDGED_OR_LATER, EDITABLE
 from ..registry import current_registry
-from . import audit, committees
+from ..plugin_guard import run_pledge_check
+from . import audit, committees, completions
 from .orgs import ancestors, subtree_of
 
 LIMITS = {"what": 300, "by_when": 100, "how": 200}
@@ -36,14 +38,6 @@ class PledgeError(ValueError):
 
 class NotYourReview(PledgeError):
     """The person may not act on this pledge (their own, or not routed to their committee)."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    ok: bool
-    message: str = ""
-    next_step: str = ""
-    check: str = ""
 
 
 class PledgeRefused(PledgeError):
@@ -232,21 +226,37 @@ def save_draft(pledge: Pledge, data: dict[str, Any],
 
 # -- checks and filing -----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PledgeContext:
-    user: User
-    plan: StudyPlan
-    pledge: Pledge
-    today: date
+def pledge_context(pledge: Pledge, today: date | None = None) -> PledgeContext:
+    """The snapshot pledge checks see: everything they decide on, read here, once."""
+    user, plan = pledge.user, pledge.plan
+    registry = current_registry()
+    courses = []
+    for slug in plan_courses(plan):
+        completion = completions.active_completion(user.id, slug)
+        verified = (completion is not None and completions.signature_valid(completion)
+                    and completion_counts(plan, completion))
+        course = registry.course(slug)
+        courses.append(PlanCourse(slug, course.title if course else None, verified))
+    superiors = (committees.not_yet_filed(committees.must_file_first(user), plan.year)
+                 if plan.superiors_first else [])
+    members = (committees.not_yet_filed(committees.party_members_first(user), plan.year)
+               if plan.inside_first else [])
+    return PledgeContext(
+        user=PledgeAuthor(user.id, user.full_name, user.position, user.unit.name,
+                          bool(user.is_leader)),
+        year=plan.year, today=today or local_today(), deadline=deadline_for(plan, user.unit),
+        superiors_first=bool(plan.superiors_first), inside_first=bool(plan.inside_first),
+        courses=tuple(courses), routed=review_route(user) is not None,
+        superiors_waiting=tuple(person.full_name for person in superiors),
+        party_members_waiting=tuple(person.full_name for person in members))
 
 
 def run_checks(pledge: Pledge, today: date | None = None) -> list[CheckResult]:
-    context = PledgeContext(pledge.user, pledge.plan, pledge, today or local_today())
-    results = []
-    for name, check in current_registry().pledge_checks.items():
-        result = check.check(context)
-        results.append(CheckResult(result.ok, result.message, result.next_step, name))
-    return results
+    """Every registered check on one snapshot; a check that raises answers "unavailable"
+    (and so refuses filing) instead of breaking the pledge page."""
+    context = pledge_context(pledge, today)
+    return [run_pledge_check(name, check, context)
+            for name, check in current_registry().pledge_checks.items()]
 
 
 def _claim(pledge: Pledge, from_statuses: tuple[str, ...], **values: Any) -> bool:

@@ -36,6 +36,7 @@ from ..content.scoring import answer_points, passes, score_percent
 from ..extensions import db
 from ..interfaces import Arrangement, Grade, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
+from ..plugin_guard import run_grade, run_optional
 from ..registry import current_registry
 from . import accommodations, completions
 from .accommodations import NONE as NO_ACCOMMODATION, Allowance
@@ -256,14 +257,17 @@ def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[
     registry = current_registry()
     saved = {answer.question_id: answer.response for answer in attempt.answers}
     presented = []
-    for number, question in enumerate(attempt_questions(course, attempt), start=1):
+    for question in attempt_questions(course, attempt):
         qtype = registry.question_type(question.type)
         arranged = arrangement(course, attempt, question)
         answer = saved.get(question.id)
+        view = run_optional("present", qtype, qtype.present, question, language, arranged,
+                            subject=f"{course.slug}/{question.id}")
+        if view is None:  # its type failed (flagged): left out like a retired question
+            continue
         presented.append(Presented(
-            number=number, question=question, qtype=qtype, arrangement=arranged,
-            view=qtype.present(question, language, arranged), answer=answer,
-            answered=answer is not None))
+            number=len(presented) + 1, question=question, qtype=qtype, arrangement=arranged,
+            view=view, answer=answer, answered=answer is not None))
     return presented
 
 
@@ -367,8 +371,9 @@ def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, fl
         if question is None:  # retired from the bank since: neither counts nor costs
             continue
         qtype = registry.question_type(question.type)
-        grade = qtype.grade(question, answer.response) if answer.response is not None \
-            else Grade.of(0.0)
+        # A grader that raises scores 0 and is flagged on /admin/plugins; the attempt finishes.
+        grade = run_grade(qtype, question, answer.response, f"{course.slug}/{question.id}")[0] \
+            if answer.response is not None else Grade.of(0.0)
         answer.fraction = grade.fraction
         answer.points = answer_points(grade.fraction, question.points)
         points += answer.points
@@ -447,7 +452,10 @@ def review(course: Course, attempt: QuizAttempt, quiz_status: QuizStatus,
             presented=item, fraction=(saved.fraction or 0.0) if saved else 0.0,
             points=(saved.points or 0.0) if saved else 0.0, max_points=item.question.points,
             feedback=feedback,
-            key=qtype.key_text(item.question, language) if show_key else None,
-            key_choices=frozenset(qtype.key_choices(item.question, item.arrangement))
-            if show_key else frozenset()))
+            key=run_optional("review", qtype, qtype.key_text, item.question, language,
+                             subject=f"{course.slug}/{item.question.id}") if show_key else None,
+            key_choices=frozenset(run_optional(
+                "review", qtype, qtype.key_choices, item.question, item.arrangement,
+                subject=f"{course.slug}/{item.question.id}") or ()) if show_key
+            else frozenset()))
     return result

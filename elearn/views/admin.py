@@ -7,6 +7,7 @@ from ..models import JobStatus, Role
 from ..registry import current_registry
 from ..security import permission
 from ..services import jobs as job_service
+from ..services import plugin_failures
 from .scoping import admin_paths
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,3 +33,9 @@ def jobs():
         abort(400)
     return render_template("admin/jobs.html", status=status, statuses=list(JobStatus),
                            jobs=job_service.jobs_for_admin(admin_paths(), status))
+
+
+@bp.get("/plugins")
+@permission(Role.ADMIN)
+def plugins():
+    return render_template("admin/plugins.html", plugins=plugin_failures.overview())

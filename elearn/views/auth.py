@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms import JoinForm, LoginForm, LogoutForm
+from ..plugin_guard import run_first_result
 from ..security import AUTHENTICATED, PUBLIC, permission
 from ..services import accounts, invitations, sessions
 from .main import safe_next
@@ -44,8 +45,10 @@ def login():
         return render_template("login.html", form=form), 429, {
             "Retry-After": str(wait.seconds)}
     # Plugins (SSO, LDAP) answer first; local passwords run last.
-    user = current_app.extensions["elearn.plugin_manager"].hook.authenticate(
-        identifier=form.username.data, secret=form.password.data)
+    # A sign-in plugin that raises is skipped (and listed on /admin/plugins).
+    user = run_first_result(current_app.extensions["elearn.plugin_manager"].hook.authenticate,
+                            "authenticate", identifier=form.username.data,
+                            secret=form.password.data)
     accounts.record_sign_in(form.username.data, _address(), succeeded=user is not None)
     if user is None or not user.is_active:
         flash(_("Wrong username or password."), "error")

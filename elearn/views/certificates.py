@@ -11,10 +11,12 @@ from sqlalchemy import select
 from ..extensions import db
 from ..interfaces import CertificateData
 from ..models import Completion
+from ..plugin_guard import run_render
 from ..registry import current_registry
 from ..security import AUTHENTICATED, permission
 from ..services import codes
 from ..urls import public_url_for
+from .errors import render_error
 from .verify import may_see_holder
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -91,7 +93,10 @@ def download(code: str, extension: str):
     completion = _visible_completion(code)
     if completion.revocation is not None:
         abort(404)
-    body = renderer.render(certificate_data(completion))
+    body = run_render(renderer, certificate_data(completion))
+    if body is None:
+        return render_error(503, _("This format is unavailable right now; try another "
+                                   "format or come back later."))
     filename = f"certificate-{completion.code}.{renderer.extension}"
     return Response(body, mimetype=renderer.mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Role, Unit
+from ..plugin_guard import run_export
 from ..registry import current_registry
 from ..security import has_role, permission
 from ..services import exports, job_handlers, pledge_review, reports
@@ -88,6 +89,6 @@ def export(dataset: str, extension: str):
             400 if form.is_submitted() else 200)
     header, rows, _total = exports.dataset(unit, dataset, **filters, count=False)
     filename = f"{dataset}-{unit.code}-{filters['year']}.{exporter.extension}"
-    return Response(stream_with_context(exporter.stream(header, rows)),
+    return Response(stream_with_context(run_export(exporter, header, rows)),
                     mimetype=exporter.mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

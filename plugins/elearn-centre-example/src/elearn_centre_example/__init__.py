@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from elearn import hookimpl
+from elearn.api import hookimpl
 
 from .fill_blanks import FillBlanks
 

@@ -24,9 +24,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import FormField, StringField
 from wtforms.validators import Length
 
-from elearn.content.model import Question
-from elearn.form_base import AppSubForm
-from elearn.interfaces import Grade, ParseContext, QuestionType
+from elearn.api import AppSubForm, Grade, ParseContext, Question, QuestionType
 
 BLANK = "___"
 MAX_LENGTH = 100
