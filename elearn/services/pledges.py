@@ -19,7 +19,7 @@ from ..models import (
     Completion, DeadlineExtension, Pledge, PledgeStatus, PledgeVersion, StudyPlan, Unit, User,
 )
 from ..registry import current_registry
-from . import audit, committees
+from . import audit, catalogue, committees
 from .orgs import ancestors, subtree_of
 
 LIMITS = {"what": 300, "by_when": 100, "how": 200}
@@ -92,7 +92,7 @@ def applicable_plan(user: User, year: int, create_default: bool = True) -> Study
     candidates = db.session.scalars(
         select(StudyPlan).join(Unit, StudyPlan.unit_id == Unit.id)
         .where(StudyPlan.year == year, StudyPlan.unit_id.in_(path_ids),
-               StudyPlan.audience.in_(["all", user.audience]))
+               StudyPlan.audience.in_(catalogue.audiences_of(user)))
         .order_by(func.length(Unit.path).desc(), StudyPlan.id.desc())).first()
     if candidates is None and create_default:
         any_plan = db.session.scalar(select(StudyPlan.id).where(StudyPlan.year == year))
@@ -470,3 +470,9 @@ def routed_to(unit: Unit, year: int) -> list[Pledge]:
     return list(db.session.scalars(
         select(Pledge).where(Pledge.review_unit_id == unit.id, Pledge.year == year)
         .options(joinedload(Pledge.user)).order_by(Pledge.filed_at)))
+
+
+def pledges_of(user: User) -> list[Pledge]:
+    """A person's pledges, newest year first."""
+    return list(db.session.scalars(select(Pledge).where(Pledge.user_id == user.id)
+                                   .order_by(Pledge.year.desc())))

@@ -1,0 +1,157 @@
+"""Where things live: views parse, call a service and render; services own the unit of work.
+
+Two checks, like the route matrix does for permissions:
+
+* the source of every module under elearn/views/ imports neither `db` nor SQLAlchemy and
+  builds no query (`select(`, `.query`, `db.session`);
+* every GET of the route matrix, for every role, leaves the database as it found it, except
+  the writes named in GET_WRITES below (each one a named service call, audited where it
+  records something a person did).
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, select
+
+from elearn.extensions import db
+from elearn.testing import csrf_token, login
+
+from test_permissions import ANONYMOUS, ROLES, ROUTES, app, world  # noqa: F401 (fixtures)
+from worldkit import PASSWORD
+
+VIEWS = Path(__file__).resolve().parent.parent / "elearn" / "views"
+
+
+def query_building(source: str, filename: str) -> list[str]:
+    """Every line of `source` that reaches the database itself instead of through a service."""
+    problems = []
+    for node in ast.walk(ast.parse(source, filename)):
+        where = f"{filename}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Import):
+            problems += [f"{where} imports {alias.name}" for alias in node.names
+                         if alias.name.split(".")[0] == "sqlalchemy"]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if module.split(".")[0] in ("sqlalchemy", "flask_sqlalchemy"):
+                problems.append(f"{where} imports from {module}")
+            problems += [f"{where} imports db" for alias in node.names if alias.name == "db"]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "select":
+            problems.append(f"{where} calls select(")
+        elif isinstance(node, ast.Attribute) and node.attr == "query":
+            problems.append(f"{where} uses .query")
+        elif isinstance(node, ast.Attribute) and node.attr in ("session", "paginate") \
+                and isinstance(node.value, ast.Name) and node.value.id == "db":
+            problems.append(f"{where} uses db.{node.attr}")
+    return problems
+
+
+def test_the_checker_finds_each_kind_of_query_building():
+    """The check below can fail: each forbidden form is found in a sample."""
+    sample = "\n".join([
+        "import sqlalchemy",
+        "from sqlalchemy.exc import IntegrityError",
+        "from ..extensions import db, limiter",
+        "rows = select(User)",
+        "people = User.query.all()",
+        "db.session.commit()",
+        "page = db.paginate(statement)",
+    ])
+    found = query_building(sample, "sample.py")
+    assert sorted({int(problem.split(":")[1].split()[0]) for problem in found}) == \
+        list(range(1, 8)), found  # each line is caught
+    clean = "query = request.args.get('q')\nfrom ..services import people_admin\n"
+    assert query_building(clean, "clean.py") == []
+
+
+def test_no_view_reaches_the_database_itself():
+    problems = []
+    for path in sorted(VIEWS.glob("*.py")):
+        problems += query_building(path.read_text(encoding="utf-8"), path.name)
+    assert problems == [], "move these into a service:\n" + "\n".join(problems)
+
+
+# -- GET requests never write -----------------------------------------------------------------
+
+# Tables every request may touch: the sign-in session's last-seen time is refreshed (at most
+# once per LAST_SEEN_RESOLUTION) by the session loader, before any view runs.
+ANY_REQUEST = frozenset({"user_sessions"})
+# Learner state written on GET without an audit entry (see GET_WRITES).
+UNAUDITED = frozenset({"lesson_views"})
+# The GET writes that remain, and why. Each is a named service call.
+GET_WRITES = {
+    # Opening a lesson starts its server-side reading clock (progress.open_lesson): the time a
+    # lesson was first opened is the evidence that min_reading_seconds passed.
+    # Not audited: it is learner state like an answer saved, not an act on someone else.
+    "courses.lesson": frozenset({"lesson_views"}),
+    # A verifier looking a code up is recorded in the audit log (verification.record_lookup):
+    # who checked whose certificate is itself evidence.
+    "verify.page": frozenset({"audit_entries", "audit_head"}),
+    "verify.api": frozenset({"audit_entries", "audit_head"}),
+    # Opening the pledge editor opens the person's draft (and the year's default plan, from
+    # course.yaml, when no plan exists yet): plans.open_pledge, audited.
+    "pledges.edit": frozenset({"pledges", "study_plans", "audit_entries", "audit_head"}),
+    # A bound volume's downloads are counted for the committee (record_volume_download).
+    "review.volume": frozenset({"audit_entries", "audit_head"}),
+}
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order."""
+    tables = MetaData()
+    tables.reflect(bind=db.engine)
+    return {name: [tuple(row) for row in db.session.execute(
+        select(table).order_by(*table.primary_key.columns)).all()]
+        for name, table in tables.tables.items() if name != "alembic_version"}
+
+
+def snapshot_of(app) -> dict[str, list[tuple]]:
+    # A fresh application context each time: requests must not share the test's context
+    # (flask_login keeps the signed-in person on it).
+    with app.app_context():
+        return snapshot()
+
+
+def changed_tables(before: dict, after: dict) -> set[str]:
+    return {name for name in before.keys() | after.keys()
+            if before.get(name) != after.get(name)}
+
+
+def test_get_requests_do_not_write(app, world):  # noqa: F811 (fixtures from the matrix)
+    people = {ANONYMOUS: None, "signed-in": "khong.vai.tro",
+              **{r: f"role.{r.value}" for r in ROLES}}
+    clients = {}
+    for who, username in people.items():
+        client = app.test_client()
+        if username:
+            assert login(client, username, PASSWORD).status_code == 302, who
+        csrf_token(client, "/")
+        clients[who] = client
+    problems = []
+    before = snapshot_of(app)
+    for endpoint, case in sorted(ROUTES.items()):
+        if case.method != "GET":
+            continue
+        for who, client in clients.items():
+            for side in ("a", "b"):
+                response = client.get(case.path(world, side))
+                assert response.status_code < 500, (endpoint, who, side)
+        after = snapshot_of(app)
+        changed = changed_tables(before, after)
+        allowed = GET_WRITES.get(endpoint, frozenset())
+        if changed - ANY_REQUEST - allowed:
+            problems.append(f"GET {endpoint} wrote to {sorted(changed - ANY_REQUEST - allowed)}")
+        audited = allowed - {"audit_entries", "audit_head"} - UNAUDITED
+        if changed & audited and "audit_entries" not in changed:
+            problems.append(f"GET {endpoint} wrote {sorted(changed & audited)} without an "
+                            "audit entry")
+        before = after
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("endpoint", sorted(GET_WRITES))
+def test_allowed_get_writes_name_real_get_routes(endpoint):
+    assert ROUTES[endpoint].method == "GET"
