@@ -126,8 +126,10 @@ def open_pledge(user: User, year: int) -> tuple[StudyPlan, Pledge] | None:
         pledge = pledges.pledge_for(user, plan, create=False)
         if pledge is None:
             pledge = pledges.pledge_for(user, plan)
-            audit.record("pledge.opened", actor_id=user_id, subject=f"pledge:{pledge.id}",
-                         data={"year": year, "plan": plan.id})
+            # Filed versions make a pledge's own history ("pledge:ID"); opening a draft is
+            # the person's act, so it is recorded under them.
+            audit.record("pledge.opened", actor_id=user_id, subject=f"user:{user_id}",
+                         data={"year": year, "plan": plan.id, "pledge": pledge.id})
             db.session.commit()
         else:
             db.session.commit()  # the default plan, if this call created it
