@@ -144,13 +144,13 @@ class UnitPage:
         return self.page + 1
 
 
-def units_page(condition: ColumnElement[bool], search: str = "", page: int = 1,
+def units_page(paths: list[str], search: str = "", page: int = 1,
                per_page: int = 100) -> UnitPage:
-    """The units matching `condition` (and the search text, in code or name) as a tree with
-    siblings in natural order, one page of them. Natural order cannot be written in SQL
+    """The units in these subtrees (and matching the search text, in code or name) as a tree
+    with siblings in natural order, one page of them. Natural order cannot be written in SQL
     portably, so the ordering columns of every match are read (four small columns: a
     province's few thousand units) and only the page's units are loaded in full."""
-    statement = select(Unit.id, Unit.path, Unit.code, Unit.name).where(condition)
+    statement = select(Unit.id, Unit.path, Unit.code, Unit.name).where(within_any(paths))
     if search:
         like = f"%{search}%"
         statement = statement.where(or_(Unit.code.ilike(like), Unit.name.ilike(like)))

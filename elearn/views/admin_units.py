@@ -9,7 +9,7 @@ from ..models import Role, Unit
 from ..security import permission
 from ..services import imports, orgs
 from .scoping import (
-    admin_filter, csv_import_page, get_or_404, managed_unit_or_error, manages, unit_scope,
+    admin_paths, csv_import_page, get_or_404, managed_unit_or_error, manages, unit_scope,
 )
 
 bp = Blueprint("admin_units", __name__, url_prefix="/admin/units")
@@ -18,7 +18,7 @@ PAGE_SIZE = 100
 
 def _listing(form: UnitForm, status: int = 200):
     query = request.args.get("q", "").strip()
-    page = orgs.units_page(admin_filter(), query, request.args.get("page", 1, type=int),
+    page = orgs.units_page(admin_paths(), query, request.args.get("page", 1, type=int),
                            PAGE_SIZE)
     return render_template("admin/units.html", page=page, form=form, query=query), status
 

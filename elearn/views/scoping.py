@@ -12,7 +12,7 @@ from ..models import Invitation, Role, Unit, User
 from ..security import has_role, held_roles, scope_paths
 from ..services.imports import ImportReport
 from ..services.lookups import find
-from ..services.orgs import unit_by_code, within_any
+from ..services.orgs import unit_by_code
 from ..web_input import year_arg
 
 
@@ -39,10 +39,6 @@ def year_from_query() -> int:
 
 def admin_paths() -> list[str]:
     return scope_paths(current_user, Role.ADMIN)
-
-
-def admin_filter(column=Unit.path):
-    return within_any(admin_paths(), column)
 
 
 def manages(unit: Unit | None) -> bool:
