@@ -189,3 +189,43 @@ def test_the_audience_rule_is_written_once():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if copy.search(line)]
     assert found == [], "call elearn.services.catalogue instead:\n" + "\n".join(found)
+
+
+# -- the year's default plan is created by opening a pledge, audited -----------------------------
+
+def test_listing_pledges_creates_nothing_and_opening_one_creates_the_default_plan(
+        make_app, course_root):
+    from datetime import date
+
+    from coursekit import COURSE as COURSE_YAML
+    from elearn.models import AuditEntry, Pledge, StudyPlan
+    from elearn.services.accounts import create_user, grant_role
+    from elearn.services.orgs import create_unit
+    from elearn.models import Role
+
+    year = date.today().year
+    write_course(course_root, "khoa-nam",
+                 course=COURSE_YAML.format(slug="khoa-nam") + f"pledge_years: [{year}]\n")
+    app = make_app(COURSE_DIRS=[str(course_root)])
+    with app.app_context():
+        unit = create_unit("T", "Tỉnh", "province")
+        grant_role(create_user("dang.vien", "Đảng Viên", PASSWORD, unit), Role.LEARNER, unit)
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, "dang.vien", PASSWORD).status_code == 302
+
+    def rows():
+        with app.app_context():
+            return {model.__name__: len(db.session.scalars(select(model)).all())
+                    for model in (StudyPlan, Pledge, AuditEntry)}
+
+    before = rows()
+    listing = client.get("/pledges/")
+    assert listing.status_code == 200 and f"/pledges/{year}" in listing.get_data(as_text=True)
+    assert rows() == before  # the list offers the pledge without creating anything
+    assert client.get(f"/pledges/{year}").status_code == 200
+    assert client.get(f"/pledges/{year}").status_code == 200  # opening again adds nothing
+    assert rows() == {"StudyPlan": 1, "Pledge": 1, "AuditEntry": before["AuditEntry"] + 2}
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+    assert actions[-2:] == ["plan.default_created", "pledge.opened"]
