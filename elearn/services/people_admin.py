@@ -53,21 +53,23 @@ def people_page(scope_paths: list[str], search: str = "", per_page: int = 50) ->
 def update_person(person: User, edit: PersonEdit, *, by: User) -> None:
     """Save the admin's edits; an admin cannot deactivate themselves. Raises ContactTaken
     (and leaves the person as stored) when the e-mail or phone is someone else's."""
-    person.full_name = edit.full_name.strip()
-    person.audience = edit.audience
-    person.is_party_member = edit.is_party_member
-    person.is_leader = edit.is_leader
-    person.email = accounts.normalise_email(edit.email)
-    person.phone = accounts.normalise_phone(edit.phone)
-    if person.active and not edit.active:
-        sessions.end_all_sessions(person)
-    person.active = edit.active if person.id != by.id else True
-    accounts.move_user(person, edit.unit, edit.position)
+    person_id = person.id
     try:
+        person.full_name = edit.full_name.strip()
+        person.audience = edit.audience
+        person.is_party_member = edit.is_party_member
+        person.is_leader = edit.is_leader
+        person.email = accounts.normalise_email(edit.email)
+        person.phone = accounts.normalise_phone(edit.phone)
+        if person.active and not edit.active:
+            sessions.end_all_sessions(person)
+        person.active = edit.active if person.id != by.id else True
+        # A move runs an UPDATE, which flushes the contact fields first: keep it inside.
+        accounts.move_user(person, edit.unit, edit.position)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ContactTaken(person.id) from None
+        raise ContactTaken(person_id) from None
 
 
 def _once(write: Callable[[], bool]) -> bool:
