@@ -37,7 +37,7 @@ def create_invitation(unit: Unit, *, audience: str = "cadre", max_uses: int = 1,
                             expires_at=utcnow() + timedelta(days=days),
                             created_by_id=created_by.id if created_by else None)
     db.session.add(invitation)
-    db.session.flush()
+    db.session.commit()
     return invitation
 
 
@@ -84,4 +84,6 @@ def redeem(code: str, *, username: str, full_name: str, password: str,
 
 
 def revoke(invitation: Invitation) -> None:
+    """Withdraw the code (once: a repeat keeps the first time) and commit."""
     invitation.revoked_at = invitation.revoked_at or utcnow()
+    db.session.commit()

@@ -157,12 +157,9 @@ def invitations_within(scope_paths: list[str], limit: int = 200) -> list[Invitat
 
 def create_invitation(unit: Unit, *, audience: str, max_uses: int, days: int,
                       by: User) -> Invitation:
-    invitation = invitations.create_invitation(unit, audience=audience, max_uses=max_uses,
-                                               days=days, created_by=by)
-    db.session.commit()
-    return invitation
+    return invitations.create_invitation(unit, audience=audience, max_uses=max_uses,
+                                         days=days, created_by=by)
 
 
 def revoke_invitation(invitation: Invitation) -> None:
     invitations.revoke(invitation)
-    db.session.commit()
