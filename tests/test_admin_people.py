@@ -137,3 +137,19 @@ def test_web_people_import_dry_run_then_real_run(app, admin):
     assert "Mật khẩu tạm" in admin.get(f"/jobs/{done}").get_data(as_text=True)
     with app.app_context():
         assert find_user("mai").unit.code == "A-1"
+
+
+def test_moving_a_person_onto_someone_elses_email_is_refused_not_an_error(app, admin):
+    """The move's UPDATE flushes the new e-mail first: the clash is still a clear 409."""
+    with app.app_context():
+        find_user("qt.a").email = "qt.a@example.org"
+        db.session.commit()
+    pid = person_id(app, "hoc.vien")
+    token = csrf_token(admin, f"/admin/people/{pid}")
+    response = admin.post(f"/admin/people/{pid}", data={
+        "csrf_token": token, "full_name": "Học Viên", "unit_code": "A-2", "position": "",
+        "audience": "cadre", "email": "qt.a@example.org", "phone": "", "active": "y"})
+    assert response.status_code == 409
+    with app.app_context():
+        person = find_user("hoc.vien")
+        assert person.unit.code == "A-1" and person.email is None

@@ -10,12 +10,13 @@ from datetime import timedelta
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Role, RoleGrant, Unit, UnitMembership, User
 from ..clock import utcnow
-from . import throttle
+from . import sessions, throttle
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 8
@@ -144,6 +145,38 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError(_("Your current password is not correct."))
     throttle.reset("password-check", str(user.id))
     set_password(user, new)
+
+
+class ContactTaken(AccountError):
+    """The e-mail or phone already belongs to another account."""
+
+
+def update_profile(user: User, *, full_name: str, email: str | None, phone: str | None,
+                   locale: str) -> None:
+    """A person's own details, committed; ContactTaken (nothing saved) if the e-mail or phone
+    is someone else's."""
+    user.full_name = full_name.strip()
+    user.email = normalise_email(email)
+    user.phone = normalise_phone(phone)
+    user.locale = locale
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ContactTaken(user.id) from None
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.commit()
+
+
+def change_own_password(user: User, current: str, new: str, keep_token: str | None) -> None:
+    """change_password, then sign out every other session (anyone who knew the old
+    password), and commit."""
+    change_password(user, current, new)
+    sessions.end_all_sessions(user, keep_token=keep_token)
+    db.session.commit()
 
 
 def set_password(user: User, new: str) -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Invitation, Role, Unit, User
@@ -14,6 +15,10 @@ from .accounts import AccountError, create_user, grant_role
 
 # No 0/O, 1/I/L: codes are read aloud at cell meetings and typed on phones.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class AlreadyRegistered(AccountError):
+    """The username, e-mail or phone already has an account (the invitation is not used)."""
 
 
 def new_code() -> str:
@@ -32,7 +37,7 @@ def create_invitation(unit: Unit, *, audience: str = "cadre", max_uses: int = 1,
                             expires_at=utcnow() + timedelta(days=days),
                             created_by_id=created_by.id if created_by else None)
     db.session.add(invitation)
-    db.session.flush()
+    db.session.commit()
     return invitation
 
 
@@ -65,14 +70,20 @@ def redeem(code: str, *, username: str, full_name: str, password: str,
     if claimed.rowcount != 1:
         db.session.rollback()
         raise AccountError(_("This invitation code has already been used up."))
-    user = create_user(username, full_name, password, invitation.unit,
-                       audience=invitation.audience,
-                       is_party_member=invitation.audience == "cadre",
-                       email=email, phone=phone, locale=locale)
-    grant_role(user, Role.LEARNER, invitation.unit)
-    db.session.commit()
+    try:
+        user = create_user(username, full_name, password, invitation.unit,
+                           audience=invitation.audience,
+                           is_party_member=invitation.audience == "cadre",
+                           email=email, phone=phone, locale=locale)
+        grant_role(user, Role.LEARNER, invitation.unit)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyRegistered(username) from None
     return user
 
 
 def revoke(invitation: Invitation) -> None:
+    """Withdraw the code (once: a repeat keeps the first time) and commit."""
     invitation.revoked_at = invitation.revoked_at or utcnow()
+    db.session.commit()

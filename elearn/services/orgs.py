@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
 from ..extensions import db
@@ -88,6 +89,30 @@ def move_unit(unit: Unit, new_parent: Unit | None) -> None:
     db.session.expire_all()
 
 
+def add_unit(code: str, name: str, level: str, parent: Unit) -> Unit:
+    """Create a unit and commit (the admin page). A duplicate of the request racing this one
+    meets the unique code and is refused like any used code."""
+    try:
+        unit = create_unit(code.strip(), name.strip(), level.strip(), parent)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise UnitError(_("Code %(code)s is already used.", code=code)) from None
+    return unit
+
+
+def save_unit(unit: Unit, *, name: str, level: str, parent: Unit | None) -> None:
+    """Rename and re-parent a unit and commit; UnitError (nothing saved) if the move is not
+    allowed."""
+    unit.name, unit.level = name.strip(), level.strip()
+    try:
+        move_unit(unit, parent)
+    except UnitError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
 def children(unit: Unit | None) -> list[Unit]:
     condition = Unit.parent_id == unit.id if unit else Unit.parent_id.is_(None)
     return sorted(db.session.scalars(select(Unit).where(condition)), key=sibling_key)
@@ -119,13 +144,13 @@ class UnitPage:
         return self.page + 1
 
 
-def units_page(condition: ColumnElement[bool], search: str = "", page: int = 1,
+def units_page(paths: list[str], search: str = "", page: int = 1,
                per_page: int = 100) -> UnitPage:
-    """The units matching `condition` (and the search text, in code or name) as a tree with
-    siblings in natural order, one page of them. Natural order cannot be written in SQL
+    """The units in these subtrees (and matching the search text, in code or name) as a tree
+    with siblings in natural order, one page of them. Natural order cannot be written in SQL
     portably, so the ordering columns of every match are read (four small columns: a
     province's few thousand units) and only the page's units are loaded in full."""
-    statement = select(Unit.id, Unit.path, Unit.code, Unit.name).where(condition)
+    statement = select(Unit.id, Unit.path, Unit.code, Unit.name).where(within_any(paths))
     if search:
         like = f"%{search}%"
         statement = statement.where(or_(Unit.code.ilike(like), Unit.name.ilike(like)))
@@ -150,3 +175,9 @@ def ancestors(unit: Unit) -> list[Unit]:
         return []
     found = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
+
+
+def units_within(paths: list[str], limit: int = 500) -> list[Unit]:
+    """Units in these subtrees (at most `limit`), in tree order with natural sibling order."""
+    return in_tree_order(db.session.scalars(select(Unit).where(within_any(paths))
+                                            .order_by(Unit.path).limit(limit)))

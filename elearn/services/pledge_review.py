@@ -130,6 +130,18 @@ def meeting_candidates(unit: Unit, year: int) -> list[Pledge]:
 def record_meeting(unit: Unit, held_on: date, note: str, attendee_ids: list[int],
                    checkins: dict[int, tuple[str, str]], by: User,
                    request_key: str | None = None) -> CellMeeting:
+    """Record a cell meeting and its check-ins, and commit; ReviewError (nothing kept, not
+    even a half-built meeting in the session) when a rule is broken."""
+    try:
+        return _record_meeting(unit, held_on, note, attendee_ids, checkins, by, request_key)
+    except ReviewError:
+        db.session.rollback()
+        raise
+
+
+def _record_meeting(unit: Unit, held_on: date, note: str, attendee_ids: list[int],
+                    checkins: dict[int, tuple[str, str]], by: User,
+                    request_key: str | None = None) -> CellMeeting:
     """Record a cell meeting with a progress note per pledge reviewed. The form carries a
     one-time key, so a repeated submission returns the meeting already recorded."""
     ensure_committee_member(by, unit)

@@ -22,7 +22,7 @@ from ..models import (
 from ..models.pledges import ACKNOWLEDGED_OR_LATER, EDITABLE
 from ..registry import current_registry
 from ..plugin_guard import run_pledge_check
-from . import audit, committees, completions
+from . import audit, catalogue, committees, completions
 from .orgs import ancestors, subtree_of
 
 LIMITS = {"what": 300, "by_when": 100, "how": 200}
@@ -85,7 +85,7 @@ def applicable_plan(user: User, year: int, create_default: bool = True) -> Study
     candidates = db.session.scalars(
         select(StudyPlan).join(Unit, StudyPlan.unit_id == Unit.id)
         .where(StudyPlan.year == year, StudyPlan.unit_id.in_(path_ids),
-               StudyPlan.audience.in_(["all", user.audience]))
+               StudyPlan.audience.in_(catalogue.audiences_of(user)))
         .order_by(func.length(Unit.path).desc(), StudyPlan.id.desc())).first()
     if candidates is None and create_default:
         any_plan = db.session.scalar(select(StudyPlan.id).where(StudyPlan.year == year))
@@ -478,3 +478,9 @@ def routed_to(unit: Unit, year: int) -> list[Pledge]:
     return list(db.session.scalars(
         select(Pledge).where(Pledge.review_unit_id == unit.id, Pledge.year == year)
         .options(joinedload(Pledge.user)).order_by(Pledge.filed_at)))
+
+
+def pledges_of(user: User) -> list[Pledge]:
+    """A person's pledges, newest year first."""
+    return list(db.session.scalars(select(Pledge).where(Pledge.user_id == user.id)
+                                   .order_by(Pledge.year.desc())))

@@ -187,3 +187,10 @@ def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: s
         statement = statement.outerjoin(pledged, pledged.c.user_id == User.id).where(
             func.coalesce(pledged.c.rank, 0) < 1)
     return statement.order_by(Unit.path, User.full_name)
+
+
+def missing_page(unit: Unit, *, what: str, course: str | None, year: int,
+                 audience: str = "all", per_page: int = 100):
+    """One page of `missing` (the page number comes from ?page=)."""
+    return db.paginate(missing(unit, what=what, course=course, year=year, audience=audience),
+                       per_page=per_page, error_out=False)

@@ -1,22 +1,15 @@
 """Admin pages for people, their roles, imports and invitation codes."""
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
-
-from ..extensions import db
 from ..forms import ConfirmForm, GrantForm, ImportForm, InvitationForm, PersonForm
-from ..models import Invitation, Role, RoleGrant, Unit, User
+from ..models import Invitation, Role, RoleGrant, User
 from ..security import permission
-from ..services import accounts, imports, invitations, job_handlers, sessions
+from ..services import accounts, imports, job_handlers, people_admin
 from .scoping import (
-    admin_filter, admin_paths, get_or_404, invitation_scope, managed_unit_or_error,
+    admin_paths, get_or_404, invitation_scope, managed_unit_or_error,
     manages, person_scope,
 )
 
@@ -28,13 +21,7 @@ PAGE_SIZE = 50
 @permission(Role.ADMIN)
 def list_people():
     query = request.args.get("q", "").strip()
-    statement = (select(User).join(Unit, User.unit_id == Unit.id).where(admin_filter())
-                 .options(joinedload(User.unit)).order_by(Unit.path, User.full_name))
-    if query:
-        like = f"%{query}%"
-        statement = statement.where(or_(User.full_name.ilike(like), User.username.ilike(like),
-                                        Unit.code.ilike(like), User.email.ilike(like)))
-    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    page = people_admin.people_page(admin_paths(), query, per_page=PAGE_SIZE)
     return render_template("admin/people.html", page=page, query=query)
 
 
@@ -57,20 +44,14 @@ def edit_person(user_id: int):
     if unit is None:
         form.unit_code.errors.append(_("Give the code of a unit that you manage."))
         return _person_page(person, form, GrantForm(), 400)
-    person.full_name = form.full_name.data.strip()
-    person.audience = form.audience.data
-    person.is_party_member = form.is_party_member.data
-    person.is_leader = form.is_leader.data
-    person.email = accounts.normalise_email(form.email.data)
-    person.phone = accounts.normalise_phone(form.phone.data)
-    if person.active and not form.active.data:
-        sessions.end_all_sessions(person)
-    person.active = form.active.data if person.id != current_user.id else True
-    accounts.move_user(person, unit, form.position.data)
+    edit = people_admin.PersonEdit(
+        full_name=form.full_name.data, audience=form.audience.data,
+        is_party_member=form.is_party_member.data, is_leader=form.is_leader.data,
+        email=form.email.data, phone=form.phone.data, active=form.active.data, unit=unit,
+        position=form.position.data)
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        people_admin.update_person(person, edit, by=current_user)
+    except people_admin.ContactTaken:
         form.email.errors.append(_("This e-mail or phone already belongs to another account."))
         return _person_page(get_or_404(User, user_id), form, GrantForm(), 409)
     flash(_("%(name)s was saved.", name=person.full_name), "info")
@@ -87,8 +68,7 @@ def grant_role(user_id: int):
         if unit is None:
             form.unit_code.errors.append(_("Give the code of a unit that you manage."))
         else:
-            accounts.grant_role(person, Role(form.role.data), unit, granted_by=current_user)
-            db.session.commit()
+            people_admin.grant_role(person, Role(form.role.data), unit, by=current_user)
             flash(_("The role was granted."), "info")
             return redirect(url_for("admin_people.edit_person", user_id=person.id))
     return _person_page(person, PersonForm(obj=person, unit_code=person.unit.code), form, 400)
@@ -101,11 +81,11 @@ def revoke_role(user_id: int, grant_id: int):
     if grant.user_id != user_id or not manages(grant.unit):
         abort(404)
     if ConfirmForm().validate_on_submit():
-        if grant.user_id == current_user.id and grant.role == Role.ADMIN:
+        try:
+            people_admin.revoke_role(grant, by=current_user)
+        except people_admin.OwnAdminRole:
             flash(_("You cannot remove your own administrator role."), "error")
-        else:
-            db.session.delete(grant)
-            db.session.commit()
+        else:  # withdrawn now or by a duplicate of this request a moment ago: the same
             flash(_("The role was withdrawn."), "info")
     return redirect(url_for("admin_people.edit_person", user_id=user_id))
 
@@ -116,11 +96,7 @@ def reset_password(user_id: int):
     person = get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin_people.edit_person", user_id=user_id))
-    temporary = secrets.token_urlsafe(9)
-    accounts.set_password(person, temporary)
-    person.must_change_password = True
-    sessions.end_all_sessions(person)
-    db.session.commit()
+    temporary = people_admin.reset_password(person)
     return _person_page(person, PersonForm(obj=person, unit_code=person.unit.code), GrantForm(),
                         temporary_password=temporary)
 
@@ -142,10 +118,8 @@ def import_people():
 
 
 def _invitations_page(form: InvitationForm, status: int = 200, created: Invitation | None = None):
-    rows = db.session.scalars(
-        select(Invitation).join(Unit, Invitation.unit_id == Unit.id).where(admin_filter())
-        .options(joinedload(Invitation.unit)).order_by(Invitation.created_at.desc()).limit(200))
-    return render_template("admin/invitations.html", form=form, invitations=list(rows),
+    rows = people_admin.invitations_within(admin_paths())
+    return render_template("admin/invitations.html", form=form, invitations=rows,
                            confirm=ConfirmForm(), created=created), status
 
 
@@ -165,10 +139,9 @@ def create_invitation():
     if unit is None:
         form.unit_code.errors.append(_("Give the code of a unit that you manage."))
         return _invitations_page(form, 400)
-    invitation = invitations.create_invitation(
+    invitation = people_admin.create_invitation(
         unit, audience=form.audience.data, max_uses=form.max_uses.data, days=form.days.data,
-        created_by=current_user)
-    db.session.commit()
+        by=current_user)
     return _invitations_page(InvitationForm(), 201, created=invitation)
 
 
@@ -176,7 +149,6 @@ def create_invitation():
 @permission(Role.ADMIN, scope=invitation_scope)
 def revoke_invitation(invitation_id: int):
     if ConfirmForm().validate_on_submit():
-        invitations.revoke(get_or_404(Invitation, invitation_id))
-        db.session.commit()
+        people_admin.revoke_invitation(get_or_404(Invitation, invitation_id))
         flash(_("The invitation was withdrawn."), "info")
     return redirect(url_for("admin_people.list_invitations"))

@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
 from ..forms import UnitEditForm, UnitForm
 from ..models import Role, Unit
 from ..security import permission
 from ..services import imports, orgs
 from .scoping import (
-    admin_filter, csv_import_page, get_or_404, managed_unit_or_error, manages, unit_scope,
+    admin_paths, csv_import_page, get_or_404, managed_unit_or_error, manages, unit_scope,
 )
 
 bp = Blueprint("admin_units", __name__, url_prefix="/admin/units")
@@ -19,7 +18,7 @@ PAGE_SIZE = 100
 
 def _listing(form: UnitForm, status: int = 200):
     query = request.args.get("q", "").strip()
-    page = orgs.units_page(admin_filter(), query, request.args.get("page", 1, type=int),
+    page = orgs.units_page(admin_paths(), query, request.args.get("page", 1, type=int),
                            PAGE_SIZE)
     return render_template("admin/units.html", page=page, form=form, query=query), status
 
@@ -45,9 +44,11 @@ def create_unit():
     if problems:
         form.code.errors.extend(problems)
         return _listing(form, 400)
-    orgs.create_unit(form.code.data.strip(), form.name.data.strip(), form.level.data.strip(),
-                     parent)
-    db.session.commit()
+    try:
+        orgs.add_unit(form.code.data, form.name.data, form.level.data, parent)
+    except orgs.UnitError as exc:
+        form.code.errors.append(str(exc))
+        return _listing(form, 400)
     flash(_("Unit %(code)s was created.", code=form.code.data), "info")
     return redirect(url_for("admin_units.list_units", q=form.code.data))
 
@@ -65,17 +66,14 @@ def edit_unit(unit_id: int):
         elif parent is not None and parent.id != unit.parent_id and not manages(parent):
             problems.append(_("Give the code of a parent unit that you manage."))
         if not problems:
-            unit.name, unit.level = form.name.data.strip(), form.level.data.strip()
             try:
-                orgs.move_unit(unit, parent)
+                orgs.save_unit(unit, name=form.name.data, level=form.level.data, parent=parent)
             except orgs.UnitError as exc:
                 problems.append(str(exc))
         if problems:
-            db.session.rollback()
             form.parent_code.errors.extend(problems)
             return render_template("admin/unit_edit.html", unit=unit, form=form,
                                    path=orgs.ancestors(unit)), 400
-        db.session.commit()
         flash(_("Unit %(code)s was saved.", code=unit.code), "info")
         return redirect(url_for("admin_units.edit_unit", unit_id=unit.id))
     status = 400 if form.is_submitted() else 200

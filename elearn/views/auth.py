@@ -4,9 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
 from ..forms import JoinForm, LoginForm, LogoutForm
 from ..plugin_guard import run_first_result
 from ..security import AUTHENTICATED, PUBLIC, permission
@@ -85,13 +83,12 @@ def join():
             form.code.data, username=form.username.data, full_name=form.full_name.data,
             password=form.password.data, email=form.email.data, phone=form.phone.data,
             locale=str(get_locale()))
+    except invitations.AlreadyRegistered:
+        form.email.errors.append(_("This username, e-mail or phone already has an account."))
+        return render_template("join.html", form=form), 409
     except accounts.AccountError as exc:
         form.code.errors.append(str(exc))
         return render_template("join.html", form=form), 400
-    except IntegrityError:
-        db.session.rollback()
-        form.email.errors.append(_("This username, e-mail or phone already has an account."))
-        return render_template("join.html", form=form), 409
     _sign_in(user)
     flash(_("Welcome, %(name)s. You can start studying now.", name=user.full_name), "info")
     return redirect(url_for("main.index"))

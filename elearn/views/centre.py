@@ -2,23 +2,20 @@
 CSV import, revocation, and accommodations (extra quiz time or attempts)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..clock import local_today
-from ..extensions import db
 from ..forms import AccommodationForm, RecordCompletionForm, RevokeForm, SelectChoice
 from ..models import Completion, Role, Unit, User
 from ..registry import current_registry
 from ..security import has_role, permission, scope_paths
-from ..services import accommodations, codes, completion_imports, completions
+from ..services import accommodations, centre, codes, completion_imports, completions
 from ..services.accounts import find_user
-from ..services.orgs import subtree_of, unit_by_code, within_any
+from ..services.lookups import find
 from .scoping import csv_import_page, get_or_404
 
 bp = Blueprint("centre", __name__, url_prefix="/centre")
@@ -30,7 +27,7 @@ def verifies(person: User | None) -> bool:
 
 
 def completion_scope(completion_id: int, **_kwargs) -> Unit | None:
-    completion = db.session.get(Completion, completion_id)
+    completion = find(Completion, completion_id)
     return completion.user.unit if completion else None
 
 
@@ -47,27 +44,11 @@ def completions_list():
     registry = current_registry()
     filters = {key: request.args.get(key, "").strip()
                for key in ("course", "unit", "status", "from", "to")}
-    statement = (select(Completion).join(User, Completion.user_id == User.id)
-                 .join(Unit, User.unit_id == Unit.id)
-                 .where(within_any(scope_paths(current_user, Role.VERIFIER)))
-                 .options(joinedload(Completion.user), joinedload(Completion.revocation))
-                 .order_by(Completion.completed_at.desc(), Completion.id.desc()))
-    if filters["course"]:
-        statement = statement.where(Completion.course_slug == filters["course"])
-    if filters["unit"]:
-        unit = unit_by_code(filters["unit"])
-        statement = statement.where(subtree_of(unit.path) if unit else Unit.id.is_(None))
-    if filters["status"] == "valid":
-        statement = statement.where(~Completion.revocation.has())
-    elif filters["status"] == "revoked":
-        statement = statement.where(Completion.revocation.has())
-    if _date_arg("from"):
-        statement = statement.where(
-            Completion.completed_at >= datetime.combine(_date_arg("from"), datetime.min.time()))
-    if _date_arg("to"):
-        statement = statement.where(Completion.completed_at < datetime.combine(
-            _date_arg("to") + timedelta(days=1), datetime.min.time()))
-    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    wanted = centre.CompletionFilter(course=filters["course"], unit=filters["unit"],
+                                     status=filters["status"], since=_date_arg("from"),
+                                     until=_date_arg("to"))
+    page = centre.completions_page(scope_paths(current_user, Role.VERIFIER), wanted,
+                                   per_page=PAGE_SIZE)
     return render_template("centre/completions.html", page=page, filters=filters,
                            courses=registry.courses.values(), display=codes.display,
                            revoke_form=RevokeForm())

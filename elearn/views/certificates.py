@@ -6,15 +6,13 @@ from flask import Blueprint, Response, abort, render_template
 from flask_babel import format_date, format_decimal, get_locale, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
-from ..extensions import db
 from ..interfaces import CertificateData
 from ..models import Completion
 from ..plugin_guard import run_render
 from ..registry import current_registry
 from ..security import AUTHENTICATED, permission
-from ..services import codes
+from ..services import codes, verification
 from ..urls import public_url_for
 from .errors import render_error
 from .verify import may_see_holder
@@ -23,11 +21,7 @@ bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
 
 def _visible_completion(code: str) -> Completion:
-    try:
-        normal = codes.normalise(code)
-    except codes.MalformedCode:
-        abort(404)
-    completion = db.session.scalar(select(Completion).where(Completion.code == normal))
+    completion = verification.by_code(code)
     if completion is None or not may_see_holder(completion):
         abort(404)  # others learn nothing, not even that the code exists
     return completion
@@ -66,9 +60,8 @@ def certificate_data(completion: Completion) -> CertificateData:
 @bp.get("/")
 @permission(AUTHENTICATED)
 def mine():
-    rows = db.session.scalars(select(Completion).where(Completion.user_id == current_user.id)
-                              .order_by(Completion.completed_at.desc()))
-    return render_template("certificates.html", completions=list(rows),
+    return render_template("certificates.html",
+                           completions=verification.completions_of(current_user),
                            registry=current_registry(), display=codes.display)
 
 

@@ -10,30 +10,17 @@ from flask_login import current_user
 from ..form_base import AppForm
 
 from ..content.model import Course
-from ..models import Role
 from ..registry import current_registry
 from ..security import AUTHENTICATED, permission
-from ..services import progress
+from ..services import catalogue, progress
 from ..services import quiz as quiz_service
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
-# People who prepare or administer courses may open any course, whatever its audience.
-STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
-
-
-def for_audience(course: Course, user) -> bool:
-    return course.audience in ("all", getattr(user, "audience", None))
-
-
-def may_study(course: Course, user) -> bool:
-    return for_audience(course, user) or any(g.role in STAFF_ROLES for g in user.grants)
-
-
 def course_or_404(slug: str) -> Course:
     """The course, if it exists and the signed-in person may open it."""
     course = current_registry().course(slug)
-    if course is None or not may_study(course, current_user):
+    if course is None or not catalogue.may_study(course, current_user):
         abort(404)
     return course
 

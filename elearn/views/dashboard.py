@@ -7,7 +7,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 
-from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Role, Unit
 from ..plugin_guard import run_export
@@ -61,8 +60,7 @@ def missing():
     what = request.args.get("what", "completion")
     if what not in ("completion", "pledge"):
         abort(400)
-    page = db.paginate(reports.missing(unit, what=what, **filters), per_page=100,
-                       error_out=False)
+    page = reports.missing_page(unit, what=what, per_page=100, **filters)
     return render_template("dashboard/missing.html", unit=unit, page=page, what=what,
                            filters=filters, exporters=current_registry().exporters.values())
 

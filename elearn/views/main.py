@@ -11,9 +11,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from ..dates import format_day, format_moment
-from ..extensions import db
 from ..forms import LanguageForm, LogoutForm
-from ..registry import current_registry
+from ..services import accounts, catalogue
 from ..services.progress import progress_for
 from ..security import PUBLIC, held_roles, permission
 from ..urls import public_url_for
@@ -25,13 +24,10 @@ KIND_ORDER = ("full_term", "annual", "student")
 
 
 def visible_courses():
-    courses = current_registry().courses.values()
-    if not current_user.is_authenticated:
-        return list(courses)
-    return [c for c in courses if c.audience in ("all", current_user.audience)]
+    return catalogue.visible_courses(current_user if current_user.is_authenticated else None)
 
 
-def catalogue(courses) -> list[tuple[str, list[tuple[int, list]]]]:
+def grouped(courses) -> list[tuple[str, list[tuple[int, list]]]]:
     """Courses grouped by kind (full-term, annual, student) and then year, newest first."""
     groups = []
     for kind in KIND_ORDER:
@@ -48,7 +44,7 @@ def catalogue(courses) -> list[tuple[str, list[tuple[int, list]]]]:
 def index():
     courses = visible_courses()
     learner = current_user if current_user.is_authenticated else None
-    return render_template("index.html", courses=courses, groups=catalogue(courses),
+    return render_template("index.html", courses=courses, groups=grouped(courses),
                            progress=progress_for(learner, courses) if learner else {})
 
 
@@ -81,8 +77,7 @@ def set_language():
         return redirect(url_for("main.index"))
     language = form.language.data
     if current_user.is_authenticated:
-        current_user.locale = language
-        db.session.commit()
+        accounts.set_locale(current_user, language)
     response = redirect(safe_next(form.next.data))
     response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="Lax",
                         httponly=True, secure=request.is_secure)

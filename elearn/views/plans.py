@@ -8,17 +8,17 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..clock import local_today
 from ..dates import format_day
 from ..content.pledge_template import DEFAULT_TEMPLATE, parse_template
-from ..extensions import db
 from ..forms import ExtensionForm, PlanForm, SelectChoice
-from ..models import DeadlineExtension, Role, StudyPlan, Unit
+from ..models import Role, StudyPlan, Unit
 from ..registry import current_registry
 from ..security import has_role, permission, scope_paths
-from ..services.orgs import unit_by_code, within_any
+from ..services import plans
+from ..services.lookups import find
+from ..services.orgs import unit_by_code
 from .scoping import get_or_404
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -26,7 +26,7 @@ PLANNERS = (Role.OFFICER, Role.ADMIN)
 
 
 def plans_scope(plan_id: int, **_kwargs) -> Unit | None:
-    plan = db.session.get(StudyPlan, plan_id)
+    plan = find(StudyPlan, plan_id)
     return plan.unit if plan else None
 
 
@@ -48,7 +48,8 @@ def _form(plan: StudyPlan | None = None) -> PlanForm:
     return form
 
 
-def _apply(form: PlanForm, plan: StudyPlan) -> bool:
+def _fields(form: PlanForm) -> plans.PlanFields | None:
+    """The plan the form describes, or None (the errors are on the form)."""
     template, errors = parse_template(form.template.data)
     for error in errors:
         form.template.errors.append(f"{_('line')} {error.line or '?'}: {error.message}")
@@ -64,22 +65,18 @@ def _apply(form: PlanForm, plan: StudyPlan) -> bool:
             break
         versions[slug.strip()] = version.strip()
     if form.template.errors or form.unit_code.errors or form.min_versions.errors:
-        return False
-    plan.year, plan.unit, plan.title = form.year.data, unit, form.title.data.strip()
-    plan.audience, plan.deadline = form.audience.data, form.deadline.data
-    plan.courses = json.dumps(form.courses.data or [])
-    plan.superiors_first, plan.template = form.superiors_first.data, form.template.data
-    plan.inside_first, plan.study_since = form.inside_first.data, form.study_since.data
-    plan.min_versions = json.dumps(versions)
-    return True
+        return None
+    return plans.PlanFields(
+        year=form.year.data, unit=unit, title=form.title.data, audience=form.audience.data,
+        deadline=form.deadline.data, courses=list(form.courses.data or []),
+        superiors_first=form.superiors_first.data, template=form.template.data,
+        inside_first=form.inside_first.data, study_since=form.study_since.data,
+        min_versions=versions)
 
 
 def _listing(form: PlanForm, status: int = 200):
     paths = [p for role in PLANNERS for p in scope_paths(current_user, role)]
-    plans = db.session.scalars(select(StudyPlan).join(Unit, StudyPlan.unit_id == Unit.id)
-                               .where(within_any(paths))
-                               .order_by(StudyPlan.year.desc(), Unit.path))
-    return render_template("plans/index.html", plans=list(plans), form=form), status
+    return render_template("plans/index.html", plans=plans.plans_within(paths), form=form), status
 
 
 @bp.get("/")
@@ -92,11 +89,10 @@ def index():
 @permission(*PLANNERS)
 def create():
     form = _form()
-    plan = StudyPlan(created_by_id=current_user.id)
-    if not form.validate_on_submit() or not _apply(form, plan):
+    fields = _fields(form) if form.validate_on_submit() else None
+    if fields is None:
         return _listing(form, 400)
-    db.session.add(plan)
-    db.session.commit()
+    plan = plans.save_plan(None, fields, by=current_user)
     flash(_("The study plan was saved."), "info")
     return redirect(url_for("plans.edit", plan_id=plan.id))
 
@@ -107,14 +103,13 @@ def edit(plan_id: int):
     plan = get_or_404(StudyPlan, plan_id)
     form = _form(plan)
     if form.validate_on_submit():
-        if _apply(form, plan):
-            db.session.commit()
+        fields = _fields(form)
+        if fields is not None:
+            plans.save_plan(plan, fields, by=current_user)
             flash(_("The study plan was saved."), "info")
             return redirect(url_for("plans.edit", plan_id=plan.id))
-        db.session.rollback()
     status = 400 if form.is_submitted() else 200
-    extensions = db.session.scalars(select(DeadlineExtension).where(
-        DeadlineExtension.plan_id == plan.id)).all()
+    extensions = plans.extensions_of(plan)
     return render_template("plans/edit.html", plan=plan, form=form, extensions=extensions,
                            extension_form=ExtensionForm()), status
 
@@ -128,15 +123,7 @@ def extend(plan_id: int):
     if unit is None or not unit.path.startswith(plan.unit.path):
         flash(_("Give the code of a unit covered by this plan, and a date."), "error")
         return redirect(url_for("plans.edit", plan_id=plan_id))
-    existing = db.session.scalar(select(DeadlineExtension).where(
-        DeadlineExtension.plan_id == plan.id, DeadlineExtension.unit_id == unit.id))
-    if existing:
-        existing.deadline = form.deadline.data
-    else:
-        db.session.add(DeadlineExtension(plan_id=plan.id, unit_id=unit.id,
-                                         deadline=form.deadline.data,
-                                         granted_by_id=current_user.id))
-    db.session.commit()
+    plans.extend_deadline(plan, unit, form.deadline.data, by=current_user)
     flash(_("The deadline for %(unit)s is now %(date)s.", unit=unit.name,
             date=format_day(form.deadline.data)), "info")
     return redirect(url_for("plans.edit", plan_id=plan_id))

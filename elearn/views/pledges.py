@@ -6,15 +6,14 @@ import json
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..extensions import db
 from ..clock import iso_local, local_today
 from ..content.manifestations import manifestations
 from ..forms import ConfirmForm, pledge_form_class
 from ..models import Pledge, PledgeStatus, StudyPlan
 from ..security import AUTHENTICATED, permission
-from ..services import pledge_review, pledges
+from ..services import plans, pledge_review, pledges
+from ..services.lookups import fresh
 
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 
@@ -22,19 +21,18 @@ bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 @bp.get("/")
 @permission(AUTHENTICATED)
 def index():
-    mine = db.session.scalars(select(Pledge).where(Pledge.user_id == current_user.id)
-                              .order_by(Pledge.year.desc())).all()
     this_year = local_today().year
-    plan = pledges.applicable_plan(current_user, this_year)
-    db.session.commit()  # a default plan created from course.yaml is kept
-    return render_template("pledges/index.html", mine=mine, plan=plan, this_year=this_year)
+    # A read: the year's default plan is created when the person opens their pledge.
+    return render_template("pledges/index.html", mine=pledges.pledges_of(current_user),
+                           plan=plans.has_plan(current_user, this_year), this_year=this_year)
 
 
-def _plan_or_404(year: int) -> StudyPlan:
-    plan = pledges.applicable_plan(current_user, year)
-    if plan is None:
+def _open_or_404(year: int) -> tuple[StudyPlan, Pledge]:
+    """The person's plan and pledge for the year, opened (created, audited) if need be."""
+    opened = plans.open_pledge(current_user, year)
+    if opened is None:
         abort(404)
-    return plan
+    return opened
 
 
 def _editor(plan: StudyPlan, pledge: Pledge, form, status: int = 200, failures=None):
@@ -84,9 +82,7 @@ def _attach(form, problems) -> None:
 @bp.route("/<year:year>", methods=["GET", "POST"])
 @permission(AUTHENTICATED)
 def edit(year: int):
-    plan = _plan_or_404(year)
-    pledge = pledges.pledge_for(current_user, plan)
-    db.session.commit()
+    plan, pledge = _open_or_404(year)
     form = _form_for(plan, pledge)
     if request.method == "GET":
         return _editor(plan, pledge, form)
@@ -105,10 +101,9 @@ def edit(year: int):
         try:
             pledges.file(pledge)
         except pledges.PledgeRefused as refused:
-            db.session.rollback()
             return _editor(plan, pledge, form, 409, failures=refused.failures)
         except pledges.PledgeError as exc:
-            db.session.rollback()
+            pledge = fresh(Pledge, pledge.id)  # a duplicate request may have filed it
             if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.RETURNED):
                 flash(_("Your pledge has already been filed."), "info")
                 return redirect(url_for("pledges.edit", year=year), 303)
@@ -129,8 +124,7 @@ def edit(year: int):
 @bp.post("/<year:year>/autosave")
 @permission(AUTHENTICATED)
 def autosave(year: int):
-    plan = _plan_or_404(year)
-    pledge = pledges.pledge_for(current_user, plan)
+    plan, pledge = _open_or_404(year)
     form = _form_for(plan, pledge)
     if not form.validate_on_submit():
         return jsonify(saved=False, error=_("Not saved: check the highlighted fields.")), 400
@@ -148,8 +142,8 @@ def autosave(year: int):
 @bp.route("/<year:year>/assessment", methods=["GET", "POST"])
 @permission(AUTHENTICATED)
 def assessment(year: int):
-    plan = _plan_or_404(year)
-    pledge = pledges.pledge_for(current_user, plan, create=False)
+    plan = pledges.applicable_plan(current_user, year, create_default=False)
+    pledge = pledges.pledge_for(current_user, plan, create=False) if plan else None
     if pledge is None or not pledge.versions:
         abort(404)
     content = json.loads(pledge.versions[-1].content)
@@ -163,8 +157,7 @@ def assessment(year: int):
         try:
             pledges.self_assess(pledge, answers)
         except pledges.PledgeError as exc:
-            db.session.rollback()
-            if pledges.pledge_for(current_user, plan, create=False).status in (
+            if fresh(Pledge, pledge.id).status in (
                     PledgeStatus.SELF_ASSESSED, PledgeStatus.ASSESSED):
                 # A repeated send (double tap, retry) changes nothing.
                 flash(_("Your year-end assessment has already been sent."), "info")

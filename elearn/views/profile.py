@@ -4,12 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
 from ..forms import PasswordForm, ProfileForm
 from ..security import AUTHENTICATED, permission
-from ..services import accounts, sessions
+from ..services import accounts
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -19,14 +17,11 @@ bp = Blueprint("profile", __name__, url_prefix="/profile")
 def show():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.full_name = form.full_name.data.strip()
-        current_user.email = accounts.normalise_email(form.email.data)
-        current_user.phone = accounts.normalise_phone(form.phone.data)
-        current_user.locale = form.locale.data
         try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
+            accounts.update_profile(current_user, full_name=form.full_name.data,
+                                    email=form.email.data, phone=form.phone.data,
+                                    locale=form.locale.data)
+        except accounts.ContactTaken:
             flash(_("This e-mail or phone already belongs to another account."), "error")
             return render_template("profile.html", form=form,
                                    history=accounts.memberships(current_user)), 409
@@ -43,7 +38,9 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.new.data)
+            # Anyone who knew the old password is signed out on every other device.
+            accounts.change_own_password(current_user, form.current.data, form.new.data,
+                                         keep_token=current_user.session_token)
         except accounts.TooManyAttempts as exc:
             form.current.errors.append(str(exc))
             return render_template("password.html", form=form), 429, {
@@ -51,9 +48,6 @@ def password():
         except accounts.AccountError as exc:
             form.current.errors.append(str(exc))
             return render_template("password.html", form=form), 400
-        # Anyone who knew the old password is signed out on every other device.
-        sessions.end_all_sessions(current_user, keep_token=current_user.session_token)
-        db.session.commit()
         flash(_("Your password was changed."), "info")
         return redirect(url_for("profile.show"))
     return render_template("password.html", form=form), 400 if form.is_submitted() else 200

@@ -8,19 +8,17 @@ import secrets
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..extensions import db
 from ..forms import (
     BreakthroughForm, ConfirmForm, DecisionForm, MeetingForm, NominationForm, RatingForm,
     ReturnForm,
 )
 from ..models import Exemplar, Pledge, PledgeVolume, Role, Unit
-from ..natural import in_tree_order
 from ..security import has_role, permission, scope_paths
 from ..services import committees, pledge_review, pledges
 from ..services.accounts import find_user
-from ..services.orgs import within_any
+from ..services.lookups import find
+from ..services.orgs import units_within
 from ..services.pledge_exports import bundle_pdf, bundle_xlsx, volume_pdf
 from .errors import render_error
 from .scoping import get_or_404, unit_from_query, year_from_query
@@ -31,7 +29,7 @@ READERS = (Role.REVIEWER, Role.INSPECTOR)
 
 def pledge_scope(pledge_id: int, **_kwargs) -> Unit | None:
     """A pledge is reviewed where it was routed; an inspector reads it from the person's unit."""
-    pledge = db.session.get(Pledge, pledge_id)
+    pledge = find(Pledge, pledge_id)
     if pledge is None:
         return None
     if pledge.review_unit is not None and (
@@ -44,8 +42,7 @@ def pledge_scope(pledge_id: int, **_kwargs) -> Unit | None:
 def _units_in_view() -> list[Unit]:
     """Units whose pledges this person may see, for the unit picker."""
     paths = scope_paths(current_user, Role.REVIEWER) + scope_paths(current_user, Role.INSPECTOR)
-    return in_tree_order(db.session.scalars(select(Unit).where(within_any(paths))
-                                            .order_by(Unit.path).limit(500)))
+    return units_within(paths)
 
 
 def _chosen_unit() -> Unit:
@@ -92,7 +89,7 @@ def show(pledge_id: int):
 
 
 def review_scope(pledge_id: int, **_kwargs) -> Unit | None:
-    pledge = db.session.get(Pledge, pledge_id)
+    pledge = find(Pledge, pledge_id)
     if pledge is None:
         return None
     return pledge.review_unit or pledge.user.unit
@@ -104,10 +101,8 @@ def _act(pledge_id: int, action, done: str) -> Response:
     try:
         action(pledge)
     except pledges.NotYourReview as exc:
-        db.session.rollback()
         return render_error(403, str(exc))
     except pledges.PledgeError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("review.show", pledge_id=pledge_id))
     flash(done, "info")
@@ -178,7 +173,7 @@ def export(kind: str):
 # -- bound volumes ---------------------------------------------------------------------------
 
 def volume_scope(volume_id: int, **_kwargs) -> Unit | None:
-    volume = db.session.get(PledgeVolume, volume_id)
+    volume = find(PledgeVolume, volume_id)
     return volume.unit if volume else None
 
 
@@ -262,7 +257,6 @@ def record_meeting():
         pledge_review.record_meeting(unit, form.held_on.data, form.note.data or "", attendees,
                                      checkins, current_user, form.request_key.data or None)
     except pledge_review.ReviewError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return _meeting_page(unit, year, form, 400)
     flash(_("The cell meeting was recorded."), "info")
@@ -272,7 +266,7 @@ def record_meeting():
 # -- exemplars -------------------------------------------------------------------------------
 
 def exemplar_scope(exemplar_id: int, **_kwargs) -> Unit | None:
-    exemplar = db.session.get(Exemplar, exemplar_id)
+    exemplar = find(Exemplar, exemplar_id)
     return exemplar.unit if exemplar else None
 
 

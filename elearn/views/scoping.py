@@ -7,12 +7,12 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from ..clock import local_today
-from ..extensions import db
 from ..forms import ImportForm
 from ..models import Invitation, Role, Unit, User
 from ..security import has_role, held_roles, scope_paths
 from ..services.imports import ImportReport
-from ..services.orgs import unit_by_code, within_any
+from ..services.lookups import find
+from ..services.orgs import unit_by_code
 from ..web_input import year_arg
 
 
@@ -41,10 +41,6 @@ def admin_paths() -> list[str]:
     return scope_paths(current_user, Role.ADMIN)
 
 
-def admin_filter(column=Unit.path):
-    return within_any(admin_paths(), column)
-
-
 def manages(unit: Unit | None) -> bool:
     return unit is not None and has_role(current_user, Role.ADMIN, unit)
 
@@ -57,21 +53,21 @@ def managed_unit_or_error(code: str | None) -> Unit | None:
 
 # Scope resolvers for @permission(..., scope=…): the unit each URL is about.
 def unit_scope(unit_id: int, **_kwargs) -> Unit | None:
-    return db.session.get(Unit, unit_id)
+    return find(Unit, unit_id)
 
 
 def person_scope(user_id: int, **_kwargs) -> Unit | None:
-    person = db.session.get(User, user_id)
+    person = find(User, user_id)
     return person.unit if person else None
 
 
 def invitation_scope(invitation_id: int, **_kwargs) -> Unit | None:
-    invitation = db.session.get(Invitation, invitation_id)
+    invitation = find(Invitation, invitation_id)
     return invitation.unit if invitation else None
 
 
 def get_or_404(model, ident: int):
-    found = db.session.get(model, ident)
+    found = find(model, ident)
     if found is None:
         abort(404)
     return found

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..clock import iso_local
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..models import Completion, Role
 from ..registry import current_registry
 from ..security import PUBLIC, has_role, permission
-from ..services import audit, codes, completions
+from ..services import codes, completions, verification
 
 bp = Blueprint("verify", __name__)
 
@@ -38,9 +38,7 @@ def _lookup(code: str):
         return None, message, 400
     if result.completion is not None and current_user.is_authenticated \
             and has_role(current_user, Role.VERIFIER, result.completion.user.unit):
-        audit.record("verification.lookup", actor_id=current_user.id,
-                     subject=result.completion.code, data={"status": result.status.value})
-        db.session.commit()
+        verification.record_lookup(result.completion, result.status.value, by=current_user)
     return result, None, 200
 
 

@@ -1,0 +1,165 @@
+"""People administration: the admin's lists, person edits, role grants and withdrawals,
+password resets and invitation codes. Each function owns its unit of work (it commits);
+every role change is in the audit log."""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Invitation, Role, RoleGrant, Unit, User
+from . import accounts, audit, invitations, sessions
+from .orgs import within_any
+
+
+ContactTaken = accounts.ContactTaken
+
+
+@dataclass(frozen=True)
+class PersonEdit:
+    """What the admin's person form says, already validated."""
+
+    full_name: str
+    audience: str
+    is_party_member: bool
+    is_leader: bool
+    email: str | None
+    phone: str | None
+    active: bool
+    unit: Unit
+    position: str | None
+
+
+def people_page(scope_paths: list[str], search: str = "", per_page: int = 50) -> Pagination:
+    """People in the admin's subtrees, in tree order, filtered by name, username, unit code
+    or e-mail; the page number comes from ?page= (Flask-SQLAlchemy's paginate)."""
+    statement = (select(User).join(Unit, User.unit_id == Unit.id)
+                 .where(within_any(scope_paths))
+                 .options(joinedload(User.unit)).order_by(Unit.path, User.full_name))
+    if search:
+        like = f"%{search}%"
+        statement = statement.where(or_(User.full_name.ilike(like), User.username.ilike(like),
+                                        Unit.code.ilike(like), User.email.ilike(like)))
+    return db.paginate(statement, per_page=per_page, error_out=False)
+
+
+def update_person(person: User, edit: PersonEdit, *, by: User) -> None:
+    """Save the admin's edits; an admin cannot deactivate themselves. Raises ContactTaken
+    (and leaves the person as stored) when the e-mail or phone is someone else's."""
+    person_id = person.id
+    try:
+        person.full_name = edit.full_name.strip()
+        person.audience = edit.audience
+        person.is_party_member = edit.is_party_member
+        person.is_leader = edit.is_leader
+        person.email = accounts.normalise_email(edit.email)
+        person.phone = accounts.normalise_phone(edit.phone)
+        if person.active and not edit.active:
+            sessions.end_all_sessions(person)
+        person.active = edit.active if person.id != by.id else True
+        # A move runs an UPDATE, which flushes the contact fields first: keep it inside.
+        accounts.move_user(person, edit.unit, edit.position)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ContactTaken(person_id) from None
+
+
+def _once(write: Callable[[], bool]) -> bool:
+    """Run `write` (which commits) until it stands: SQLite answers a writer that lost the
+    race for the lock with OperationalError, PostgreSQL a duplicate insert with
+    IntegrityError; each retry sees the winner's row and writes nothing."""
+    for attempt in range(10):
+        try:
+            return write()
+        except IntegrityError:
+            db.session.rollback()
+        except OperationalError:
+            db.session.rollback()
+            time.sleep(0.05 * (attempt + 1))
+    raise RuntimeError("the role change could not be saved")
+
+
+def grant_role(person: User, role: Role, unit: Unit, *, by: User) -> bool:
+    """Grant `role` on `unit`; True when this call granted it. Granting it again (or a
+    duplicate request racing this one) changes nothing and writes no audit entry."""
+    person_id, unit_id, unit_code, by_id = person.id, unit.id, unit.code, by.id
+
+    def write() -> bool:
+        existing = db.session.scalar(select(RoleGrant.id).where(
+            RoleGrant.user_id == person_id, RoleGrant.unit_id == unit_id,
+            RoleGrant.role == role))
+        if existing is not None:
+            db.session.rollback()
+            return False
+        grant = RoleGrant(user_id=person_id, unit_id=unit_id, role=role, granted_by_id=by_id)
+        db.session.add(grant)
+        db.session.flush()
+        audit.record("role.granted", actor_id=by_id, subject=f"user:{person_id}",
+                     data={"role": str(role), "unit": unit_code, "grant": grant.id})
+        db.session.commit()
+        return True
+
+    return _once(write)
+
+
+class OwnAdminRole(ValueError):
+    """An admin may not withdraw their own administrator role (they would lock themselves out)."""
+
+
+def revoke_role(grant: RoleGrant, *, by: User) -> bool:
+    """Withdraw a grant; True when this call withdrew it. Concurrent duplicates delete the
+    row once (a conditional DELETE), so there is one effect and one audit entry."""
+    if grant.user_id == by.id and grant.role == Role.ADMIN:
+        raise OwnAdminRole(grant.id)
+    grant_id, by_id, subject = grant.id, by.id, f"user:{grant.user_id}"
+    facts = {"role": str(grant.role), "unit": grant.unit.code, "grant": grant.id}
+
+    def write() -> bool:
+        removed = db.session.execute(delete(RoleGrant).where(RoleGrant.id == grant_id)
+                                     .execution_options(synchronize_session=False))
+        if removed.rowcount != 1:
+            db.session.rollback()
+            return False
+        audit.record("role.revoked", actor_id=by_id, subject=subject, data=facts)
+        db.session.commit()
+        return True
+
+    withdrawn = _once(write)
+    db.session.expire_all()  # loaded grants lists must not show the withdrawn row
+    return withdrawn
+
+
+def reset_password(person: User) -> str:
+    """A new temporary password, to be changed at the next sign-in; every session ends."""
+    temporary = secrets.token_urlsafe(9)
+    accounts.set_password(person, temporary)
+    person.must_change_password = True
+    sessions.end_all_sessions(person)
+    db.session.commit()
+    return temporary
+
+
+def invitations_within(scope_paths: list[str], limit: int = 200) -> list[Invitation]:
+    """The newest invitation codes of units in the admin's subtrees."""
+    return list(db.session.scalars(
+        select(Invitation).join(Unit, Invitation.unit_id == Unit.id)
+        .where(within_any(scope_paths)).options(joinedload(Invitation.unit))
+        .order_by(Invitation.created_at.desc()).limit(limit)))
+
+
+def create_invitation(unit: Unit, *, audience: str, max_uses: int, days: int,
+                      by: User) -> Invitation:
+    return invitations.create_invitation(unit, audience=audience, max_uses=max_uses,
+                                         days=days, created_by=by)
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    invitations.revoke(invitation)
