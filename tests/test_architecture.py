@@ -81,7 +81,11 @@ def test_no_view_reaches_the_database_itself():
 # once per LAST_SEEN_RESOLUTION) by the session loader, before any view runs.
 ANY_REQUEST = frozenset({"user_sessions"})
 # Learner state written on GET without an audit entry (see GET_WRITES).
-UNAUDITED = frozenset({"lesson_views"})
+UNAUDITED = frozenset({"lesson_views", "quiz_attempts"})
+# A timed-out attempt is closed and graded on the learner's next visit (quiz.close_expired, the
+# explicit step before attempts are shown): the learner's own state, as a submit at the deadline
+# would have written; a completion it earns is issued, signed and audited by completions.evaluate.
+_CLOSES_EXPIRED = frozenset({"quiz_attempts", "completions", "audit_entries", "audit_head"})
 # The GET writes that remain, and why. Each is a named service call.
 GET_WRITES = {
     # Opening a lesson starts its server-side reading clock (progress.open_lesson): the time a
@@ -97,6 +101,11 @@ GET_WRITES = {
     "pledges.edit": frozenset({"pledges", "study_plans", "audit_entries", "audit_head"}),
     # A bound volume's downloads are counted for the committee (record_volume_download).
     "review.volume": frozenset({"audit_entries", "audit_head"}),
+    "courses.course": _CLOSES_EXPIRED,
+    "quiz.overview": _CLOSES_EXPIRED,
+    "quiz.question": _CLOSES_EXPIRED,
+    "quiz.summary": _CLOSES_EXPIRED,
+    "quiz.result": _CLOSES_EXPIRED,
 }
 
 

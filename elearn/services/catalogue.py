@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..content.model import Audience, Course
+from ..content.model import Course, CourseAudience
 from ..models import Role, User
 from ..registry import current_registry
 
@@ -17,7 +17,7 @@ STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
 
 def audiences_of(user: User | None) -> tuple[str, ...]:
     """The audience values whose courses and plans are meant for this person."""
-    return (Audience.ALL.value, getattr(user, "audience", None) or Audience.ALL.value)
+    return (CourseAudience.ALL.value, getattr(user, "audience", None) or CourseAudience.ALL.value)
 
 
 def for_audience(audience: str, user: User | None) -> bool:
