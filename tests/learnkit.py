@@ -2,7 +2,6 @@
 and ways to read what the server knows (the key, the attempt's tokens) from the test side."""
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from elearn.interfaces import Arrangement
 from elearn.models import LessonView, QuizAttempt, User
 from elearn.services.accounts import create_user
 from elearn.services.orgs import create_unit
+from elearn.testing import csrf_token as csrf
 
 PASSWORD = "mat-khau-dai-2026"
 
@@ -158,15 +158,6 @@ def study_everything(app: Flask, client, slug: str) -> None:
         token = csrf(client, f"/courses/{slug}/lessons/{lesson.slug}")
         client.post(f"/courses/{slug}/lessons/{lesson.slug}/studied",
                     data={"csrf_token": token, "go": "stay"})
-
-
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf(client, path: str) -> str:
-    match = _CSRF.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
 
 
 def attempt_row(app: Flask, attempt_id: int) -> QuizAttempt:
