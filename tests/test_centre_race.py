@@ -14,7 +14,7 @@ from elearn.models import Accommodation, AuditEntry, Completion, Revocation
 from elearn.services import audit, completions
 from elearn.testing import Browser, race, serve, signed_in_tabs
 
-from evidencekit import COURSE, PASSWORD, build_centre, complete
+from kit import CENTRE_COURSE as COURSE, PASSWORD, build_centre, complete
 
 RACERS = 8
 

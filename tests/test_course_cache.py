@@ -10,11 +10,10 @@ from elearn.builtins.question_types import register_question_types
 from elearn.content import loader
 from elearn.content.errors import CourseLoadError
 from elearn.content.loader import load_course
+from elearn.testing import write_course
 
-from coursekit import write_course
 
 TYPES = {cls.name: cls() for cls in register_question_types()}
-
 
 
 class YesNo(type(TYPES["true_false"])):

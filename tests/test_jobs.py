@@ -26,10 +26,12 @@ from elearn.models import Job, Role, RoleGrant, Unit, UnitMembership, User
 from elearn.services import imports, job_handlers, jobs
 from elearn.services.accounts import create_user, grant_role
 from elearn.services.orgs import unit_by_code
-from elearn.testing import PROJECT_ROOT, Browser, csrf_token, login
+from elearn.testing import (
+    PROJECT_ROOT, Browser, csrf_token, job_id_from, run_queued_jobs, signed_in_client,
+    wait_until_finished,
+)
 
-from jobkit import job_id_from, run_queued_jobs, wait_until_finished
-from worldkit import PASSWORD, build_world
+from kit import PASSWORD
 
 HEADER = "full_name,unit_code,position,type,email,phone\n"
 
@@ -40,16 +42,8 @@ def people_csv(count: int, unit: str = "A-1", prefix: str = "nv") -> bytes:
     return (HEADER + "\n".join(rows) + "\n").encode()
 
 
-@pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world()
-
-
 def signed_in(app, username: str):
-    client = app.test_client()
-    assert login(client, username, PASSWORD).status_code == 302
-    return client
+    return signed_in_client(app, username, PASSWORD)
 
 
 def upload(client, data: bytes, dry_run: bool = False):

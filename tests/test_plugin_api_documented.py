@@ -5,8 +5,7 @@ import inspect
 import re
 
 from elearn import hookspecs
-
-from coursekit import PROJECT_ROOT
+from elearn.testing import PROJECT_ROOT
 
 
 def hook_names() -> list[str]:

@@ -14,7 +14,7 @@ from elearn import create_app
 from elearn.services import codes
 from elearn.testing import base_config, csrf_from
 
-from evidencekit import PASSWORD, build_centre, complete
+from kit import PASSWORD, build_centre, complete
 
 PUBLIC = "https://hoctap.example.vn"
 # The host a request arrives on behind a proxy, or a forged Host header.

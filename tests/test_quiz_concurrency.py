@@ -14,7 +14,7 @@ from elearn.models import QuizAnswer, QuizAttempt
 from elearn.services import quiz as quiz_service
 from elearn.testing import Browser, serve
 
-from learnkit import (
+from kit import (
     PASSWORD, attempt_row, make_site, pass_time, right_answer_form, write_quiz_course,
 )
 

@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from elearn.testing import login
 
-from learnkit import (
-    BANK, PASSWORD, attempt_row, csrf, make_site, right_answer_form, start_attempt,
+from kit import (
+    QUIZ_BANK as BANK, PASSWORD, attempt_row, csrf, make_site, right_answer_form, start_attempt,
     study_everything, write_quiz_course,
 )
 from elearn.content.yamlsource import load_yaml
+from elearn.testing import login
 
 SLUG = "khoa-quiz"
 QUIZ = f"/courses/{SLUG}/quiz/"

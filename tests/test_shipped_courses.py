@@ -12,8 +12,8 @@ from elearn.content.loader import load_course
 from elearn.content.model import Audience, ReviewPolicy, TopicKind
 from elearn_centre_example import COURSES as EXAMPLE_COURSES
 from elearn_centre_example.ordering import Ordering
+from elearn.testing import PROJECT_ROOT
 
-from coursekit import PROJECT_ROOT
 
 TYPES = {cls.name: cls() for cls in register_question_types()}
 SHIPPED = {

@@ -21,10 +21,9 @@ import pytest
 from elearn import create_app
 from elearn.extensions import db
 from elearn.services.orgs import create_unit
-from elearn.testing import base_config
+from elearn.testing import PROJECT_ROOT, base_config
 
-from coursekit import PROJECT_ROOT
-from learnkit import write_quiz_course
+from kit import write_quiz_course
 
 pytestmark = pytest.mark.slow
 
