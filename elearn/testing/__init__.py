@@ -29,7 +29,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .clock import MovableClock, clock  # noqa: F401  (the fixture, for pytest)
+# Plain `assert`s in the helpers explain themselves when they fail, as in a test module.
+pytest.register_assert_rewrite("elearn.testing.courses", "elearn.testing.jobs",
+                               "elearn.testing.web")
+
+from .clock import MovableClock, clock  # noqa: E402, F401  (the fixture, for pytest)
 from .courses import write_course
 from .jobs import job_id_from, run_queued_jobs, wait_until_finished
 from .pages import Elements
