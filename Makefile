@@ -32,8 +32,10 @@ run: demo
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Two worker processes (pytest-xdist): every test has its own database, queue file and ports.
+PYTEST_WORKERS ?= 2
 test: install
-	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+	scripts/with-postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Load benchmark (not part of `make test` / CI): gunicorn + wrk on 127.0.0.1, see
 # bench/README.md. BENCH_ARGS="--db postgresql", "--small", "--people 20000", …

@@ -14,8 +14,9 @@ from elearn.models import Accommodation, AuditEntry, QuizAttempt, Role
 from elearn.services import audit
 from elearn.services.accounts import create_user, grant_role
 from elearn.services.orgs import create_unit, unit_by_code
+from elearn.testing import signed_in_client
 
-from learnkit import (
+from kit import (
     PASSWORD, attempt_row, csrf, make_site, start_attempt, study_everything, submit,
     write_quiz_course,
 )
@@ -38,11 +39,7 @@ def site(make_app, course_root):
 
 
 def signed_in(app, username):
-    client = app.test_client()
-    token = csrf(client, "/login")
-    assert client.post("/login", data={"csrf_token": token, "username": username,
-                                       "password": PASSWORD}).status_code == 302
-    return client
+    return signed_in_client(app, username, PASSWORD)
 
 
 def grant(client, **fields):

@@ -11,9 +11,8 @@ from elearn.extensions import db
 from elearn.models import Invitation, Role
 from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.orgs import create_unit, unit_by_code
-from elearn.testing import csrf_token, login
+from elearn.testing import csrf_token, job_id_from, login, run_queued_jobs
 
-from jobkit import job_id_from, run_queued_jobs
 
 PASSWORD = "mat-khau-dai"
 

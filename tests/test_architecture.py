@@ -17,11 +17,10 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from elearn.extensions import db
-from elearn.testing import csrf_token, login
+from elearn.testing import csrf_token, login, write_course
 
-from coursekit import write_course
 from test_permissions import ANONYMOUS, COURSE, ROLES, ROUTES
-from worldkit import PASSWORD, build_world
+from kit import PASSWORD, build_world
 
 VIEWS = Path(__file__).resolve().parent.parent / "elearn" / "views"
 
@@ -206,7 +205,7 @@ def test_listing_pledges_creates_nothing_and_opening_one_creates_the_default_pla
         make_app, course_root):
     from datetime import date
 
-    from coursekit import COURSE as COURSE_YAML
+    from elearn.testing.courses import COURSE as COURSE_YAML
     from elearn.models import AuditEntry, Pledge, StudyPlan
     from elearn.services.accounts import create_user, grant_role
     from elearn.services.orgs import create_unit

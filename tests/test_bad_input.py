@@ -6,18 +6,16 @@ from __future__ import annotations
 import pytest
 
 from elearn.content.yamlsource import YamlSyntaxError, load_yaml
-from elearn.testing import csrf_token, login
+from elearn.testing import csrf_token, login, signed_in_client
 
-from learnkit import PASSWORD as LEARNER_PASSWORD, make_site, start_attempt, study_everything
-from learnkit import write_quiz_course
-from test_permissions import app, world  # noqa: F401 (fixtures)
-from worldkit import PASSWORD
+from kit import PASSWORD as LEARNER_PASSWORD, make_site, start_attempt, study_everything
+from kit import write_quiz_course
+from test_permissions import app  # noqa: F401 (fixture)
+from kit import PASSWORD
 
 
 def signed_in(app, username):  # noqa: F811
-    client = app.test_client()
-    assert login(client, username, PASSWORD).status_code == 302
-    return client
+    return signed_in_client(app, username, PASSWORD)
 
 
 @pytest.mark.parametrize("path", [

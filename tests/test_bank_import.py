@@ -11,8 +11,8 @@ import yaml
 from openpyxl import Workbook, load_workbook
 
 from elearn.content.banks import import_file, to_bank_yaml, write_atomically
+from elearn.testing import write_course
 
-from coursekit import write_course
 
 FIXTURES = Path(__file__).parent / "fixtures" / "banks"
 

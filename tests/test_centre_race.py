@@ -4,19 +4,17 @@ one effect, one audit entry, no 5xx, and every duplicate gets a clear answer."""
 from __future__ import annotations
 
 import html
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from elearn.extensions import db
 from elearn.models import Accommodation, AuditEntry, Completion, Revocation
 from elearn.services import audit, completions
+from elearn.testing import Browser, race, serve, signed_in_tabs
 
-from browserless import Browser, race, signed_in_tabs
-from evidencekit import COURSE, PASSWORD, build_centre, complete
+from kit import CENTRE_COURSE as COURSE, PASSWORD, build_centre, complete
 
 RACERS = 8
 
@@ -30,10 +28,8 @@ def served(app, monkeypatch):
     sign = completions.sign
     monkeypatch.setattr(completions, "sign",
                         lambda c, revoked=None: (time.sleep(0.3), sign(c, revoked))[1])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(app) as base:
+        yield app, base
 
 
 def verifier_tabs(base: str, page: str) -> list[tuple[Browser, str]]:

@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 from elearn.extensions import db
 from elearn.models import CommitteeSeat, Pledge, RoleGrant, Unit, User
 from elearn.services.demo import COMMITTEE_PEOPLE, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_UNITS
-from elearn.testing import login
-
-from coursekit import COURSE, write_course
+from elearn.testing import login, write_course
+from elearn.testing.courses import COURSE
 
 
 def counts(app):

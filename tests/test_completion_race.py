@@ -13,9 +13,8 @@ from elearn.models import AuditEntry, Completion
 from elearn.services import completions
 from elearn.services.accounts import create_user
 from elearn.services.orgs import create_unit
+from elearn.testing import Browser, write_course
 
-from browserless import Browser
-from coursekit import write_course
 
 COURSE = """\
 slug: mot-bai

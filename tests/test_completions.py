@@ -14,22 +14,13 @@ from elearn.models import AuditEntry, Completion, Revocation
 from elearn.registry import current_registry
 from elearn.services import audit, codes, completions
 from elearn.services.accounts import find_user
-from elearn.testing import csrf_token, login
+from elearn.testing import csrf_token, signed_in_client
 
-from evidencekit import COURSE, PASSWORD, build_centre, complete
-
-
-@pytest.fixture
-def centre(app):
-    with app.app_context():
-        build_centre()
-    return app
+from kit import CENTRE_COURSE as COURSE, PASSWORD, complete
 
 
 def signed_in(app, username):
-    client = app.test_client()
-    assert login(client, username, PASSWORD).status_code == 302
-    return client
+    return signed_in_client(app, username, PASSWORD)
 
 
 def test_one_course_gives_one_completion_with_version_hash_and_signature(centre):

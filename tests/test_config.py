@@ -5,8 +5,7 @@ import stat
 import subprocess
 
 from elearn import create_app
-
-from coursekit import PROJECT_ROOT
+from elearn.testing import PROJECT_ROOT
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):

@@ -10,8 +10,9 @@ from elearn.builtins.question_types import register_question_types
 from elearn.content.errors import CourseLoadError
 from elearn.content.loader import load_course
 from elearn.content.model import CourseAudience, TopicKind
+from elearn.testing import write_course
+from elearn.testing.courses import BANK, COURSE, LESSON, dedent
 
-from coursekit import BANK, COURSE, LESSON, dedent, write_course
 
 TYPES = {cls.name: cls() for cls in register_question_types()}
 

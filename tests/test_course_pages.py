@@ -10,10 +10,9 @@ from elearn.extensions import db
 from elearn.models import Role
 from elearn.services.accounts import create_user, grant_role
 from elearn.services.orgs import create_unit
-from elearn.testing import login
+from elearn.testing import Elements, login, write_course
+from elearn.testing.courses import LESSON
 
-from coursekit import LESSON, write_course
-from pagecheck import Elements
 
 HOSTILE = LESSON.format(n=1, body="""
 <script>alert("x")</script>

@@ -20,9 +20,8 @@ from elearn.services.question_stats import question_stats
 from elearn.services.reports import dashboard
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.models import StudyPlan
-from elearn.testing import csrf_token, login
+from elearn.testing import csrf_token, job_id_from, login, run_queued_jobs
 
-from jobkit import job_id_from, run_queued_jobs
 
 PASSWORD = "mat-khau-dai"
 COURSE = "cd-2016-toan-khoa"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import delete, select, text, update
 
 from elearn.extensions import db
@@ -14,14 +13,7 @@ from elearn.models import AuditEntry, AuditHead, Completion, Revocation
 from elearn.services import audit, codes, completions
 from elearn.services.accounts import find_user
 
-from evidencekit import build_centre, complete
-
-
-@pytest.fixture
-def centre(app):
-    with app.app_context():
-        build_centre()
-    return app
+from kit import complete
 
 
 def revoked_code(app) -> str:

@@ -15,9 +15,9 @@ from wtforms.fields import FieldList, FormField
 from elearn import forms, wtforms_messages
 from elearn.content.pledge_template import DEFAULT_TEMPLATE, parse_template
 from elearn.form_base import AppForm, AppSubForm
-from elearn.testing import csrf_token
 from elearn.views.courses import StudiedForm
 from elearn.views.quiz import ActionForm
+from elearn.testing import csrf_token
 
 WTFORMS_POT = Path(wtforms.__file__).parent / "locale" / "wtforms.pot"
 # Flask-WTF's file validators translate these two through the form too.

@@ -15,8 +15,9 @@ from elearn.content import guessing
 from elearn.content.loader import load_course
 from elearn.content.scoring import answer_points, passes, score_percent
 from elearn.builtins.ordering import Ordering
+from elearn.testing import write_course
+from elearn.testing.courses import dedent
 
-from coursekit import dedent, write_course
 
 TYPES = {cls.name: cls() for cls in [*register_question_types(), Ordering]}  # all core types
 

@@ -19,8 +19,8 @@ from wtforms import Form
 from elearn import forms as form_module
 from elearn.testing import csrf_token, login
 
-from test_permissions import ANONYMOUS, ROUTES, app, world  # noqa: F401 (fixtures)
-from worldkit import PASSWORD, ROLES
+from test_permissions import ANONYMOUS, ROUTES, app  # noqa: F401 (fixture)
+from kit import PASSWORD, ROLES
 
 SEED = 20261204
 HOSTILE = [

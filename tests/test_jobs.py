@@ -26,11 +26,12 @@ from elearn.models import Job, Role, RoleGrant, Unit, UnitMembership, User
 from elearn.services import imports, job_handlers, jobs
 from elearn.services.accounts import create_user, grant_role
 from elearn.services.orgs import unit_by_code
-from elearn.testing import PROJECT_ROOT, csrf_token, login
+from elearn.testing import (
+    PROJECT_ROOT, Browser, csrf_token, job_id_from, run_queued_jobs, signed_in_client,
+    wait_until_finished,
+)
 
-from browserless import Browser
-from jobkit import job_id_from, run_queued_jobs, wait_until_finished
-from worldkit import PASSWORD, build_world
+from kit import PASSWORD
 
 HEADER = "full_name,unit_code,position,type,email,phone\n"
 
@@ -41,16 +42,8 @@ def people_csv(count: int, unit: str = "A-1", prefix: str = "nv") -> bytes:
     return (HEADER + "\n".join(rows) + "\n").encode()
 
 
-@pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world()
-
-
 def signed_in(app, username: str):
-    client = app.test_client()
-    assert login(client, username, PASSWORD).status_code == 302
-    return client
+    return signed_in_client(app, username, PASSWORD)
 
 
 def upload(client, data: bytes, dry_run: bool = False):
@@ -151,7 +144,7 @@ def test_an_error_in_the_middle_is_retried_and_leaves_one_consistent_result(
 
 
 def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_again(
-        make_app, database_url, world, tmp_path, app):
+        make_app, database_url, world, tmp_path, app, clock):
     """A `flask elearn worker` process is SIGKILLed while it hashes; a new worker takes the
     orphaned job once its heartbeat is stale, and the end state is the same."""
     slow = "scrypt:16384:8:1"      # ~40 ms a row, so the kill lands mid-job
@@ -189,7 +182,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_again(
     assert imported_people(app) == 0                     # nothing half-written
 
     successor = make_app(JOBS_STALE_SECONDS=1, TEMPORARY_PASSWORD_HASH=slow)
-    time.sleep(1.2)
+    clock.advance(1.2)
     [job] = run_queued_jobs(successor, timeout=90)
     assert (job.status, job.attempts, job.done, job.total) == ("done", 2, 150, 150)
     assert imported_people(app) == 150
@@ -260,7 +253,7 @@ def test_others_keep_signing_in_and_writing_during_a_big_import(app, world):
     assert job_row(app, job_id).status == "done" and imported_people(app) == 1500
 
 
-def test_an_xlsx_export_is_prepared_by_a_job_and_expires(make_app, world):
+def test_an_xlsx_export_is_prepared_by_a_job_and_expires(make_app, world, clock):
     app = make_app(JOBS_RESULT_HOURS=1 / 3600)      # the file is kept for one second
     officer = signed_in(app, "role.officer")
     offer = officer.get("/dashboard/export/completions.xlsx?unit=A")
@@ -282,7 +275,7 @@ def test_an_xlsx_export_is_prepared_by_a_job_and_expires(make_app, world):
     assert rows[0][0] == "Họ và tên" and [row[1] for row in rows[1:]] == ["nguoi.a"]
     assert signed_in(app, "role.inspector").get(f"/jobs/{job_id}/download").status_code == 404
 
-    time.sleep(1.1)
+    clock.advance(1.1)
     with app.app_context():
         jobs.housekeeping()      # the periodic task
         assert db.session.get(Job, job_id).result_path is None

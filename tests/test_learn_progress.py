@@ -14,7 +14,7 @@ from elearn.extensions import db
 from elearn.models import Completion, LessonView
 from elearn.testing import login
 
-from learnkit import (
+from kit import (
     PASSWORD, answer, attempt_row, csrf, make_site, pass_time, start_attempt,
     study_everything, submit, user_id, write_quiz_course,
 )

@@ -12,7 +12,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from coursekit import PROJECT_ROOT
+from elearn.testing import PROJECT_ROOT
 
 TRANSLATIONS = PROJECT_ROOT / "elearn" / "translations"
 TEMPLATE_DIRS = [PROJECT_ROOT / "elearn" / "templates"]

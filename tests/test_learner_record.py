@@ -16,7 +16,7 @@ from elearn.services import quiz
 from elearn.services.learner_record import learner_record
 from elearn.testing import login
 
-from learnkit import (
+from kit import (
     PASSWORD, answer, attempt_row, make_site, pass_time, start_attempt, study_everything,
     write_quiz_course,
 )

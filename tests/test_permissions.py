@@ -13,10 +13,9 @@ from typing import Callable
 import pytest
 
 from elearn.models import Role
-from elearn.testing import csrf_token, login
+from elearn.testing import csrf_token, login, write_course
 
-from coursekit import write_course
-from worldkit import PASSWORD, ROLES, World, build_world
+from kit import PASSWORD, ROLES, World
 
 ANONYMOUS = "anonymous"
 EVERYONE = {ANONYMOUS, "signed-in", *ROLES}
@@ -209,12 +208,6 @@ def app(make_app, course_root):
     folder = write_course(course_root)
     (folder / "assets" / "so-do.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     return make_app(COURSE_DIRS=[str(course_root)])
-
-
-@pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world()
 
 
 def test_every_route_against_every_role_in_and_out_of_scope(app, world, tmp_path):

@@ -5,13 +5,11 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
@@ -20,8 +18,8 @@ from elearn.services import committees, pledges
 from elearn.services.accounts import create_user
 from elearn.services.committees import set_seat
 from elearn.services.orgs import create_unit
+from elearn.testing import Browser, race, serve, signed_in_tabs
 
-from browserless import Browser, race, signed_in_tabs
 
 PASSWORD = "mat-khau-dai"
 YEAR = date.today().year
@@ -48,10 +46,8 @@ def served(app, monkeypatch):
         original = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _o=original, **k: (time.sleep(0.2),
                                                                         _o(*a, **k))[1])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(app) as base:
+        yield app, base
 
 
 def tabs(base: str, username: str, page: str) -> list[tuple[Browser, str]]:

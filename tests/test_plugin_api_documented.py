@@ -9,8 +9,7 @@ import re
 import pytest
 
 from elearn import api, hookspecs
-
-from coursekit import PROJECT_ROOT
+from elearn.testing import PROJECT_ROOT
 
 GUIDE = PROJECT_ROOT / "docs" / "plugins.md"
 

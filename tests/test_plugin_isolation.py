@@ -26,13 +26,12 @@ from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.orgs import create_unit
 from elearn.testing import base_config, login
 
-from coursekit import PROJECT_ROOT, write_course
-from jobkit import job_id_from, run_queued_jobs
-from learnkit import (
+from elearn.testing import PROJECT_ROOT, job_id_from, run_queued_jobs, write_course
+from kit import (
     answer, attempt_row, csrf, pass_time, right_answer_form, start_attempt, submit,
 )
 from test_plugins import _file_pledge, _learner_site, _pledge_site, _pledge_status, _study
-from worldkit import PASSWORD as WORLD_PASSWORD, build_world
+from kit import PASSWORD as WORLD_PASSWORD, build_world
 
 PASSWORD = "mat-khau-dai-2026"
 

@@ -19,12 +19,9 @@ from elearn.services import codes, completions
 from elearn.services.accounts import create_user, find_user
 from elearn.services.committees import set_seat
 from elearn.services.orgs import create_unit
-from elearn.testing import base_config, login
+from elearn.testing import base_config, job_id_from, login, run_queued_jobs, write_course
 
-from coursekit import write_course
-from jobkit import job_id_from, run_queued_jobs
-from learnkit import csrf, pass_time
-from worldkit import PASSWORD as WORLD_PASSWORD, build_world
+from kit import PASSWORD as WORLD_PASSWORD, build_world, csrf, pass_time
 
 LEARNER_PASSWORD = "mat-khau-dai-2026"
 

@@ -10,18 +10,16 @@ from sqlalchemy import func, select, update
 from elearn.extensions import db
 from elearn.models import UserSession
 from elearn.clock import utcnow
-from elearn.testing import csrf_token, login
+from elearn.testing import csrf_token, login, signed_in_client
 
-from test_permissions import app, world  # noqa: F401 (fixtures)
-from worldkit import PASSWORD
+from test_permissions import app  # noqa: F401 (fixture)
+from kit import PASSWORD
 
 NO_STORE = "private, no-store"
 
 
 def signed_in(app, username="nguoi.a"):  # noqa: F811
-    client = app.test_client()
-    assert login(client, username, PASSWORD).status_code == 302
-    return client
+    return signed_in_client(app, username, PASSWORD)
 
 
 def test_signed_in_pages_and_personal_files_are_not_cached(app, world):  # noqa: F811
@@ -107,8 +105,8 @@ def test_a_bad_lifetime_setting_stops_start_up_with_one_clear_line(make_app, mon
         make_app()
 
 
-def test_signing_out_still_ends_the_session(app, world):  # noqa: F811
-    client = signed_in(app)
-    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+def test_signing_out_still_ends_the_session(app, world, client, auth):  # noqa: F811
+    assert auth.login("nguoi.a", PASSWORD).status_code == 302
+    response = auth.logout()
     assert response.status_code == 302
     assert client.get("/profile/").status_code == 302

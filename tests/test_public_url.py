@@ -12,9 +12,9 @@ from pypdf import PdfReader
 
 from elearn import create_app
 from elearn.services import codes
-from elearn.testing import base_config
+from elearn.testing import base_config, csrf_from
 
-from evidencekit import PASSWORD, build_centre, complete
+from kit import PASSWORD, build_centre, complete
 
 PUBLIC = "https://hoctap.example.vn"
 # The host a request arrives on behind a proxy, or a forged Host header.
@@ -29,7 +29,7 @@ def certificate(app) -> tuple[str, str, bytes]:
     client = app.test_client()
     at = f"http://{INTERNAL_HOST}/"
     login_page = client.get("/login", base_url=at).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    token = csrf_from(login_page)
     assert client.post("/login", base_url=at, data={
         "csrf_token": token, "username": "hoc.vien", "password": PASSWORD}).status_code == 302
     page = client.get(f"/certificates/{code}", base_url=at)

@@ -11,8 +11,9 @@ from elearn.builtins.question_types import register_question_types
 from elearn.content.errors import CourseLoadError
 from elearn.content.loader import load_course
 from elearn.services.quiz import draw_questions
+from elearn.testing import write_course
+from elearn.testing.courses import dedent
 
-from coursekit import dedent, write_course
 
 TYPES = {cls.name: cls() for cls in register_question_types()}
 

@@ -3,86 +3,33 @@ a double click, two tabs or a replayed request grade an attempt once; two tabs s
 quiz get one attempt; saves racing a submit are either in the grade or refused."""
 from __future__ import annotations
 
-import http.client
-import re
 import threading
 import time
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from elearn.extensions import db
 from elearn.models import QuizAnswer, QuizAttempt
 from elearn.services import quiz as quiz_service
+from elearn.testing import Browser, serve
 
-from learnkit import (
+from kit import (
     PASSWORD, attempt_row, make_site, pass_time, right_answer_form, write_quiz_course,
 )
 
 SLUG = "khoa-quiz"
 QUIZ = f"/courses/{SLUG}/quiz/"
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-class Browser:
-    """A minimal HTTP client with one cookie jar, safe to use from several threads at once
-    (like several tabs of one browser)."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.lock = threading.Lock()
-
-    def request(self, method: str, path: str, data: dict | list | None = None,
-                headers: dict | None = None) -> tuple[int, dict, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        with self.lock:
-            cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        sent = {"Cookie": cookie, "User-Agent": "elearn-test", **(headers or {})}
-        body = None
-        if data is not None:
-            body = urlencode(data, doseq=True)
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=sent)
-        response = connection.getresponse()
-        text = response.read().decode("utf-8")
-        with self.lock:
-            for header in response.headers.get_all("Set-Cookie") or ():
-                for name, morsel in SimpleCookie(header).items():
-                    if morsel.value:
-                        self.cookies[name] = morsel.value
-                    else:
-                        self.cookies.pop(name, None)
-        connection.close()
-        return response.status, dict(response.headers), text
-
-    def csrf(self, path: str) -> str:
-        status, _, html = self.request("GET", path)
-        assert status == 200, (path, status)
-        return CSRF.search(html).group(1)
-
-    def login(self, username: str, password: str) -> None:
-        token = self.csrf("/login")
-        status, headers, _ = self.request("POST", "/login", {
-            "csrf_token": token, "username": username, "password": password})
-        assert status == 302, status
 
 
 @pytest.fixture
 def served(make_app, course_root):
     write_quiz_course(course_root, SLUG, min_reading=0, requires_lessons=False)
     app = make_site(make_app, course_root)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    browser = Browser(server.server_port)
-    browser.login("hocvien", PASSWORD)
-    yield app, browser
-    server.shutdown()
-    thread.join(10)
+    with serve(app) as base:
+        browser = Browser(base)
+        browser.login("hocvien", PASSWORD)
+        yield app, browser
 
 
 def at_once(count: int, action) -> list:
@@ -106,7 +53,7 @@ def at_once(count: int, action) -> list:
 
 
 def start(browser: Browser) -> int:
-    status, headers, _ = browser.request("POST", f"{QUIZ}start",
+    status, headers, _ = browser.open("POST", f"{QUIZ}start",
                                          {"csrf_token": browser.csrf(QUIZ)})
     assert status == 303
     return int(headers["Location"].rstrip("/").split("/")[-2])
@@ -134,9 +81,9 @@ def test_concurrent_submits_grade_the_attempt_once(served, counted_grading):
     for number, question_id in enumerate(attempt.question_ids[:3], start=1):
         data = right_answer_form(app, SLUG, attempt, question_id)
         data.update(csrf_token=browser.csrf(f"{QUIZ}{attempt_id}/{number}"), go="save")
-        assert browser.request("POST", f"{QUIZ}{attempt_id}/{number}", data)[0] == 303
+        assert browser.open("POST", f"{QUIZ}{attempt_id}/{number}", data)[0] == 303
     token = browser.csrf(QUIZ)
-    results = at_once(8, lambda _: browser.request(
+    results = at_once(8, lambda _: browser.open(
         "POST", f"{QUIZ}{attempt_id}/submit", {"csrf_token": token}))
     assert [r[0] for r in results] == [303] * 8, results
     assert all(r[1]["Location"].endswith(f"/{attempt_id}/result") for r in results)
@@ -158,7 +105,7 @@ def test_submits_racing_the_deadline_grade_once(served, counted_grading):
         db.session.commit()
     pass_time(app, 60)
     token = browser.csrf("/")  # a page that does not touch the attempt
-    results = at_once(6, lambda i: browser.request(
+    results = at_once(6, lambda i: browser.open(
         *(("POST", f"{QUIZ}{attempt_id}/submit", {"csrf_token": token}) if i % 2
           else ("GET", f"{QUIZ}{attempt_id}/1"))))
     assert sorted(r[0] for r in results) == [303] * 6, results
@@ -169,7 +116,7 @@ def test_submits_racing_the_deadline_grade_once(served, counted_grading):
 def test_two_tabs_starting_at_once_get_one_attempt(served):
     app, browser = served
     token = browser.csrf(QUIZ)
-    results = at_once(6, lambda _: browser.request("POST", f"{QUIZ}start",
+    results = at_once(6, lambda _: browser.open("POST", f"{QUIZ}start",
                                                    {"csrf_token": token}))
     assert [r[0] for r in results] == [303] * 6, results
     assert len({r[1]["Location"] for r in results}) == 1
@@ -190,9 +137,9 @@ def test_saves_racing_a_submit_are_graded_or_refused_never_lost(served):
 
     def act(index: int):
         if index == len(posts):
-            return browser.request("POST", f"{QUIZ}{attempt_id}/submit", {"csrf_token": token})
+            return browser.open("POST", f"{QUIZ}{attempt_id}/submit", {"csrf_token": token})
         path, data = posts[index]
-        return browser.request("POST", path, data, {"Accept": "application/json"})
+        return browser.open("POST", path, data, {"Accept": "application/json"})
 
     results = at_once(len(posts) + 1, act)
     saves, submitted = results[:-1], results[-1]

@@ -12,7 +12,7 @@ from elearn.extensions import db
 from elearn.models import QuizAnswer, QuizAttempt
 from elearn.testing import login
 
-from learnkit import (
+from kit import (
     PASSWORD, answer, as_state, attempt_row, csrf, form_state, make_site, pass_time,
     right_answer_form, start_attempt, study_everything, submit, write_quiz_course,
 )

@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from elearn.testing import login
 
-from learnkit import (
-    BANK, NEW_TYPES_BANK, NUMERIC_KEY, PASSWORD, attempt_row, csrf, make_site,
+from kit import (
+    QUIZ_BANK as BANK, NEW_TYPES_BANK, NUMERIC_KEY, PASSWORD, attempt_row, csrf, make_site,
     right_answer_form, start_attempt, study_everything, write_quiz_course,
 )
 from elearn.content.yamlsource import load_yaml
+from elearn.testing import login
 
 SLUG = "khoa-quiz"
 QUIZ = f"/courses/{SLUG}/quiz/"

@@ -17,7 +17,7 @@ from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.orgs import create_unit
 from elearn.testing import csrf_token, login
 
-from browserless import race, signed_in_tabs
+from elearn.testing import race, signed_in_tabs
 
 PASSWORD = "mat-khau-dai"
 RACERS = 8

@@ -20,9 +20,8 @@ from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.committees import set_seat
 from elearn.services.orgs import create_unit
 from elearn.spreadsheet import safe_cell
-from elearn.testing import csrf_token, login
+from elearn.testing import csrf_token, job_id_from, login, run_queued_jobs
 
-from jobkit import job_id_from, run_queued_jobs
 
 PASSWORD = "mat-khau-dai"
 COURSE = "cd-2016-toan-khoa"

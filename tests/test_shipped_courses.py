@@ -13,8 +13,8 @@ from elearn.content.model import CourseAudience, ReviewPolicy, TopicKind
 from elearn_centre_example import COURSES as EXAMPLE_COURSES
 from elearn.builtins.ordering import Ordering
 from elearn_centre_example.fill_blanks import FillBlanks
+from elearn.testing import PROJECT_ROOT
 
-from coursekit import PROJECT_ROOT
 
 TYPES = {cls.name: cls() for cls in register_question_types()}
 SHIPPED = {

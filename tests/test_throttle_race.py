@@ -13,8 +13,8 @@ from elearn.extensions import db
 from elearn.services import accounts
 from elearn.services.accounts import create_user
 from elearn.services.orgs import create_unit
+from elearn.testing import Browser
 
-from browserless import Browser
 
 PASSWORD = "mat-khau-dai"
 LIMIT = 5

@@ -12,7 +12,7 @@ from elearn.testing import csrf_token, login
 
 import pytest
 
-from worldkit import bulk_tree
+from kit import bulk_tree
 
 
 def codes_under(root: Unit) -> set[str]:

@@ -11,9 +11,8 @@ from elearn.models import Role
 from elearn.services.accounts import create_user, grant_role
 from elearn.services.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from elearn.services.orgs import children, create_unit, unit_by_code
-from elearn.testing import login
+from elearn.testing import Elements, login
 
-from pagecheck import Elements
 from test_pledges import COURSE, YEAR, client_for, file_pledge, party  # noqa: F401 (fixture)
 
 

@@ -1,8 +1,12 @@
 """Load a course folder into a frozen Course, reporting every problem with file and line."""
 from __future__ import annotations
 
+import copy
 import math
 import re
+import threading
+from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -11,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..interfaces import QuestionType
 from .parsing import ParseContext
 from .errors import CourseLoadError, Problems
-from .hashing import content_hash
+from .hashing import fingerprint
 from .model import (
     LANGUAGES, Blueprint, Course, CourseAudience, Lesson, Question, QuizSettings, ReviewPolicy,
     TopicKind,
@@ -45,9 +49,71 @@ def is_course_folder(path: Path) -> bool:
     return (path / COURSE_FILE).is_file()
 
 
+# Parsed courses by (folder, fingerprint of its files' contents and mtimes, question types).
+# Every app (and every test) builds its own registry; parsing Markdown and YAML was most of
+# create_app's time, so an unchanged folder is parsed once per process.
+_CACHE_SIZE = 64
+_cache: OrderedDict[tuple[Any, ...], Course] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
 def load_course(folder: Path, question_types: Mapping[str, QuestionType]) -> Course:
-    """Load and validate one course folder. Raises CourseLoadError listing every problem."""
+    """Load and validate one course folder. Raises CourseLoadError listing every problem.
+
+    An unchanged folder read with the same question types comes from a cache; any edit to any
+    of its files (contents or modification time) parses it again. Each caller gets its own
+    copy of the mutable parts (question data, lesson HTML), so no app can change another's."""
     folder = Path(folder).resolve()
+    evidence_hash, stamp = fingerprint(folder)
+    types = tuple(sorted((name, type(kind)) for name, kind in question_types.items()))
+    key = (folder, stamp, types)
+    with _cache_lock:
+        course = _cache.get(key)
+        if course is not None:
+            _cache.move_to_end(key)
+    if course is None:
+        course = _parse_course(folder, question_types, evidence_hash)  # errors are not cached
+        with _cache_lock:
+            _cache[key] = course
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    return _private_copy(course)
+
+
+def clear_course_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _private_copy(course: Course) -> Course:
+    """The course with fresh copies of everything mutable inside its frozen dataclasses."""
+    lessons = tuple(replace(lesson, html=dict(lesson.html)) for lesson in course.lessons)
+    quiz = course.quiz
+    if quiz is not None:
+        quiz = replace(quiz, questions=tuple(replace(question, data=_copy_containers(question.data))
+                                             for question in quiz.questions))
+    return replace(course, lessons=lessons, quiz=quiz)
+
+
+def _copy_containers(value: Any) -> Any:
+    """Copy dicts, lists and sets all the way down (keeping subclasses such as LineDict);
+    leave everything else, which is immutable (text, numbers, frozen LocalText), shared."""
+    if isinstance(value, dict):
+        fresh = copy.copy(value)
+        for key, item in value.items():
+            fresh[key] = _copy_containers(item)
+        return fresh
+    if isinstance(value, list):
+        fresh = copy.copy(value)
+        fresh[:] = [_copy_containers(item) for item in value]
+        return fresh
+    if isinstance(value, set):
+        return {_copy_containers(item) for item in value}
+    return value
+
+
+def _parse_course(folder: Path, question_types: Mapping[str, QuestionType],
+                  evidence_hash: str) -> Course:
     problems = Problems()
     course_file = folder / COURSE_FILE
     raw = _read_yaml(course_file, problems)
@@ -96,7 +162,7 @@ def load_course(folder: Path, question_types: Mapping[str, QuestionType]) -> Cou
         term=term, year=year, audience=audience, languages=languages,
         min_reading_seconds=min_reading, lessons=tuple(lessons), quiz=quiz,
         completion_rule=completion_rule, pledge_years=pledge_years,
-        content_hash=content_hash(folder), path=folder,
+        content_hash=evidence_hash, path=folder,
     )
 
 

@@ -14,7 +14,6 @@ import base64
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -22,10 +21,9 @@ import pytest
 from elearn import create_app
 from elearn.extensions import db
 from elearn.services.orgs import create_unit
-from elearn.testing import base_config
+from elearn.testing import PROJECT_ROOT, base_config
 
-from coursekit import PROJECT_ROOT
-from learnkit import write_quiz_course
+from kit import write_quiz_course
 
 pytestmark = pytest.mark.slow
 
@@ -210,7 +208,8 @@ def chosen(driver) -> dict:
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, language):
+def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, language,
+                                                              clock):
     app, base, code = served
     course = app.extensions["elearn.registry"].course(SLUG)
     journey = Journey(browser, base, language)
@@ -245,12 +244,12 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
     assert text["too_early"] in journey.page_text()
     assert driver.current_url.endswith("/lessons/01-mot")
     journey.shot("lesson-1-too-early")
-    time.sleep(MIN_READING + 0.5)
+    clock.advance(MIN_READING + 0.5)
     journey.click_and_wait(journey.button(text["next_lesson"]))
     assert driver.current_url.endswith("/lessons/02-hai")
     journey.no_horizontal_scroll()
     journey.shot("lesson-2")
-    time.sleep(MIN_READING + 0.5)
+    clock.advance(MIN_READING + 0.5)
     journey.click_and_wait(journey.button(text["to_quiz"]))
     assert driver.current_url.endswith("/quiz/")
     journey.shot("quiz-overview")

@@ -78,7 +78,7 @@ def test_fill_blanks_works_on_the_real_quiz_pages_through_its_own_template(make_
     """The core has no template for fill_blanks: the quiz page includes the plugin's file, which
     draws a box inside the sentence at each blank; typed answers are saved, shown again and
     graded."""
-    from learnkit import (PASSWORD, attempt_row, csrf, make_site, start_attempt,
+    from kit import (PASSWORD, attempt_row, csrf, make_site, start_attempt,
                           study_everything, write_quiz_course)
 
     from elearn.question_templates import template_name

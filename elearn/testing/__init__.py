@@ -4,11 +4,22 @@ Database tests run on a real SQLite file and on a real PostgreSQL server: reques
 `app` fixture (parametrised over both backends) or `make_app` for custom configuration.
 PostgreSQL comes from ELEARN_TEST_POSTGRES_URL (scripts/with-postgres starts a throw-away
 server); without it those tests are skipped locally and fail under CI=true.
+
+Helpers for tests of pages (also for plugin authors):
+
+* `csrf_token(client, path)`, `login(client, username, password)` and `AuthActions` (the
+  `auth` fixture): sign in through the real form, as the Flask tutorial does;
+* `serve(app)`: the app behind a real threaded HTTP server on 127.0.0.1, and `Browser`, a
+  browser-less client with its own cookies for it (`signed_in_tabs` and `race` send the same
+  form from several tabs at once);
+* the `clock` fixture: move the app's clock forward instead of sleeping;
+* `write_course(root)`: a small valid course folder to load, or to break on purpose;
+* `run_queued_jobs(app)`: run what the job queue holds with a real consumer;
+* `Elements(html)`: a served page's elements and attributes, as a browser parses them.
 """
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import uuid
 from pathlib import Path
@@ -18,9 +29,28 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+# Plain `assert`s in the helpers explain themselves when they fail, as in a test module.
+pytest.register_assert_rewrite("elearn.testing.courses", "elearn.testing.jobs",
+                               "elearn.testing.web")
+
+from .clock import MovableClock, clock  # noqa: E402, F401  (the fixture, for pytest)
+from .courses import write_course
+from .jobs import job_id_from, run_queued_jobs, wait_until_finished
+from .pages import Elements
+from .web import (
+    Answer, AuthActions, Browser, csrf_from, csrf_token, login, race, serve, signed_in_client,
+    signed_in_tabs,
+)
+
+__all__ = [
+    "BACKENDS", "PROJECT_ROOT", "Answer", "AuthActions", "Browser", "Elements", "MovableClock",
+    "base_config", "csrf_from", "csrf_token", "job_id_from", "login", "migrate_database", "race",
+    "run_queued_jobs", "serve", "signed_in_client", "signed_in_tabs", "wait_until_finished",
+    "write_course",
+]
+
 BACKENDS = ("sqlite", "postgresql")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
@@ -43,12 +73,12 @@ def migrate_database(database_url: str) -> None:
     """Apply every Alembic migration to an empty database, as `flask db upgrade` does."""
     from flask_migrate import upgrade
 
-    from . import create_app
+    from .. import create_app
 
     app = create_app(base_config(database_url, COURSE_DIRS=[]))
     with app.app_context():
         upgrade()
-        from .extensions import db
+        from ..extensions import db
 
         db.engine.dispose()
 
@@ -111,7 +141,7 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:
-        from . import create_app
+        from .. import create_app
 
         # Each test has its own job queue and result folder.
         overrides.setdefault("JOBS_QUEUE_FILE", str(tmp_path / "jobs-queue.sqlite3"))
@@ -122,7 +152,7 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield factory
-    from .extensions import db
+    from ..extensions import db
 
     for app in apps:
         with app.app_context():
@@ -140,15 +170,8 @@ def client(app) -> FlaskClient:
     return app.test_client()
 
 
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """Fetch a page and return the CSRF token of its first form, as a browser would."""
-    html = client.get(path).get_data(as_text=True)
-    match = _CSRF.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+@pytest.fixture
+def auth(client) -> AuthActions:
+    """Sign the `client` fixture in and out: `auth.login(username, password)`, `auth.logout()`."""
+    return AuthActions(client)
 
-
-def login(client: FlaskClient, username: str, password: str):
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"csrf_token": token, "username": username,
-                                       "password": password})

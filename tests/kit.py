@@ -1,25 +1,47 @@
-"""Helpers for the learner tests (lessons, the quiz, completions): a course with every
-question type, a learner, and ways to read what the server knows (the key, the attempt's
-tokens) from the test side."""
+"""What the tests build: courses with every question type, and the sites and people around
+them. One password for every person built here.
+
+* the learner's site: `write_quiz_course` + `make_site`, with helpers that read what only the
+  server knows (an attempt's key and tokens) and answer, submit or let time pass;
+* the centre: `build_centre` (a district verifying completions) and `complete`;
+* the world: `build_world` (province P with districts A and B, one person per role, and one
+  of every record on each side) for permission and scope tests; `bulk_tree` for big trees.
+
+Generic helpers (CSRF, sign-in, a real server, jobs, the course folder builder) are public in
+elearn.testing; fixtures are in conftest.py.
+"""
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html.parser import HTMLParser
-from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.interfaces import Arrangement
-from elearn.models import LessonView, QuizAttempt, User
-from elearn.services.accounts import create_user
+from elearn.models import (
+    Exemplar, Inspection, LessonView, Pledge, PledgeVersion, PledgeVolume, Position, QuizAttempt,
+    Role, StudyPlan, Unit, User,
+)
+from elearn.registry import current_registry
+from elearn.services import codes, completions
+from elearn.services.accounts import create_user, find_user, grant_role
+from elearn.services.committees import set_seat
+from elearn.services.invitations import create_invitation
 from elearn.services.orgs import create_unit
+from elearn.testing import csrf_token as csrf, write_course
 
 PASSWORD = "mat-khau-dai-2026"
+ROLES = [role for role in Role]
+CENTRE_COURSE = "cd-2016-toan-khoa"
 
-LESSON = """\
+# -- the learner's site ----------------------------------------------------------------------
+
+QUIZ_LESSON = """\
 ---
 title: {{vi: "Bài {n}: Học tập", en: "Lesson {n}: Study"}}
 reading_minutes: 2
@@ -31,7 +53,7 @@ Nội dung bài {n}: học tập và làm theo tư tưởng, đạo đức, phon
 
 # Every question type, with texts that can be searched for in any response. The right
 # options are never listed first, and feedback/answer keys are unique marker strings.
-BANK = """\
+QUIZ_BANK = """\
 questions:
   - id: q-single
     type: single_choice
@@ -72,7 +94,7 @@ questions:
     feedback: {vi: "PHANHOI-THUTU.", en: "FEEDBACK-ORDER."}
 """
 
-# The core's matching and numeric types, appended to BANK where a test wants every type.
+# The core's matching and numeric types, appended to QUIZ_BANK where a test wants every type.
 NEW_TYPES_BANK = """\
   - id: q-match
     type: matching
@@ -93,7 +115,7 @@ NEW_TYPES_BANK = """\
 """
 NUMERIC_KEY = "73,25"  # typed the Vietnamese way
 
-COURSE = """\
+QUIZ_COURSE = """\
 slug: {slug}
 version: "2.1"
 title: {{vi: "Khóa học thử {slug}", en: "Trial course {slug}"}}
@@ -123,19 +145,16 @@ def write_quiz_course(root: Path, slug: str = "khoa-quiz", *, min_reading: int =
                       draw: int = 5, pass_mark: int = 60, max_attempts: int = 0,
                       time_limit: int = 0, shuffle: bool = True, review: str = "after_submit",
                       requires_lessons: bool = True, audience: str = "all",
-                      kind: str = "annual", year: int = 2025, bank: str = BANK) -> Path:
-    folder = root / slug
-    (folder / "lessons").mkdir(parents=True)
-    (folder / "quizzes").mkdir()
-    (folder / "course.yaml").write_text(COURSE.format(
+                      kind: str = "annual", year: int = 2025, bank: str = QUIZ_BANK) -> Path:
+    """A course with the built-in question types (`bank` may add more)."""
+    course = QUIZ_COURSE.format(
         slug=slug, min_reading=min_reading, draw=draw, pass_mark=pass_mark,
         max_attempts=max_attempts, time_limit=time_limit, shuffle=str(shuffle).lower(),
         review=review, requires_lessons=str(requires_lessons).lower(), audience=audience,
-        kind=kind, year=year), encoding="utf-8")
-    for n, name in enumerate(["01-mot.md", "02-hai.md"], start=1):
-        (folder / "lessons" / name).write_text(LESSON.format(n=n), encoding="utf-8")
-    (folder / "quizzes" / "bank.yaml").write_text(bank, encoding="utf-8")
-    return folder
+        kind=kind, year=year)
+    lessons = {name: QUIZ_LESSON.format(n=n)
+               for n, name in enumerate(["01-mot.md", "02-hai.md"], start=1)}
+    return write_course(root, slug, course=course, lessons=lessons, bank=bank)
 
 
 def make_site(make_app, root: Path, **config) -> Flask:
@@ -180,15 +199,6 @@ def study_everything(app: Flask, client, slug: str) -> None:
         token = csrf(client, f"/courses/{slug}/lessons/{lesson.slug}")
         client.post(f"/courses/{slug}/lessons/{lesson.slug}/studied",
                     data={"csrf_token": token, "go": "stay"})
-
-
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf(client, path: str) -> str:
-    match = _CSRF.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
 
 
 def attempt_row(app: Flask, attempt_id: int) -> QuizAttempt:
@@ -294,3 +304,114 @@ def form_state(html: str) -> dict[str, set[str]]:
 def as_state(data: dict) -> dict[str, set[str]]:
     return {name: set(value) if isinstance(value, list) else {value}
             for name, value in data.items() if name not in ("csrf_token", "go")}
+
+
+# -- the centre -----------------------------------------------------------------------------
+
+
+def build_centre() -> None:
+    province = create_unit("T", "Tỉnh", "province")
+    district = create_unit("H", "Huyện Hưng Thịnh", "district", province)
+    other = create_unit("K", "Huyện Khác", "district", province)
+    cell = create_unit("H-C1", "Chi bộ Phú Hòa", "cell", district)
+    outside = create_unit("K-C1", "Chi bộ Khác", "cell", other)
+    grant_role(create_user("ttct", "Phạm Quốc Việt", PASSWORD, district), Role.VERIFIER, district)
+    create_user("hoc.vien", "Nguyễn Thị Ánh Tuyết", PASSWORD, cell)
+    create_user("ban.ngoai", "Trần Văn Ngoại", PASSWORD, outside)
+    db.session.commit()
+
+
+def complete(username: str = "hoc.vien", slug: str = CENTRE_COURSE, score: float = 90.0):
+    return completions.issue(find_user(username), current_registry().course(slug),
+                             method=completions.ONLINE, score=score)
+
+
+# -- the world ------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    ids: dict[str, int] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    """Province P with districts A and B; one person per role, each holding it on A."""
+    world = World()
+    province = create_unit("P", "Tỉnh thử", "province")
+    district_a = create_unit("A", "Huyện A", "district", province)
+    district_b = create_unit("B", "Huyện B", "district", province)
+    cell_a = create_unit("A-1", "Chi bộ A1", "cell", district_a)
+    cell_b = create_unit("B-1", "Chi bộ B1", "cell", district_b)
+    for role in ROLES:
+        user = create_user(f"role.{role.value}", f"Người {role.value}", PASSWORD, cell_a)
+        grant_role(user, role, district_a)
+    # Reviewing is done by committees: the reviewer also sits on district A's committee.
+    set_seat(district_a, find_user("role.reviewer"), Position.SECRETARY, None, commit=False)
+    create_user("khong.vai.tro", "Người không có vai trò", PASSWORD, cell_a)
+    person_a = create_user("nguoi.a", "Người A", PASSWORD, cell_a)
+    person_b = create_user("nguoi.b", "Người B", PASSWORD, cell_b)
+    grant_a = grant_role(person_a, Role.LEARNER, cell_a)
+    grant_b = grant_role(person_b, Role.LEARNER, cell_b)
+    invitation_a = create_invitation(cell_a)
+    invitation_b = create_invitation(cell_b)
+    course = next(iter(current_registry().courses.values()))
+    completion_a = completions.create(person_a, course, method="online", score=90)
+    completion_b = completions.create(person_b, course, method="online", score=90)
+    plan_a = StudyPlan(year=date.today().year, unit=district_a, title="A", audience="all",
+                       courses="[]", deadline=date.today(), template=DEFAULT_TEMPLATE)
+    plan_b = StudyPlan(year=date.today().year, unit=district_b, title="B", audience="all",
+                       courses="[]", deadline=date.today(), template=DEFAULT_TEMPLATE)
+    db.session.add_all([plan_a, plan_b])
+    ids = {}
+    for side, person, plan, unit in (("a", person_a, plan_a, district_a),
+                                     ("b", person_b, plan_b, district_b)):
+        pledge = Pledge(user=person, plan=plan, year=plan.year, status="filed",
+                        review_unit=unit)
+        db.session.add(pledge)
+        db.session.flush()
+        db.session.add(PledgeVersion(pledge_id=pledge.id, number=1, content="{}"))
+        volume = PledgeVolume(unit=unit, year=plan.year, entries=f"[[{pledge.id}, 1]]")
+        exemplar = Exemplar(unit=unit, year=plan.year, kind="collective", name=f"Chi bộ {side}",
+                            description="Gương mẫu")
+        db.session.add_all([volume, exemplar])
+        inspection = Inspection(committee_unit=unit, inspected_unit=unit, held_on=date.today(),
+                                scope="x")
+        db.session.add(inspection)
+        db.session.flush()
+        seat = set_seat(unit, person, Position.MEMBER, None, commit=False)
+        ids.update({f"pledge_{side}": pledge.id, f"plan_{side}": plan.id,
+                    f"inspection_{side}": inspection.id, f"volume_{side}": volume.id,
+                    f"exemplar_{side}": exemplar.id, f"seat_{side}": seat.id,
+                    f"district_{side}": unit.id})
+    db.session.flush()
+    world.ids.update(unit_a=cell_a.id, unit_b=cell_b.id, person_a=person_a.id,
+                     person_b=person_b.id, grant_a=grant_a.id, grant_b=grant_b.id,
+                     invitation_a=invitation_a.id, invitation_b=invitation_b.id,
+                     completion_a=completion_a.id, completion_b=completion_b.id, **ids)
+    world.codes = {"a": codes.display(completion_a.code), "b": codes.display(completion_b.code)}
+    db.session.commit()
+    return world
+
+
+def bulk_tree(districts: int, grassroots: int, cells: int) -> int:
+    """Insert a province tree fast (explicit ids and paths); returns the number of units."""
+    rows, next_id = [], 1_000_000
+
+    def add(code, name, level, parent_id, path):
+        nonlocal next_id
+        next_id += 1
+        rows.append({"id": next_id, "code": code, "name": name, "level": level,
+                     "parent_id": parent_id, "path": f"{path}{next_id}/"})
+        return next_id, f"{path}{next_id}/"
+
+    root_id, root_path = add("BIG", "Tỉnh lớn", "province", None, "/")
+    for d in range(districts):
+        d_id, d_path = add(f"BIG-{d}", f"Huyện {d}", "district", root_id, root_path)
+        for g in range(grassroots):
+            g_id, g_path = add(f"BIG-{d}-{g}", f"Xã {d}.{g}", "grassroots", d_id, d_path)
+            for c in range(cells):
+                add(f"BIG-{d}-{g}-{c}", f"Chi bộ {d}.{g}.{c}", "cell", g_id, g_path)
+    db.session.execute(insert(Unit), rows)
+    db.session.commit()
+    return len(rows)

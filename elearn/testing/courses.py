@@ -1,10 +1,8 @@
-"""Builders for small course folders used by the tests."""
+"""A small valid course folder for tests: write it, then load it or break a part of it."""
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LESSON = """\
 ---
@@ -50,7 +48,9 @@ quiz:
 
 def write_course(root: Path, slug: str = "khoa-thu", *, course: str | None = None,
                  lessons: dict[str, str] | None = None, bank: str | None = None) -> Path:
-    """Write a small valid course folder (parts can be replaced to make it broken)."""
+    """Write `root/slug`: course.yaml, lessons/01-mot.md and 02-hai.md, quizzes/bank.yaml and
+    an empty assets/. Each part can be replaced (`course`, `lessons` by file name, `bank`) to
+    write another course or to make it broken on purpose."""
     folder = root / slug
     (folder / "lessons").mkdir(parents=True)
     (folder / "quizzes").mkdir()
@@ -64,4 +64,5 @@ def write_course(root: Path, slug: str = "khoa-thu", *, course: str | None = Non
 
 
 def dedent(text: str) -> str:
+    """A YAML or Markdown snippet written indented in a test, as the file's text."""
     return textwrap.dedent(text).lstrip("\n")
