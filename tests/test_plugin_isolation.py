@@ -271,6 +271,58 @@ def test_a_type_that_cannot_present_its_question_leaves_it_out_and_the_quiz_work
     assert rows[0].location == f"{path}:{line_of(path, 'RAISES HERE')}"
 
 
+@pytest.mark.parametrize("broken", ["field", "parse_answer"])
+def test_a_type_whose_answer_field_fails_leaves_the_other_questions_answerable(
+        make_app, plugin_module, course_root, broken):
+    """A type that cannot build its answer field is left out like one that cannot present its
+    question; one that cannot read a submitted answer refuses it with a plain 400 message.
+    Either way the learner's other answers save, and the failure is flagged."""
+    write_course(course_root, "de-vo", course=FRAGILE_COURSE.replace(
+        "time_limit_minutes: 10", "time_limit_minutes: 0"), bank=FRAGILE_BANK)
+    name, path = plugin_module(f"broken_{broken}_plugin", f"""
+        from elearn.api import Grade, QuestionType, hookimpl
+        class Fragile(QuestionType):
+            name = "fragile"
+            def parse(self, raw, ctx):
+                return {{}}
+            def public_view(self, question, language):
+                return {{}}
+            def {broken}(self, *args):
+                raise RuntimeError("hỏng")  # RAISES HERE
+            def grade(self, question, answer):
+                return Grade.of(1.0)
+        @hookimpl
+        def register_question_types():
+            return [Fragile]
+        """)
+    app = make_app(PLUGINS=[name], COURSE_DIRS=[str(course_root)])
+    with app.app_context():
+        unit = create_unit("T", "Tỉnh thử", "province")
+        create_user("hoc.vien", "Học Viên", PASSWORD, unit)
+        db.session.commit()
+    learner = app.test_client()
+    assert login(learner, "hoc.vien", PASSWORD).status_code == 302
+    attempt_id = start_attempt(learner, "de-vo")
+    order = attempt_row(app, attempt_id).question_ids
+    shown = ["q1"] if broken == "field" else order
+    number = {qid: n for n, qid in enumerate(shown, start=1)}
+    assert answer(app, learner, "de-vo", attempt_id, number["q1"]).status_code < 400
+    if broken == "parse_answer":
+        fragile = f"/courses/de-vo/quiz/{attempt_id}/{number['q-vo']}"
+        response = learner.post(fragile, data={"csrf_token": csrf(learner, fragile),
+                                               "answer": "một câu trả lời", "go": "save"})
+        assert response.status_code == 400
+        assert "đã được báo" in response.get_data(as_text=True)
+    else:
+        assert learner.get(f"/courses/de-vo/quiz/{attempt_id}/2").status_code == 404
+    assert submit(learner, "de-vo", attempt_id).status_code < 400
+    finished = attempt_row(app, attempt_id)
+    assert finished.points == 1.0 and finished.max_points == 2.0
+    rows = failures(app, name)
+    assert {(row.kind, row.subject) for row in rows} == {(broken, "de-vo/q-vo")}
+    assert rows[0].location == f"{path}:{line_of(path, 'RAISES HERE')}"
+
+
 def test_a_raising_sign_in_plugin_is_skipped_and_its_failures_are_kept_pruned(
         make_app, plugin_module):
     name, path = plugin_module("broken_sso", """

@@ -34,9 +34,9 @@ from .. import clock
 from ..content.model import Course, Question, ReviewPolicy
 from ..content.scoring import answer_points, passes, score_percent
 from ..extensions import db
-from ..interfaces import Arrangement, Grade, QuestionType
+from ..interfaces import Arrangement, Grade, InvalidAnswer, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
-from ..plugin_guard import run_grade, run_optional
+from ..plugin_guard import owner_of, report, run_grade, run_optional
 from ..registry import current_registry
 from . import accommodations, completions
 from .accommodations import NONE as NO_ACCOMMODATION, Allowance
@@ -241,6 +241,7 @@ class Presented:
     view: dict[str, Any]
     answer: Any
     answered: bool
+    field: Any = None  # the type's unbound WTForms field for this view
 
 
 def attempt_questions(course: Course, attempt: QuizAttempt) -> list[Question]:
@@ -261,14 +262,39 @@ def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[
         qtype = registry.question_type(question.type)
         arranged = arrangement(course, attempt, question)
         answer = saved.get(question.id)
+        subject = f"{course.slug}/{question.id}"
         view = run_optional("present", qtype, qtype.present, question, language, arranged,
-                            subject=f"{course.slug}/{question.id}")
-        if view is None:  # its type failed (flagged): left out like a retired question
+                            subject=subject)
+        field = None if view is None else run_optional("field", qtype, qtype.field, question,
+                                                       view, subject=subject)
+        if field is None:  # its type failed (flagged): left out like a retired question
             continue
         presented.append(Presented(
             number=len(presented) + 1, question=question, qtype=qtype, arrangement=arranged,
-            view=view, answer=answer, answered=answer is not None))
+            view=view, answer=answer, answered=answer is not None, field=field))
     return presented
+
+
+def saved_field_data(course: Course, item: Presented) -> Any:
+    """The saved answer as the type's field shows it; None (an empty field) when the type
+    fails to read it back (flagged), so the learner can still answer."""
+    return run_optional("field_data", item.qtype, item.qtype.field_data, item.question,
+                        item.answer, item.arrangement, subject=f"{course.slug}/{item.question.id}")
+
+
+def parse_answer(course: Course, item: Presented, data: Any) -> Any:
+    """The field's data as the answer `grade` expects. Raises InvalidAnswer with the type's
+    message for input it refuses, and with a plain message when the type itself fails
+    (flagged for the author): nothing is saved either way."""
+    try:
+        return item.qtype.parse_answer(item.question, data, item.arrangement)
+    except InvalidAnswer:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a plugin's failure is contained and reported
+        report("parse_answer", owner_of(item.qtype), item.qtype.parse_answer, exc,
+               f"{course.slug}/{item.question.id}")
+        raise InvalidAnswer(_l("This question cannot take answers right now; the problem has "
+                               "been reported. Please go on with the other questions.")) from exc
 
 
 # -- saving and closing ----------------------------------------------------------------------

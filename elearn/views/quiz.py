@@ -25,18 +25,17 @@ class ActionForm(AppForm):
     """CSRF only: start, submit."""
 
 
-def answer_form(presented, prefix: str = ""):
+def answer_form(course, presented, prefix: str = ""):
     """A form with one field, `answer`, built by the question's type. On a POST it reads the
     request; otherwise it shows the saved answer."""
 
     class AnswerForm(AppForm):
         pass
 
-    AnswerForm.answer = presented.qtype.field(presented.question, presented.view)
+    AnswerForm.answer = presented.field
     if request.method == "POST":
         return AnswerForm(prefix=prefix)
-    saved = presented.qtype.field_data(presented.question, presented.answer,
-                                       presented.arrangement)
+    saved = quiz_service.saved_field_data(course, presented)
     return AnswerForm(formdata=None, data={"answer": saved}, prefix=prefix)
 
 
@@ -116,13 +115,12 @@ def question(slug: str, attempt_id: int, number: int):
     if not 1 <= number <= len(questions):
         abort(404)
     current = questions[number - 1]
-    form = answer_form(current)
+    form = answer_form(course, current)
     error = None
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                answer = current.qtype.parse_answer(current.question, form.answer.data,
-                                                    current.arrangement)
+                answer = quiz_service.parse_answer(course, current, form.answer.data)
             except InvalidAnswer as invalid:
                 error = str(invalid)
             else:
@@ -202,7 +200,7 @@ def result(slug: str, attempt_id: int):
     status = quiz_service.status(current_user, course)
     review = quiz_service.review(course, attempt, status, _language())
     # One page shows every question: a prefix per question keeps the element ids unique.
-    forms = {item.presented.number: answer_form(item.presented, prefix=f"q{item.presented.number}")
+    forms = {item.presented.number: answer_form(course, item.presented, prefix=f"q{item.presented.number}")
              for item in review.items}
     return render_template("quiz_result.html", course=course, attempt=attempt, status=status,
                            review=review, forms=forms, form=ActionForm())
