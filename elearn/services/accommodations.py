@@ -3,11 +3,9 @@ course's quiz, with the reason. The quiz engine reads them through `allowance`; 
 audited and idempotent (a duplicate request changes nothing and writes no second entry)."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -15,6 +13,7 @@ from ..models import Accommodation, Unit, User
 from ..clock import utcnow
 from . import audit
 from .orgs import within_any
+from .unit_of_work import until_it_stands
 
 MAX_EXTRA_MINUTES = 600
 MAX_EXTRA_ATTEMPTS = 20
@@ -49,35 +48,30 @@ def grant(person: User, course_slug: str, *, extra_minutes: int, extra_attempts:
     commit. Returns the row and whether anything changed: the same grant again, or a
     racing duplicate of this request, changes nothing and is not audited twice."""
     reason = reason.strip()[:500]
-    for attempt in range(8):
-        try:
-            row = db.session.scalar(
-                select(Accommodation).where(Accommodation.user_id == person.id,
-                                            Accommodation.course_slug == course_slug)
-                .with_for_update().execution_options(populate_existing=True))
-            wanted = (extra_minutes, extra_attempts, reason)
-            if row is not None and (row.extra_minutes, row.extra_attempts, row.reason) == wanted:
-                db.session.rollback()  # release the row lock
-                return row, False
-            if row is None:
-                row = Accommodation(user_id=person.id, course_slug=course_slug)
-                db.session.add(row)
-            row.extra_minutes, row.extra_attempts, row.reason = wanted
-            row.granted_by_id, row.granted_at = by.id, utcnow()
-            db.session.flush()
-            audit.record("accommodation.granted", actor_id=by.id,
-                         subject=f"{person.username}/{course_slug}",
-                         data={"user": person.id, "course": course_slug,
-                               "extra_minutes": extra_minutes,
-                               "extra_attempts": extra_attempts, "reason": reason})
-            db.session.commit()
-            return row, True
-        except IntegrityError:
-            db.session.rollback()  # a duplicate inserted first: the loop compares with theirs
-        except OperationalError:
-            db.session.rollback()  # SQLite: another writer holds the lock; try again
-            time.sleep(0.05 * (attempt + 1))
-    raise RuntimeError("could not record the accommodation")
+    def write():
+        row = db.session.scalar(
+            select(Accommodation).where(Accommodation.user_id == person.id,
+                                        Accommodation.course_slug == course_slug)
+            .with_for_update().execution_options(populate_existing=True))
+        wanted = (extra_minutes, extra_attempts, reason)
+        if row is not None and (row.extra_minutes, row.extra_attempts, row.reason) == wanted:
+            db.session.rollback()  # release the row lock
+            return row, False
+        if row is None:
+            row = Accommodation(user_id=person.id, course_slug=course_slug)
+            db.session.add(row)
+        row.extra_minutes, row.extra_attempts, row.reason = wanted
+        row.granted_by_id, row.granted_at = by.id, utcnow()
+        db.session.flush()
+        audit.record("accommodation.granted", actor_id=by.id,
+                     subject=f"{person.username}/{course_slug}",
+                     data={"user": person.id, "course": course_slug,
+                           "extra_minutes": extra_minutes,
+                           "extra_attempts": extra_attempts, "reason": reason})
+        db.session.commit()
+        return row, True
+
+    return until_it_stands(write, what="the accommodation")
 
 
 def within(paths: list[str], limit: int = 200) -> list[Accommodation]:

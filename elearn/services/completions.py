@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,7 +18,6 @@ from enum import StrEnum
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from ..clock import utcnow
@@ -30,6 +28,7 @@ from ..plugin_guard import run_rule
 from ..registry import current_registry
 from . import audit, codes
 from .learner_record import learner_record
+from .unit_of_work import until_it_stands
 
 ONLINE, IN_PERSON = "online", "in_person"
 
@@ -126,21 +125,16 @@ def issue_once(user: User, course: Course, *, method: str, score: float | None,
                note: str = "") -> tuple[Completion, bool]:
     """As `issue`, also saying whether this call created the record (False: it existed, or
     a racing duplicate request created it first)."""
-    for attempt in range(8):
-        try:
-            existing = active_completion(user.id, course.slug)
-            if existing is not None:
-                return existing, False
-            completion = create(user, course, method=method, score=score,
-                                recorded_by=recorded_by, completed_at=completed_at, note=note)
-            db.session.commit()
-            return completion, True
-        except IntegrityError:
-            db.session.rollback()  # someone else completed it first: the loop returns theirs
-        except OperationalError:
-            db.session.rollback()  # SQLite: another writer holds the lock; try again
-            time.sleep(0.05 * (attempt + 1))
-    raise RuntimeError("could not record the completion")
+    def write():
+        existing = active_completion(user.id, course.slug)
+        if existing is not None:
+            return existing, False
+        completion = create(user, course, method=method, score=score,
+                            recorded_by=recorded_by, completed_at=completed_at, note=note)
+        db.session.commit()
+        return completion, True
+
+    return until_it_stands(write, what="the completion")
 
 
 def create(user: User, course: Course, *, method: str, score: float | None,
@@ -189,27 +183,22 @@ def revoke_once(completion_id: int, reason: str, by: User) -> tuple[Revocation |
     """Revoke a completion and commit, once however many duplicate requests race: returns
     the revocation and whether this call made it (False: it was already revoked). The row
     lock (PostgreSQL) or the unique revocation per completion (SQLite) lets one writer win."""
-    for attempt in range(8):
-        try:
-            completion = db.session.scalar(
-                select(Completion).where(Completion.id == completion_id).with_for_update()
-                .execution_options(populate_existing=True))
-            if completion is None:
-                return None, False
-            existing = db.session.scalar(
-                select(Revocation).where(Revocation.completion_id == completion_id))
-            if existing is not None or completion.revoked:
-                db.session.rollback()  # release the row lock
-                return existing, False
-            revocation = revoke(completion, reason, by)
-            db.session.commit()
-            return revocation, True
-        except IntegrityError:
-            db.session.rollback()  # a duplicate revoked it first: the loop reports theirs
-        except OperationalError:
-            db.session.rollback()  # SQLite: another writer holds the lock; try again
-            time.sleep(0.05 * (attempt + 1))
-    raise RuntimeError("could not revoke the completion")
+    def write():
+        completion = db.session.scalar(
+            select(Completion).where(Completion.id == completion_id).with_for_update()
+            .execution_options(populate_existing=True))
+        if completion is None:
+            return None, False
+        existing = db.session.scalar(
+            select(Revocation).where(Revocation.completion_id == completion_id))
+        if existing is not None or completion.revoked:
+            db.session.rollback()  # release the row lock
+            return existing, False
+        revocation = revoke(completion, reason, by)
+        db.session.commit()
+        return revocation, True
+
+    return until_it_stands(write, what="the revocation")
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,19 @@
 year's records and summary for the readers' subtrees. Writes commit and are audited."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import case, extract, func, select, update
-from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 from ..models import Inspection, Role, Unit, User
 from ..security import held_roles
 from . import audit
 from .orgs import unit_by_code, within_any
+from .unit_of_work import until_it_stands
 
 
 class InspectionError(ValueError):
@@ -87,21 +86,18 @@ def follow_up(inspection: Inspection, note: str, *, by: User) -> bool:
     """Mark the corrections done; True when this call did. A conditional UPDATE: duplicates
     of the request make one change and one audit entry."""
     inspection_id = inspection.id
-    for attempt in range(10):
-        try:
-            done = db.session.execute(
-                update(Inspection).where(Inspection.id == inspection_id,
-                                         Inspection.follow_up_done.is_(False))
-                .values(follow_up_done=True, follow_up_note=note.strip())
-                .execution_options(synchronize_session=False))
-            if done.rowcount != 1:
-                db.session.rollback()
-                return False
-            audit.record("inspection.followed_up", actor_id=by.id,
-                         subject=f"inspection:{inspection_id}")
-            db.session.commit()
-            return True
-        except OperationalError:  # SQLite: another writer holds the lock; try again
+    def write():
+        done = db.session.execute(
+            update(Inspection).where(Inspection.id == inspection_id,
+                                     Inspection.follow_up_done.is_(False))
+            .values(follow_up_done=True, follow_up_note=note.strip())
+            .execution_options(synchronize_session=False))
+        if done.rowcount != 1:
             db.session.rollback()
-            time.sleep(0.05 * (attempt + 1))
-    raise RuntimeError("could not record the follow-up")
+            return False
+        audit.record("inspection.followed_up", actor_id=by.id,
+                     subject=f"inspection:{inspection_id}")
+        db.session.commit()
+        return True
+
+    return until_it_stands(write, what="the follow-up")

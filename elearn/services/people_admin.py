@@ -4,19 +4,18 @@ every role change is in the audit log."""
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
-from typing import Callable
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, or_, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Invitation, Role, RoleGrant, Unit, User
 from . import accounts, audit, invitations, sessions
 from .orgs import within_any
+from .unit_of_work import until_it_stands
 
 
 ContactTaken = accounts.ContactTaken
@@ -72,21 +71,6 @@ def update_person(person: User, edit: PersonEdit, *, by: User) -> None:
         raise ContactTaken(person_id) from None
 
 
-def _once(write: Callable[[], bool]) -> bool:
-    """Run `write` (which commits) until it stands: SQLite answers a writer that lost the
-    race for the lock with OperationalError, PostgreSQL a duplicate insert with
-    IntegrityError; each retry sees the winner's row and writes nothing."""
-    for attempt in range(10):
-        try:
-            return write()
-        except IntegrityError:
-            db.session.rollback()
-        except OperationalError:
-            db.session.rollback()
-            time.sleep(0.05 * (attempt + 1))
-    raise RuntimeError("the role change could not be saved")
-
-
 def grant_role(person: User, role: Role, unit: Unit, *, by: User) -> bool:
     """Grant `role` on `unit`; True when this call granted it. Granting it again (or a
     duplicate request racing this one) changes nothing and writes no audit entry."""
@@ -107,7 +91,7 @@ def grant_role(person: User, role: Role, unit: Unit, *, by: User) -> bool:
         db.session.commit()
         return True
 
-    return _once(write)
+    return until_it_stands(write, what="the role change")
 
 
 class OwnAdminRole(ValueError):
@@ -132,7 +116,7 @@ def revoke_role(grant: RoleGrant, *, by: User) -> bool:
         db.session.commit()
         return True
 
-    withdrawn = _once(write)
+    withdrawn = until_it_stands(write, what="the role change")
     db.session.expire_all()  # loaded grants lists must not show the withdrawn row
     return withdrawn
 

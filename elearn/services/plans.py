@@ -4,21 +4,17 @@ then, if the year has none). Writes commit; creations made while opening a page 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models import DeadlineExtension, Pledge, StudyPlan, Unit, User
 from ..registry import current_registry
 from . import audit, pledges
 from .orgs import within_any
-
-T = TypeVar("T")
+from .unit_of_work import until_it_stands
 
 
 @dataclass(frozen=True)
@@ -36,21 +32,6 @@ class PlanFields:
     inside_first: bool
     study_since: date | None
     min_versions: dict[str, str] = field(default_factory=dict)
-
-
-def _once(write: Callable[[], T]) -> T:
-    """Run `write` (which commits) until it stands: a duplicate request that lost the race
-    meets the unique constraint (IntegrityError) or SQLite's write lock (OperationalError),
-    and its retry sees the winner's row."""
-    for attempt in range(10):
-        try:
-            return write()
-        except IntegrityError:
-            db.session.rollback()
-        except OperationalError:
-            db.session.rollback()
-            time.sleep(0.05 * (attempt + 1))
-    raise RuntimeError("the study plan could not be saved")
 
 
 def plans_within(paths: list[str]) -> list[StudyPlan]:
@@ -95,7 +76,7 @@ def extend_deadline(plan: StudyPlan, unit: Unit, deadline: date, *, by: User) ->
                                              deadline=deadline, granted_by_id=by_id))
         db.session.commit()
 
-    _once(write)
+    until_it_stands(write, what="the study plan")
 
 
 def has_plan(user: User, year: int) -> bool:
@@ -135,4 +116,4 @@ def open_pledge(user: User, year: int) -> tuple[StudyPlan, Pledge] | None:
             db.session.commit()  # the default plan, if this call created it
         return plan, pledge
 
-    return _once(write)
+    return until_it_stands(write, what="the study plan")
