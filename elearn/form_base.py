@@ -7,10 +7,12 @@ switch but look the messages up through Flask-Babel, where `wtforms_messages.py`
 """
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app, has_app_context
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
-from wtforms import Form
+from wtforms import Form, HiddenField
 
 
 class BabelTranslations:
@@ -54,3 +56,25 @@ class AppSubForm(Form):
     """A form nested in another through FormField (it has no CSRF field of its own)."""
 
     Meta = TranslatedMeta
+
+
+def new_request_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class OnceForm(AppForm):
+    """A form that creates something: it carries a one-time key, made when the form is
+    rendered, so the services can tell a duplicate of the same submission from a new one
+    (see `services/submissions.py`). Render it with `{{ form.request_key() }}`."""
+
+    request_key = HiddenField(default=new_request_key)
+
+    def submitted_key(self) -> str | None:
+        """The key this submission came with; None from an old page or a script without one
+        (those create as before)."""
+        return (self.request_key.raw_data or [None])[0] or None
+
+    def renew_key(self) -> None:
+        """A fresh key for a form shown again after a successful submission: the next
+        submission from that page is a new one, not a duplicate."""
+        self.request_key.data = new_request_key()

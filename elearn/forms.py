@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from .form_base import AppForm, AppSubForm
+from .form_base import AppForm, AppSubForm, OnceForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, DecimalField, EmailField, FieldList, FormField, HiddenField,
@@ -158,7 +158,7 @@ class GrantForm(AppForm):
     submit = SubmitField(_l("Grant"))
 
 
-class InvitationForm(AppForm):
+class InvitationForm(OnceForm):
     unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
     audience = SelectField(_l("Who joins"), choices=audience_choices)
     max_uses = IntegerField(_l("How many people may use it"), default=30,
@@ -252,7 +252,7 @@ class RatingForm(AppForm):
     submit = SubmitField(_l("Rate and lock"))
 
 
-class PlanForm(AppForm):
+class PlanForm(OnceForm):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2200)])
     unit_code = StringField(_l("For the unit (code) and everything below it"),
                             validators=[DataRequired(), Length(max=64)])
@@ -280,7 +280,7 @@ class ExtensionForm(AppForm):
     submit = SubmitField(_l("Extend"))
 
 
-class InspectionForm(AppForm):
+class InspectionForm(OnceForm):
     unit_code = StringField(_l("Unit inspected (code)"), validators=[DataRequired(),
                                                                       Length(max=64)])
     kind = SelectField(_l("Kind"), choices=lambda: [
@@ -299,6 +299,13 @@ class FollowUpForm(AppForm):
 
 class ConfirmForm(AppForm):
     """A bare POST form (CSRF only) for buttons such as revoke."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class CreateButtonForm(OnceForm):
+    """A bare POST form for a button that creates something (bind a volume, reset a
+    password): CSRF and the one-time key, so a double tap creates once."""
 
     submit = SubmitField(_l("Confirm"))
 
@@ -329,7 +336,7 @@ class BreakthroughForm(AppForm):
     submit = SubmitField(_l("Save"))
 
 
-class NominationForm(AppForm):
+class NominationForm(OnceForm):
     kind = SelectField(_l("Exemplar"), choices=lambda: [
         SelectChoice("person", _l("A person")), SelectChoice("collective", _l("A collective"))])
     username = StringField(_l("Username (for a person)"), validators=[Optional(), Length(max=80)])

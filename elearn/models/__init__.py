@@ -12,6 +12,7 @@ from .people import (
 from .pledge_review import (
     Breakthrough, CellMeeting, Exemplar, ExemplarStatus, PledgeCheckin, PledgeVolume,
 )
+from .submissions import FormSubmission
 from .pledges import (
     DeadlineExtension, Inspection, Pledge, PledgeStatus, PledgeVersion, StudyPlan,
 )
@@ -24,5 +25,5 @@ __all__ = [
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",
     "Invitation", "PersonAudience", "Role", "RoleGrant", "ThrottleCounter", "ThrottleEvent", "Unit",
     "UnitMembership",
-    "User", "UserSession", "PluginFailureEntry",
+    "User", "UserSession", "PluginFailureEntry", "FormSubmission",
 ]

@@ -12,7 +12,7 @@ from sqlalchemy import case, extract, func, select, update
 from ..extensions import db
 from ..models import Inspection, Role, Unit, User
 from ..security import held_roles
-from . import audit
+from . import audit, submissions
 from .orgs import unit_by_code, within_any
 from .unit_of_work import until_it_stands
 
@@ -62,24 +62,31 @@ def committee_over(person: User, unit: Unit | None) -> Unit | None:
                  and unit is not None and unit.path.startswith(on.path)), None)
 
 
-def record(finding: Finding, *, by: User) -> Inspection:
-    """Record an inspection by the person's committee; InspectionError if the unit is not
-    under a committee where they review."""
+def record(finding: Finding, *, by: User, key: str | None = None) -> Inspection:
+    """Record an inspection by the person's committee and commit; InspectionError if the unit
+    is not under a committee where they review. The form's one-time `key` makes a repeated
+    submission return the inspection already recorded."""
     inspected = unit_by_code(finding.unit_code)
     committee = committee_over(by, inspected)
     if committee is None:
         raise InspectionError(_("Give the code of a unit under your committee."))
-    inspection = Inspection(committee_unit=committee, inspected_unit=inspected,
-                            kind=finding.kind, held_on=finding.held_on,
-                            scope=finding.scope.strip(), findings=finding.findings or "",
-                            corrections=(finding.corrections or "").strip(),
-                            recorded_by_id=by.id)
-    db.session.add(inspection)
-    db.session.flush()
-    audit.record("inspection.recorded", actor_id=by.id, subject=f"inspection:{inspection.id}",
-                 data={"unit": inspected.code})
-    db.session.commit()
-    return inspection
+    committee_id, inspected_id, by_id = committee.id, inspected.id, by.id
+    inspected_code = inspected.code
+
+    def create() -> Inspection:
+        inspection = Inspection(committee_unit_id=committee_id, inspected_unit_id=inspected_id,
+                                kind=finding.kind, held_on=finding.held_on,
+                                scope=finding.scope.strip(), findings=finding.findings or "",
+                                corrections=(finding.corrections or "").strip(),
+                                recorded_by_id=by_id)
+        db.session.add(inspection)
+        db.session.flush()
+        audit.record("inspection.recorded", actor_id=by_id,
+                     subject=f"inspection:{inspection.id}", data={"unit": inspected_code})
+        return inspection
+
+    return submissions.once(key, f"inspection.record:unit:{inspected_id}", by, create,
+                            lambda id_: db.session.get(Inspection, id_), what="the inspection")
 
 
 def follow_up(inspection: Inspection, note: str, *, by: User) -> bool:

@@ -33,11 +33,19 @@ def normalise_code(code: str) -> str:
 
 def create_invitation(unit: Unit, *, audience: str = "cadre", max_uses: int = 1,
                       days: int = 30, created_by: User | None = None) -> Invitation:
+    invitation = build_invitation(unit, audience=audience, max_uses=max_uses, days=days,
+                                  created_by_id=created_by.id if created_by else None)
+    db.session.commit()
+    return invitation
+
+
+def build_invitation(unit: Unit, *, audience: str, max_uses: int, days: int,
+                     created_by_id: int | None) -> Invitation:
+    """A new invitation added to the session (the caller commits)."""
     invitation = Invitation(code=new_code(), unit=unit, audience=audience, max_uses=max_uses,
                             expires_at=utcnow() + timedelta(days=days),
-                            created_by_id=created_by.id if created_by else None)
+                            created_by_id=created_by_id)
     db.session.add(invitation)
-    db.session.commit()
     return invitation
 
 

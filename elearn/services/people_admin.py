@@ -3,9 +3,13 @@ password resets and invitation codes. Each function owns its unit of work (it co
 every role change is in the audit log."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Invitation, Role, RoleGrant, Unit, User
-from . import accounts, audit, invitations, sessions
+from . import accounts, audit, invitations, sessions, submissions
 from .orgs import within_any
 from .unit_of_work import until_it_stands
 
@@ -121,14 +125,34 @@ def revoke_role(grant: RoleGrant, *, by: User) -> bool:
     return withdrawn
 
 
-def reset_password(person: User) -> str:
-    """A new temporary password, to be changed at the next sign-in; every session ends."""
-    temporary = secrets.token_urlsafe(9)
-    accounts.set_password(person, temporary)
-    person.must_change_password = True
-    sessions.end_all_sessions(person)
-    db.session.commit()
+def reset_password(person: User, *, by: User, key: str | None = None) -> str:
+    """A new temporary password, to be changed at the next sign-in; every session ends;
+    audited. With the form's one-time `key` the password is derived from the key (keyed with
+    the app's secret), so a repeated submission resets once and shows the same password."""
+    key = submissions.usable_key(key)
+    temporary = _temporary_password(key, person.id)
+    person_id, by_id = person.id, by.id
+
+    def create() -> User:
+        target = db.session.get(User, person_id)
+        accounts.set_password(target, temporary)
+        target.must_change_password = True
+        sessions.end_all_sessions(target)
+        audit.record("password.reset", actor_id=by_id, subject=f"user:{person_id}")
+        return target
+
+    submissions.once(key, f"password.reset:user:{person_id}", by, create,
+                     lambda id_: db.session.get(User, id_), what="the password reset")
     return temporary
+
+
+def _temporary_password(key: str | None, person_id: int) -> str:
+    if key is None:
+        return secrets.token_urlsafe(9)
+    # Not stored anywhere: only the server (with its secret) can compute it from the key.
+    digest = hmac.new(current_app.secret_key.encode(), f"password.reset:{person_id}:{key}"
+                      .encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:9]).decode()
 
 
 def invitations_within(scope_paths: list[str], limit: int = 200) -> list[Invitation]:
@@ -140,9 +164,23 @@ def invitations_within(scope_paths: list[str], limit: int = 200) -> list[Invitat
 
 
 def create_invitation(unit: Unit, *, audience: str, max_uses: int, days: int,
-                      by: User) -> Invitation:
-    return invitations.create_invitation(unit, audience=audience, max_uses=max_uses,
-                                         days=days, created_by=by)
+                      by: User, key: str | None = None) -> Invitation:
+    """A new invitation code, audited; the form's one-time `key` makes a repeated submission
+    return the code already made."""
+    unit_id, by_id = unit.id, by.id
+
+    def create() -> Invitation:
+        invitation = invitations.build_invitation(
+            db.session.get(Unit, unit_id), audience=audience, max_uses=max_uses, days=days,
+            created_by_id=by_id)
+        db.session.flush()
+        audit.record("invitation.created", actor_id=by_id,
+                     subject=f"invitation:{invitation.id}",
+                     data={"unit_id": unit_id, "audience": audience, "max_uses": max_uses})
+        return invitation
+
+    return submissions.once(key, f"invitation.create:unit:{unit_id}", by, create,
+                            lambda id_: db.session.get(Invitation, id_), what="the invitation")
 
 
 def revoke_invitation(invitation: Invitation) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import DeadlineExtension, Pledge, StudyPlan, Unit, User
 from ..registry import current_registry
-from . import audit, pledges
+from . import audit, pledges, submissions
 from .orgs import within_any
 from .unit_of_work import until_it_stands
 
@@ -46,19 +46,36 @@ def extensions_of(plan: StudyPlan) -> list[DeadlineExtension]:
         DeadlineExtension.plan_id == plan.id)))
 
 
-def save_plan(plan: StudyPlan | None, fields: PlanFields, *, by: User) -> StudyPlan:
-    """Create (plan None) or change a plan, and commit."""
-    if plan is None:
-        plan = StudyPlan(created_by_id=by.id)
-        db.session.add(plan)
+def save_plan(plan: StudyPlan | None, fields: PlanFields, *, by: User,
+              key: str | None = None) -> StudyPlan:
+    """Create (plan None) or change a plan, and commit. A creation is audited, and the form's
+    one-time `key` makes a repeated submission return the plan already created."""
+    if plan is not None:
+        _apply(plan, fields)
+        db.session.commit()
+        return plan
+    by_id = by.id
+
+    def create() -> StudyPlan:
+        created = StudyPlan(created_by_id=by_id)
+        db.session.add(created)
+        _apply(created, fields)
+        db.session.flush()
+        audit.record("plan.created", actor_id=by_id, subject=f"plan:{created.id}",
+                     data={"year": fields.year, "unit_id": fields.unit.id})
+        return created
+
+    return submissions.once(key, f"plan.create:unit:{fields.unit.id}", by, create,
+                            lambda id_: db.session.get(StudyPlan, id_), what="the study plan")
+
+
+def _apply(plan: StudyPlan, fields: PlanFields) -> None:
     plan.year, plan.unit, plan.title = fields.year, fields.unit, fields.title.strip()
     plan.audience, plan.deadline = fields.audience, fields.deadline
     plan.courses = json.dumps(fields.courses or [])
     plan.superiors_first, plan.template = fields.superiors_first, fields.template
     plan.inside_first, plan.study_since = fields.inside_first, fields.study_since
     plan.min_versions = json.dumps(fields.min_versions)
-    db.session.commit()
-    return plan
 
 
 def extend_deadline(plan: StudyPlan, unit: Unit, deadline: date, *, by: User) -> None:

@@ -23,7 +23,7 @@ from ..models import (
     PledgeVolume, Unit, User,
 )
 from ..models.pledges import FILED_OR_LATER
-from . import audit, committees
+from . import audit, committees, submissions
 from .orgs import subtree_of, within_any
 
 PROGRESS = ("on_track", "behind")
@@ -203,26 +203,33 @@ def checkins_of(pledge: Pledge) -> list[PledgeCheckin]:
 
 # -- bound volumes ---------------------------------------------------------------------------
 
-def bind_volume(unit: Unit, year: int, by: User) -> PledgeVolume:
-    """Bind the pledges routed to this committee (their latest filed versions) as of now."""
+def bind_volume(unit: Unit, year: int, by: User, key: str | None = None) -> PledgeVolume:
+    """Bind the pledges routed to this committee (their latest filed versions) as of now, and
+    commit. The form's one-time `key` makes a repeated submission return the same volume."""
     ensure_committee_member(by, unit)
-    rows = db.session.execute(
-        select(Pledge.id, func.max(PledgeVersion.number))
-        .join(PledgeVersion, PledgeVersion.pledge_id == Pledge.id)
-        .join(User, Pledge.user_id == User.id)
-        .where(Pledge.review_unit_id == unit.id, Pledge.year == year,
-               Pledge.status.in_(FILED_OR_LATER))
-        .group_by(Pledge.id, User.full_name).order_by(User.full_name)).all()
-    if not rows:
-        raise ReviewError(_("No pledge has been filed with this committee yet."))
-    volume = PledgeVolume(unit_id=unit.id, year=year, bound_by_id=by.id,
-                          entries=json.dumps([[pledge_id, number] for pledge_id, number in rows]))
-    db.session.add(volume)
-    db.session.flush()
-    audit.record("volume.bound", actor_id=by.id, subject=f"volume:{volume.id}",
-                 data={"unit": unit.code, "year": year, "pledges": len(rows)})
-    db.session.commit()
-    return volume
+    unit_id, unit_code, by_id = unit.id, unit.code, by.id
+
+    def create() -> PledgeVolume:
+        rows = db.session.execute(
+            select(Pledge.id, func.max(PledgeVersion.number))
+            .join(PledgeVersion, PledgeVersion.pledge_id == Pledge.id)
+            .join(User, Pledge.user_id == User.id)
+            .where(Pledge.review_unit_id == unit_id, Pledge.year == year,
+                   Pledge.status.in_(FILED_OR_LATER))
+            .group_by(Pledge.id, User.full_name).order_by(User.full_name)).all()
+        if not rows:
+            raise ReviewError(_("No pledge has been filed with this committee yet."))
+        volume = PledgeVolume(unit_id=unit_id, year=year, bound_by_id=by_id,
+                              entries=json.dumps([[pledge_id, number]
+                                                  for pledge_id, number in rows]))
+        db.session.add(volume)
+        db.session.flush()
+        audit.record("volume.bound", actor_id=by_id, subject=f"volume:{volume.id}",
+                     data={"unit": unit_code, "year": year, "pledges": len(rows)})
+        return volume
+
+    return submissions.once(key, f"volume.bind:unit:{unit_id}:{year}", by, create,
+                            lambda id_: db.session.get(PledgeVolume, id_), what="the volume")
 
 
 def volumes_of(unit: Unit, year: int) -> list[PledgeVolume]:
@@ -259,7 +266,10 @@ def volume_readers(volume: PledgeVolume) -> list[User]:
 # -- exemplars -------------------------------------------------------------------------------
 
 def nominate(unit: Unit, year: int, kind: str, person: User | None, name: str,
-             description: str, evidence: str, by: User) -> Exemplar:
+             description: str, evidence: str, by: User, key: str | None = None) -> Exemplar:
+    """Nominate an exemplar to the level above, and commit. The same name nominated again is
+    the same nomination, and the form's one-time `key` makes a repeated submission (racing
+    duplicates included) return it."""
     ensure_committee_member(by, unit)
     if kind not in ("person", "collective"):
         raise ReviewError(_("Choose a person or a collective."))
@@ -269,21 +279,26 @@ def nominate(unit: Unit, year: int, kind: str, person: User | None, name: str,
         name = person.full_name
     elif not name.strip():
         raise ReviewError(_("Give the name of the collective."))
-    duplicate = db.session.scalar(select(Exemplar).where(
-        Exemplar.unit_id == unit.id, Exemplar.year == year, Exemplar.name == name.strip(),
-        Exemplar.status != ExemplarStatus.REJECTED))
-    if duplicate is not None:
-        return duplicate  # a repeated nomination is the same nomination
-    exemplar = Exemplar(unit_id=unit.id, year=year, kind=kind,
-                        user_id=person.id if person else None, name=name.strip()[:300],
-                        description=description.strip()[:3000], evidence=evidence.strip()[:3000],
-                        nominated_by_id=by.id)
-    db.session.add(exemplar)
-    db.session.flush()
-    audit.record("exemplar.nominated", actor_id=by.id, subject=f"exemplar:{exemplar.id}",
-                 data={"unit": unit.code, "year": year, "name": exemplar.name})
-    db.session.commit()
-    return exemplar
+    unit_id, unit_code, by_id = unit.id, unit.code, by.id
+    person_id = person.id if person else None
+
+    def create() -> Exemplar:
+        duplicate = db.session.scalar(select(Exemplar).where(
+            Exemplar.unit_id == unit_id, Exemplar.year == year, Exemplar.name == name.strip(),
+            Exemplar.status != ExemplarStatus.REJECTED))
+        if duplicate is not None:
+            return duplicate  # a repeated nomination is the same nomination
+        exemplar = Exemplar(unit_id=unit_id, year=year, kind=kind, user_id=person_id,
+                            name=name.strip()[:300], description=description.strip()[:3000],
+                            evidence=evidence.strip()[:3000], nominated_by_id=by_id)
+        db.session.add(exemplar)
+        db.session.flush()
+        audit.record("exemplar.nominated", actor_id=by_id, subject=f"exemplar:{exemplar.id}",
+                     data={"unit": unit_code, "year": year, "name": exemplar.name})
+        return exemplar
+
+    return submissions.once(key, f"exemplar.nominate:unit:{unit_id}:{year}", by, create,
+                            lambda id_: db.session.get(Exemplar, id_), what="the nomination")
 
 
 def can_decide(user: User, exemplar: Exemplar) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from ..forms import ConfirmForm, GrantForm, ImportForm, InvitationForm, PersonForm
+from ..forms import (
+    ConfirmForm, CreateButtonForm, GrantForm, ImportForm, InvitationForm, PersonForm,
+)
 from ..models import Invitation, Role, RoleGrant, User
 from ..security import permission
 from ..services import accounts, imports, job_handlers, people_admin
@@ -30,6 +32,8 @@ def _person_page(person: User, form: PersonForm, grant_form: GrantForm, status: 
     return render_template(
         "admin/person.html", person=person, form=form, grant_form=grant_form,
         confirm=ConfirmForm(), history=accounts.memberships(person),
+        # formdata=None: a fresh one-time key even on the page a reset answers with
+        reset_form=CreateButtonForm(formdata=None),
         temporary_password=temporary_password), status
 
 
@@ -94,9 +98,10 @@ def revoke_role(user_id: int, grant_id: int):
 @permission(Role.ADMIN, scope=person_scope)
 def reset_password(user_id: int):
     person = get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
+    form = CreateButtonForm()
+    if not form.validate_on_submit():
         return redirect(url_for("admin_people.edit_person", user_id=user_id))
-    temporary = people_admin.reset_password(person)
+    temporary = people_admin.reset_password(person, by=current_user, key=form.submitted_key())
     return _person_page(person, PersonForm(obj=person, unit_code=person.unit.code), GrantForm(),
                         temporary_password=temporary)
 
@@ -141,8 +146,10 @@ def create_invitation():
         return _invitations_page(form, 400)
     invitation = people_admin.create_invitation(
         unit, audience=form.audience.data, max_uses=form.max_uses.data, days=form.days.data,
-        by=current_user)
-    return _invitations_page(InvitationForm(), 201, created=invitation)
+        by=current_user, key=form.submitted_key())
+    form = InvitationForm()
+    form.renew_key()  # the next code made from this page is a new one, not a duplicate
+    return _invitations_page(form, 201, created=invitation)
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

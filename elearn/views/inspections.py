@@ -54,7 +54,7 @@ def record():
         scope=form.scope.data, findings=form.findings.data or "",
         corrections=form.corrections.data or "")
     try:
-        inspection = inspections.record(finding, by=current_user)
+        inspection = inspections.record(finding, by=current_user, key=form.submitted_key())
     except inspections.InspectionError as exc:
         form.unit_code.errors.append(str(exc))
         return _page(form, 400)

@@ -92,7 +92,7 @@ def create():
     fields = _fields(form) if form.validate_on_submit() else None
     if fields is None:
         return _listing(form, 400)
-    plan = plans.save_plan(None, fields, by=current_user)
+    plan = plans.save_plan(None, fields, by=current_user, key=form.submitted_key())
     flash(_("The study plan was saved."), "info")
     return redirect(url_for("plans.edit", plan_id=plan.id))
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..forms import (
-    BreakthroughForm, ConfirmForm, DecisionForm, MeetingForm, NominationForm, RatingForm,
+    BreakthroughForm, ConfirmForm, CreateButtonForm, DecisionForm, MeetingForm, NominationForm, RatingForm,
     ReturnForm,
 )
 from ..models import Exemplar, Pledge, PledgeVolume, Role, Unit
@@ -69,6 +69,7 @@ def index():
         breakthrough=pledge_review.breakthrough_for(unit, year),
         breakthrough_form=BreakthroughForm(obj=pledge_review.own_breakthrough(unit, year)),
         share=pledge_review.breakthrough_share(unit, year), confirm=ConfirmForm(),
+        bind_form=CreateButtonForm(),
         position_label=committees.position_label)
 
 
@@ -180,11 +181,12 @@ def volume_scope(volume_id: int, **_kwargs) -> Unit | None:
 @bp.post("/volumes")
 @permission(Role.REVIEWER)
 def bind_volume():
-    if not ConfirmForm().validate_on_submit():
+    form = CreateButtonForm()
+    if not form.validate_on_submit():
         abort(400)
     unit, year = unit_from_query((Role.REVIEWER,)), _year()
     try:
-        volume = pledge_review.bind_volume(unit, year, current_user)
+        volume = pledge_review.bind_volume(unit, year, current_user, form.submitted_key())
     except pledge_review.ReviewError as exc:
         flash(str(exc), "error")
     else:
@@ -295,7 +297,8 @@ def nominate():
     person = find_user(form.username.data or "") if form.kind.data == "person" else None
     try:
         pledge_review.nominate(unit, year, form.kind.data, person, form.name.data or "",
-                               form.description.data, form.evidence.data or "", current_user)
+                               form.description.data, form.evidence.data or "", current_user,
+                               form.submitted_key())
     except pledge_review.ReviewError as exc:
         flash(str(exc), "error")
         return _exemplar_page(unit, year, form, 400)
