@@ -58,7 +58,7 @@ def cli_bank(app, source: Path, out: Path, *extra: str) -> str:
 
 
 def downloaded(html: str) -> str:
-    link = re.search(r'href="data:application/x-yaml;charset=utf-8;base64,([^"]+)"', html)
+    link = re.search(r'href="data:application/x-yaml;base64,([^"]+)"', html)
     assert link, "no download offered"
     return base64.b64decode(link.group(1)).decode("utf-8")
 
@@ -205,8 +205,13 @@ def test_export_an_uploaded_bank_and_a_course_bank_like_the_cli(site, tmp_path):
     assert refused.status_code == 400 and "q04" in text_of(refused)
     course = client.post("/author/banks/export", data={
         "csrf_token": token, "format": "gift", "course": slug, "skip_bad": "y"})
+    # What was left out (and what GIFT drops) is listed before the file is taken.
     assert course.status_code == 200, course.get_data(as_text=True)
-    assert f"{slug}.gift" in course.headers["Content-Disposition"]
+    listed = text_of(course)
+    assert "q04" in listed and "tiếng Anh" in listed and f"Tải về {slug}.gift" in listed
+    link = re.search(r'href="data:text/plain;base64,([^"]+)" download="([^"]+)"',
+                     course.get_data(as_text=True))
+    assert link and link.group(2) == f"{slug}.gift"
     with site.app_context():
         loaded = current_registry().course(slug)
         source = loaded.path / loaded.quiz.bank
@@ -215,7 +220,7 @@ def test_export_an_uploaded_bank_and_a_course_bank_like_the_cli(site, tmp_path):
                                                  "--format", "gift", "--out", str(out),
                                                  "--skip-bad"])
     assert result.exit_code == 0, result.output
-    assert course.data == out.read_bytes()
+    assert base64.b64decode(link.group(1)) == out.read_bytes()
 
 
 def test_export_refusals_are_listed_and_nothing_is_sent(site, tmp_path):

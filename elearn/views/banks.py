@@ -51,9 +51,7 @@ def import_bank():
         return _page(import_form=form, status=400, import_error=exc.args[0])
     download = None
     if report.bank_yaml is not None:
-        # A data: link keeps the page stateless: the bank is never stored on the server.
-        download = "data:application/x-yaml;charset=utf-8;base64," + base64.b64encode(
-            report.bank_yaml.encode("utf-8")).decode("ascii")
+        download = _data_link("application/x-yaml", report.bank_yaml.encode("utf-8"))
     return _page(import_form=form, status=200 if download else 400, report=report,
                  download=download)
 
@@ -86,5 +84,15 @@ def export_bank():
         return _page(export_form=form, status=400, export_error=exc.args[0])
     if outcome.content is None:
         return _page(export_form=form, status=400, export=outcome)
+    if outcome.refused or outcome.warnings:
+        # What was left out must be read before the file is taken: the list, then the link.
+        return _page(export_form=form, export=outcome,
+                     export_download=_data_link(outcome.media_type, outcome.content))
     return send_file(BytesIO(outcome.content), mimetype=outcome.media_type, as_attachment=True,
                      download_name=outcome.download_name)
+
+
+def _data_link(media_type: str, content: bytes) -> str:
+    """A data: link keeps the page stateless: the file is never stored on the server."""
+    media_type = media_type.split(";")[0]
+    return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
