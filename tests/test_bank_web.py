@@ -304,3 +304,27 @@ def test_the_page_speaks_english_too(site):
     text = text_of(response)
     assert "Import a question bank" in text and "6 questions cannot be imported" in text
     assert "line 12" in text
+
+
+def test_an_upload_over_the_size_limit_is_a_translated_413(site):
+    client, token = signed_in(site, "tac.gia")
+    response = upload(client, token, data=b"x" * (5 * 1024 * 1024 + 1), name="lon.gift")
+    assert response.status_code == 413
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert "Tệp tải lên quá lớn" in text_of(response)
+
+
+def test_a_big_bank_previews_its_first_questions_and_downloads_them_all(site, tmp_path):
+    workbook = Workbook()
+    workbook.active.append(["Câu hỏi", "Lựa chọn A", "Lựa chọn B", "Đáp án"])
+    for number in range(1, 202):
+        workbook.active.append([f"Câu hỏi số {number}?", "Có", "Không", "A"])
+    sheet = tmp_path / "lon.xlsx"
+    workbook.save(sheet)
+    client, token = signed_in(site, "tac.gia")
+    response = upload(client, token, sheet)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count('<details class="key">') == 200
+    assert "200 trong số 201" in text_of(response)
+    assert downloaded(html).count("type: single_choice") == 201

@@ -24,6 +24,9 @@ from ..registry import current_registry
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA_TYPES = {"gift": "text/plain; charset=utf-8", "xlsx": XLSX_TYPE}
 EXTENSIONS = {"gift": ".gift", "xlsx": ".xlsx"}
+# The preview shows this many questions: a phone should not have to render a whole
+# 3,000-question bank to see that the import went right (the download holds them all).
+PREVIEW_LIMIT = 200
 # Characters that have no place in a file name shown in a YAML comment or a download header.
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\\"]+")
 
@@ -49,6 +52,10 @@ class ImportReport:
     counts_line: str = ""
     places: list[str] = field(default_factory=list)   # each question's line or row, translated
     bank_yaml: str | None = None   # None: nothing is offered (errors without skip-bad, or empty)
+
+    @property
+    def preview(self) -> list[BankQuestion]:
+        return self.questions[:PREVIEW_LIMIT]
 
     @property
     def download_name(self) -> str:
@@ -121,7 +128,7 @@ def export_course(slug: str, fmt: str, skip_bad: bool) -> ExportOutcome:
 
 def course_choices() -> list[tuple[str, str]]:
     """(slug, title) of the loaded courses that have a bank, for the export form."""
-    return [(course.slug, course.slug) for course in current_registry().courses.values()
+    return [(course.slug, course.title.get()) for course in current_registry().courses.values()
             if course.quiz is not None and course.path is not None]
 
 
