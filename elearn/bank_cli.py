@@ -9,8 +9,9 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from .content.banks import (EXPORT_FORMATS, IMPORT_FORMATS, BankFileError, export_bank,
-                            import_file, to_bank_yaml, type_counts, write_atomically)
+from .content.banks import (EXPORT_FORMATS, IMPORT_FORMATS, BankFileError, counts_text,
+                            export_bank, import_file, imported_bank_yaml, where_text,
+                            write_atomically)
 from .content.banks.model import LESSON_STEM
 from .content.banks.xlsx import write_template
 from .registry import current_registry
@@ -46,16 +47,16 @@ def bank_group() -> click.Group:
             _fail(str(exc.args[0]))
         for refusal in result.refusals:
             click.echo(_("%(file)s: %(where)s: %(reason)s", file=str(file),
-                         where=_where(refusal.where), reason=refusal.reason), err=True)
+                         where=where_text(refusal.where), reason=refusal.reason), err=True)
         if result.refusals and not skip_bad:
             _fail(_("%(n)d question(s) could not be imported; nothing was written (fix them, "
                     "or use --skip-bad to write the others)", n=len(result.refusals)), 1)
         if not result.questions:
             _fail(_("%(file)s holds no question that can be imported; nothing was written",
                     file=str(file)), 1)
-        text = to_bank_yaml(result.questions, _("Imported from %(file)s", file=file.name))
+        text = imported_bank_yaml(result.questions, file.name)
         _write(out, lambda path: path.write_text(text, encoding="utf-8"))
-        counts = ", ".join(f"{name} {n}" for name, n in type_counts(result.questions).items())
+        counts = counts_text(result.questions)
         click.echo(_("%(n)d question(s) written to %(out)s: %(counts)s",
                      n=len(result.questions), out=str(out), counts=counts))
         if result.refusals:
@@ -106,8 +107,3 @@ def _write(out: Path, write: Callable[[Path], None]) -> None:
     except OSError as exc:
         _fail(_("cannot write %(file)s: %(error)s", file=str(out), error=exc.strerror or str(exc)))
 
-
-def _where(where: str) -> str:
-    """"line 12" / "row 5" in the site's language."""
-    kind, number = where.split()
-    return _("line %(n)s", n=number) if kind == "line" else _("row %(n)s", n=number)

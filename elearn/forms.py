@@ -352,3 +352,32 @@ class DecisionForm(AppForm):
         SelectChoice("approved", _l("Approve")), SelectChoice("rejected", _l("Do not approve"))])
     note = StringField(_l("Note"), validators=[Length(max=1000)])
     submit = SubmitField(_l("Decide"))
+
+
+def bank_import_format_choices():
+    return [SelectChoice("", _l("From the file name (.gift, .txt, .xml, .xlsx)")),
+            SelectChoice("gift", "GIFT (Moodle)"), SelectChoice("aiken", "Aiken"),
+            SelectChoice("moodlexml", "Moodle XML"), SelectChoice("xlsx", "Excel (.xlsx)")]
+
+
+class BankImportForm(AppForm):
+    file = FileField(_l("Question bank file"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["gift", "txt", "xml", "xlsx"],
+                    _l("Choose a .gift, .txt, .xml or .xlsx file."))])
+    format = SelectField(_l("Format"), choices=bank_import_format_choices, default="",
+                         validate_choice=True)
+    skip_bad = BooleanField(_l("Skip the questions that cannot be imported"))
+    submit = SubmitField(_l("Import"))
+
+
+class BankExportForm(AppForm):
+    file = FileField(_l("Bank file (.yaml)"), validators=[
+        Optional(), FileAllowed(["yaml", "yml"], _l("Choose a .yaml file."))])
+    course = SelectField(_l("…or the bank of a course"), choices=[],
+                         validators=[Optional(), Length(max=100)])
+    format = SelectField(_l("Export as"), choices=[
+        SelectChoice("gift", "GIFT (Moodle)"), SelectChoice("xlsx", "Excel (.xlsx)")],
+        default="gift")
+    skip_bad = BooleanField(_l("Leave out the questions the format cannot hold"))
+    submit = SubmitField(_l("Export"))

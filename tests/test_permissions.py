@@ -186,6 +186,11 @@ ROUTES: dict[str, Case] = {
     "author.index": Case("GET", fixed("/author/"), only(Role.AUTHOR)),
     "author.questions": Case("GET", fixed("/author/courses/khoa-thu/questions"),
                              only(Role.AUTHOR)),
+    # Question banks: converted from the upload, nothing stored; a bare POST is a 400 form.
+    "banks.index": Case("GET", fixed("/author/banks/"), only(Role.AUTHOR)),
+    "banks.template": Case("GET", fixed("/author/banks/template.xlsx"), only(Role.AUTHOR)),
+    "banks.import_bank": Case("POST", fixed("/author/banks/import"), only(Role.AUTHOR)),
+    "banks.export_bank": Case("POST", fixed("/author/banks/export"), only(Role.AUTHOR)),
 }
 
 

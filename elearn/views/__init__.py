@@ -9,6 +9,7 @@ from . import (
     review, verify,
 )
 from . import quiz  # the learner's quiz pages
+from . import banks  # question banks from and to other tools
 
 
 def register(app: Flask) -> None:
@@ -17,5 +18,6 @@ def register(app: Flask) -> None:
                    inspections, public, dashboard, author, jobs):
         app.register_blueprint(module.bp)
     app.register_blueprint(quiz.bp)
+    app.register_blueprint(banks.bp)
     errors.register(app)
     main.register_context(app)

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import aiken, gift, moodlexml, xlsx
 from .model import (MATCHING, MULTIPLE, NUMERIC, SHORT, SINGLE, TRUE_FALSE, TYPES, BankFileError, BankQuestion,
-                    ImportResult, Refusal, has_english, read_bank, to_bank_yaml,
+                    ImportResult, Refusal, has_english, parse_bank, read_bank, to_bank_yaml,
                     write_atomically)
 
 IMPORT_FORMATS = ("gift", "aiken", "moodlexml", "xlsx")
@@ -23,16 +24,16 @@ EXPORT_FORMATS = ("gift", "xlsx")
 _BY_EXTENSION = {".gift": "gift", ".txt": "gift", ".xml": "moodlexml", ".xlsx": "xlsx"}
 
 __all__ = ["BankFileError", "ImportResult", "ExportResult", "detect_format", "import_file",
-           "export_bank", "to_bank_yaml", "write_atomically", "type_counts", "IMPORT_FORMATS",
-           "EXPORT_FORMATS"]
+           "import_data", "export_bank", "export_text", "to_bank_yaml", "write_atomically",
+           "type_counts", "counts_text", "imported_bank_yaml", "where_text", "IMPORT_FORMATS", "EXPORT_FORMATS"]
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BankFileError(_l("%(file)s is not UTF-8 text (line %(line)d); save it as UTF-8",
-                               file=str(path), line=data[:exc.start].count(b"\n") + 1)) from exc
+                               file=name, line=data[:exc.start].count(b"\n") + 1)) from exc
 
 
 def detect_format(path: Path, data: bytes) -> str:
@@ -41,7 +42,7 @@ def detect_format(path: Path, data: bytes) -> str:
     if fmt is None:
         raise BankFileError(_l("cannot tell the format of %(file)s from its extension; give "
                                "--format (gift, aiken, moodlexml or xlsx)", file=str(path)))
-    if fmt == "gift" and aiken.looks_like_aiken(_decode(data, path)):
+    if fmt == "gift" and aiken.looks_like_aiken(_decode(data, str(path))):
         return "aiken"
     return fmt
 
@@ -56,11 +57,18 @@ def import_file(path: Path, fmt: str | None = None, lesson: str | None = None,
     except OSError as exc:
         raise BankFileError(_l("cannot read %(file)s: %(error)s", file=str(path),
                                error=exc.strerror or str(exc))) from exc
-    fmt = fmt or detect_format(path, data)
+    return import_data(data, str(path), fmt, lesson, known_types)
+
+
+def import_data(data: bytes, name: str, fmt: str | None = None, lesson: str | None = None,
+                known_types: Collection[str] = ()) -> ImportResult:
+    """`import_file` for bytes already read (an upload); `name` is the file's name, for the
+    format (from its extension) and for messages."""
+    fmt = fmt or detect_format(Path(name), data)
     if fmt == "gift":
-        result = gift.parse(_decode(data, path))
+        result = gift.parse(_decode(data, name))
     elif fmt == "aiken":
-        result = aiken.parse(_decode(data, path))
+        result = aiken.parse(_decode(data, name))
     elif fmt == "moodlexml":
         result = moodlexml.parse(data, known_types)
     else:
@@ -70,6 +78,22 @@ def import_file(path: Path, fmt: str | None = None, lesson: str | None = None,
             question.lesson = question.lesson or lesson
     result.refusals.sort(key=lambda r: int(r.where.split()[-1]))
     return result
+
+
+def imported_bank_yaml(questions: list[BankQuestion], file_name: str) -> str:
+    """The bank YAML an import writes, headed by the file it came from."""
+    return to_bank_yaml(questions, _("Imported from %(file)s", file=file_name))
+
+
+def where_text(where: str) -> str:
+    """"line 12" / "row 5" in the site's language (the CLI and the upload page say the same)."""
+    kind, number = where.split()
+    return _("line %(n)s", n=number) if kind == "line" else _("row %(n)s", n=number)
+
+
+def counts_text(questions: list[BankQuestion]) -> str:
+    """"single_choice 3, true_false 2": the elearn type names, as a course file spells them."""
+    return ", ".join(f"{name} {n}" for name, n in type_counts(questions).items())
 
 
 def type_counts(questions: list[BankQuestion]) -> dict[str, int]:
@@ -121,10 +145,21 @@ def _exportable(qid: str, question: BankQuestion, raw: dict[str, Any], fmt: str
 
 def export_bank(bank: Path, fmt: str, out: Path, skip_bad: bool = False) -> ExportResult:
     """Write `bank` as `fmt`. With refusals and without skip_bad nothing is written."""
+    return _export(read_bank(bank), fmt, out, skip_bad)
+
+
+def export_text(text: str, name: str, fmt: str, out: Path, skip_bad: bool = False
+                ) -> ExportResult:
+    """`export_bank` for a bank's YAML text already read (an upload); `name` for messages."""
+    return _export(parse_bank(text, name), fmt, out, skip_bad)
+
+
+def _export(entries: list[tuple[str, BankQuestion, dict[str, Any]]], fmt: str, out: Path,
+            skip_bad: bool) -> ExportResult:
     result = ExportResult()
     chosen: list[tuple[str, BankQuestion]] = []
     dropped_from: dict[str, list[str]] = {}  # one warning per kind of loss, not per question
-    for qid, question, raw in read_bank(bank):
+    for qid, question, raw in entries:
         refusal, dropped = _exportable(qid, question, raw, fmt)
         if refusal is not None:
             result.refusals.append(Refusal(qid, refusal))

@@ -270,13 +270,23 @@ def read_bank(path: Path) -> list[tuple[str, BankQuestion, dict[str, Any]]]:
     """The questions of a bank file as (id, question, raw mapping); the raw mapping lets an
     exporter refuse what its format cannot carry (another type, English text…)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise BankFileError(_l("%(file)s cannot be read as a question bank: %(error)s",
                                file=str(path), error=str(exc).splitlines()[0])) from exc
+    return parse_bank(text, str(path))
+
+
+def parse_bank(text: str, name: str) -> list[tuple[str, BankQuestion, dict[str, Any]]]:
+    """`read_bank` for text already read; `name` names the file in messages."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BankFileError(_l("%(file)s cannot be read as a question bank: %(error)s",
+                               file=name, error=str(exc).splitlines()[0])) from exc
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise BankFileError(_l("%(file)s is not a question bank (a mapping with a 'questions' "
-                               "list)", file=str(path)))
+                               "list)", file=name))
     result = []
     for item in data["questions"]:
         if not isinstance(item, dict):
@@ -286,7 +296,7 @@ def read_bank(path: Path) -> list[tuple[str, BankQuestion, dict[str, Any]]]:
         except (TypeError, ValueError, AttributeError, InvalidOperation) as exc:
             raise BankFileError(_l("question %(id)s in %(file)s is not valid (%(error)s); "
                                    "`flask elearn courses check` says why", id=item.get("id"),
-                                   file=str(path), error=str(exc))) from exc
+                                   file=name, error=str(exc))) from exc
         result.append((str(item.get("id", "")), question, item))
     return result
 

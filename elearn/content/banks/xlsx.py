@@ -68,7 +68,26 @@ def _cell(value: Any) -> str:
     return "\n".join(" ".join(line.split()) for line in text.splitlines()).strip()
 
 
+# A workbook whose parts would unpack to more than this is refused before openpyxl opens it:
+# a 5 MB upload can hold gigabytes of zeros (a "zip bomb"). Python's zipfile never inflates
+# a member past its declared size, so summing the declared sizes is a real bound.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise BankFileError(_l("not a readable Excel workbook (.xlsx)")) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise BankFileError(_l("the workbook unpacks to more than %(mb)d MB; save only the "
+                               "question sheet and try again",
+                               mb=MAX_UNPACKED_BYTES // (1024 * 1024)))
+
+
 def parse(data: bytes) -> ImportResult:
+    _refuse_zip_bomb(data)
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
