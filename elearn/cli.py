@@ -332,6 +332,7 @@ def courses_group() -> click.Group:
     @click.option("--dir", "root", default="courses", show_default=True,
                   type=click.Path(file_okay=False, path_type=Path),
                   help="Folder the new course folder is created in.")
+    @with_appcontext  # for the site's language; the database is not touched
     def new_course(slug: str, root: Path) -> None:
         """Create a course folder with every field commented (Vietnamese and English), two
         sample lessons and a sample question bank; `courses check` accepts it as created."""
