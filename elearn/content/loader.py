@@ -404,8 +404,13 @@ def _with_english(ctx: ParseContext, meta: LineDict, key: str, text: LocalText |
                   english: str | None) -> LocalText | None:
     """`text` with the English given in the `.en.md` front matter; given in both files it is
     refused, so no one edits the copy that is not shown."""
-    if english is None or text is None:
+    if english is None:
         return text
+    if text is None:
+        if key in meta or key == "summary":  # a title missing in Vietnamese is reported already
+            ctx.error(meta, key if key in meta else None,
+                      _l("'%(field)s' needs Vietnamese text (vi)", field=key))
+        return None
     if "en" in text.values:
         ctx.error(meta, key, _l("'%(field)s' has English here and in the .en.md file: keep "
                                 "one", field=key))
