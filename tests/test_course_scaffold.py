@@ -9,12 +9,13 @@ import re
 import pytest
 import yaml
 
+from elearn.content.loader import _COURSE_KEYS as COURSE_KEYS, _QUIZ_KEYS as QUIZ_KEYS
 from elearn.extensions import db
 from elearn.registry import current_registry
 from elearn.services.accounts import create_user
 from elearn.services.orgs import create_unit
 from elearn.services.progress import open_lesson
-from elearn.testing import write_course
+from elearn.testing import PROJECT_ROOT, write_course
 from elearn.testing.courses import COURSE
 
 
@@ -39,12 +40,7 @@ def test_the_new_course_yaml_has_every_field_commented_in_both_languages(app, tm
     run(app, "courses", "new", "khoa-moi", "--dir", str(tmp_path))
     text = (tmp_path / "khoa-moi" / "course.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
-    assert set(data) == {"slug", "version", "title", "description", "kind", "term", "year",
-                         "audience", "languages", "min_reading_seconds", "lessons", "quiz",
-                         "completion_rule", "pledge_years"}
-    assert set(data["quiz"]) == {"bank", "draw", "pass_mark", "max_attempts",
-                                 "time_limit_minutes", "shuffle", "review", "requires_lessons",
-                                 "max_guess_pass_probability"}
+    assert set(data) == COURSE_KEYS and set(data["quiz"]) == QUIZ_KEYS
     fields = set(data) | set(data["quiz"])
     lines = text.splitlines()
     for index, line in enumerate(lines):
@@ -146,3 +142,15 @@ def test_check_without_a_database_still_checks_and_says_versions_were_not_compar
     assert "ok  khoa-thu" in result.output
     assert "không kết nối được cơ sở dữ liệu" in result.output
     assert not missing.exists()  # checking content never creates a database file
+
+
+def test_the_format_documents_every_field_with_required_type_default_and_constraint():
+    text = (PROJECT_ROOT / "docs" / "course-format.md").read_text(encoding="utf-8")
+    rows = {match.group(1): match.group(0) for match in
+            re.finditer(r"^\| `([a-z_]+)` \|[^\n]*\|$", text, re.MULTILINE)}
+    for key in COURSE_KEYS | QUIZ_KEYS:
+        assert key in rows, f"docs/course-format.md has no table row for {key}"
+        cells = re.split(r"(?<!\\)\|", rows[key])[1:-1]  # `\|` inside a cell is text
+        assert len(cells) == 5 and all(c.strip() for c in cells[:3]), rows[key]
+    for words in ("ELEARN_COURSE_DIRS", "Restart the site", "flask elearn courses new"):
+        assert words in text
