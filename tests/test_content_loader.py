@@ -225,7 +225,8 @@ def test_an_english_lesson_file_needs_en_in_languages(course_root):
 
 
 def test_raw_html_is_sanitised_not_shown_as_text(course_root):
-    body = "H<sub>2</sub>O và x<sup>2</sup>\n\n<script>alert(1)</script>\n\n<b onclick=\"x()\">đậm</b>"
+    body = ("H<sub>2</sub>O và x<sup>2</sup>\n\n<script>alert(1)</script>\n\n"
+            "<b onclick=\"x()\">đậm</b>")
     folder = write_course(course_root, lessons={"01-mot.md": LESSON.format(n=1, body=body)})
     html = load_course(folder, TYPES).lessons[0].html_for("vi")
     assert "H<sub>2</sub>O" in html and "x<sup>2</sup>" in html and "<b>đậm</b>" in html

@@ -382,9 +382,9 @@ def _english_version(folder: Path, path: Path, problems: Problems, languages: tu
     title = summary = None
     if front is not None:
         meta = _read_yaml(path, problems, line_offset=1, text=front)
-        if not isinstance(meta, LineDict):
-            if meta is not None or front.strip():
-                problems.add(path, 2, _l("front matter must be a mapping of fields"))
+        if meta is not None and not isinstance(meta, LineDict):
+            problems.add(path, 2, _l("front matter must be a mapping of fields"))
+        if not isinstance(meta, LineDict):  # empty, or its syntax error is reported already
             meta = LineDict()
         _reject_unknown(ctx, meta, {"title", "summary"})
         for key in ("title", "summary"):

@@ -86,7 +86,7 @@ title:
 # BẮT BUỘC. Một đoạn giới thiệu; ghi "nội dung minh họa" nếu chưa đối chiếu văn bản chính thức.
 # | REQUIRED. One paragraph; say "demo content" until checked against the official text.
 description:
-  vi: "Khóa học mẫu do lệnh flask elearn courses new tạo ra: thay nội dung này bằng nội dung của bạn."
+  vi: "Khóa học mẫu do lệnh flask elearn courses new tạo ra: thay bằng nội dung của bạn."
   en: "A sample course made by flask elearn courses new: replace this with your own content."
 
 # BẮT BUỘC. full_term (chuyên đề toàn khóa) | annual (chuyên đề năm) | student (sinh viên).
