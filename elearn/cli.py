@@ -16,12 +16,15 @@ from .bank_cli import bank_group
 from .cli_errors import AnswerInOneLine
 from .content.errors import CourseLoadError
 from .content.loader import is_course_folder, load_course
+from .content.model import Course
+from .content.scaffold import ScaffoldRefused, write_scaffold
+from .clock import local_today
 from .extensions import db
 from .guess_cli import echo_report
 from .models import Role
-from .registry import current_registry
+from .registry import completion_rule_problem, current_registry
 from .services import (
-    accounts, audit, completions, imports, invitations, job_handlers, jobs,
+    accounts, audit, completions, course_versions, imports, invitations, job_handlers, jobs,
 )
 from .services.imports import ImportReport
 from .services.orgs import unit_by_code
@@ -284,10 +287,14 @@ def courses_group() -> click.Group:
     def check_courses(paths: tuple[Path, ...]) -> None:
         """Validate course folders (default: every registered course) and list all errors.
 
-        Under each course that loads, a table gives the chance that someone who has not
-        studied passes its quiz by guessing; above the course's limit the check fails."""
+        Everything the site would refuse is an error: file:line problems, an unknown or
+        impossible completion rule. Under each course that loads, a table gives the chance
+        that someone who has not studied passes its quiz by guessing; above the course's
+        limit the check fails. When the site's database is reachable, a course whose content
+        changed while its `version` stayed the same as learners' records is warned about."""
         registry = current_registry()
         failures = 0
+        loaded: list[tuple[Course, Path | None]] = []
         if paths:
             folders = [p for path in paths for p in _course_folders(path)]
             if not folders:
@@ -295,26 +302,75 @@ def courses_group() -> click.Group:
                 sys.exit(2)
             for folder in folders:
                 try:
-                    course = load_course(folder, registry.question_types)
-                    click.echo(f"ok  {course.slug}  v{course.version}  {folder}")
-                    failures += not echo_report(course, registry.question_types, click.echo)
+                    loaded.append((load_course(folder, registry.question_types), folder))
                 except CourseLoadError as exc:
                     failures += len(exc.errors)
                     for error in exc.errors:
                         click.echo(str(error), err=True)
         else:
-            for course in registry.courses.values():
-                click.echo(f"ok  {course.slug}  v{course.version}  {course.path or ''}")
-                failures += not echo_report(course, registry.question_types, click.echo)
+            loaded = [(course, course.path) for course in registry.courses.values()]
             for problem in registry.course_problems:
                 failures += len(problem.errors)
                 for error in problem.errors:
                     click.echo(str(error), err=True)
+        versions = _VersionCheck()
+        for course, folder in loaded:
+            refused = completion_rule_problem(course, registry.completion_rules)
+            if refused is not None:  # registered courses never get here: start-up dropped them
+                failures += 1
+                click.echo(str(refused), err=True)
+                continue
+            click.echo(f"ok  {course.slug}  v{course.version}  {folder or ''}")
+            failures += not echo_report(course, registry.question_types, click.echo)
+            versions.warn(course)
         if failures:
             click.echo(f"{failures} problem(s) found", err=True)
             sys.exit(1)
 
+    @courses.command("new")
+    @click.argument("slug")
+    @click.option("--dir", "root", default="courses", show_default=True,
+                  type=click.Path(file_okay=False, path_type=Path),
+                  help="Folder the new course folder is created in.")
+    @with_appcontext  # for the site's language; the database is not touched
+    def new_course(slug: str, root: Path) -> None:
+        """Create a course folder with every field commented (Vietnamese and English), two
+        sample lessons and a sample question bank; `courses check` accepts it as created."""
+        try:
+            folder = write_scaffold(root, slug, year=local_today().year)
+        except ScaffoldRefused as refused:
+            raise click.UsageError(str(refused)) from None
+        click.echo(_("created %(folder)s: edit it, then run flask elearn courses check %(folder)s",
+                     folder=folder))
+
     return courses
+
+
+class _VersionCheck:
+    """Warns when a course's content changed but its `version` is one learners' records
+    already carry with other content. Reads the site's database when it is reachable; says
+    once that it could not, and the check goes on."""
+
+    def __init__(self) -> None:
+        self.unavailable = False
+
+    def warn(self, course: Course) -> None:
+        if self.unavailable:
+            return
+        try:
+            hashes = course_versions.recorded_hashes(course.slug, course.version)
+        except course_versions.EvidenceUnavailable:
+            self.unavailable = True
+            click.echo(_("note: the site's database is not reachable, so versions were not "
+                         "compared with learners' records"), err=True)
+            return
+        if hashes and course.content_hash not in hashes:
+            click.echo(_("warning: %(slug)s: the content changed but 'version' is still "
+                         "%(version)s, which learners studied with other content (%(old)s, now "
+                         "%(new)s): raise 'version' in course.yaml",
+                         slug=course.slug, version=course.version,
+                         old=", ".join(sorted(h[:12] for h in hashes)),
+                         new=course.content_hash[:12]), err=True)
 
 
 def _course_folders(path: Path) -> list[Path]:

@@ -11,11 +11,12 @@ import pluggy
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
-from .content.errors import ContentError, CourseLoadError
-from .content.loader import is_course_folder, load_course
+from .content.errors import ContentError, CourseLoadError, line_of
+from .content.loader import COURSE_FILE, is_course_folder, load_course
 from .content.model import Course
+from .content.yamlsource import YamlSyntaxError, load_yaml
 from .interfaces import (
-    CertificateRenderer, CompletionRule, Exporter, PledgeCheck, QuestionType,
+    CertificateRenderer, CompletionRule, Exporter, LearnerRecord, PledgeCheck, QuestionType,
 )
 from .plugin_guard import (
     PluginStartupError, call_impl, code_location, implementations, raised_at,
@@ -167,14 +168,49 @@ def _with_source(course: Course, source: str) -> Course:
     return replace(course, source=source)
 
 
-def _drop_unknown_rules(courses: dict[str, Course], rules: Mapping[str, CompletionRule],
+def completion_rule_problem(course: Course, rules: Mapping[str, CompletionRule]
+                            ) -> ContentError | None:
+    """Why the site refuses `course`'s completion rule: a name no plugin registered, or a rule
+    that even a learner who studied every lesson and passed the quiz never meets (`quiz_only`
+    on a course without a quiz). `courses check` and start-up both ask this."""
+    path = (course.path or Path(course.slug)) / COURSE_FILE
+    line = _line_of_key(path, "completion_rule")
+    rule = rules.get(course.completion_rule)
+    if rule is None:
+        return ContentError(path, line, _l(
+            "unknown completion rule '%(rule)s' (known: %(known)s)",
+            rule=course.completion_rule, known=", ".join(sorted(rules))))
+    best = LearnerRecord(lessons_studied=frozenset(lesson.slug for lesson in course.lessons),
+                         quiz_passed=True, best_score=100.0)
+    try:
+        possible = rule.is_met(course, best)
+    except Exception:  # noqa: BLE001
+        # A rule that raises is the plugin's fault, not the course's: the course loads and
+        # the run-time guard reports the failure each time (plugin_guard.run_rule).
+        return None
+    if not possible:
+        hint = _l(" (the course has no quiz)") if course.quiz is None else ""
+        return ContentError(path, line, _l(
+            "completion rule '%(rule)s' can never be met by this course: not even by a learner "
+            "who studied every lesson and passed the quiz%(hint)s",
+            rule=course.completion_rule, hint=hint))
+    return None
+
+
+def _line_of_key(path: Path, key: str) -> int | None:
+    """Line of a top-level key of a YAML file, so the error points at it."""
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlSyntaxError):
+        return None
+    return line_of(data, key) if isinstance(data, dict) and key in data else None
+
+
+def _drop_refused_rules(courses: dict[str, Course], rules: Mapping[str, CompletionRule],
                         problems: list[CourseProblem]) -> None:
     for slug, course in list(courses.items()):
-        if course.completion_rule not in rules:
-            path = (course.path or Path(slug)) / "course.yaml"
-            error = ContentError(path, None, _l(
-                "unknown completion rule '%(rule)s' (known: %(known)s)",
-                rule=course.completion_rule, known=", ".join(sorted(rules))))
+        error = completion_rule_problem(course, rules)
+        if error is not None:
             problems.append(CourseProblem(course.source, course.path, (error,)))
             log.error("course not loaded (%s): %s", course.source, error)
             del courses[slug]
@@ -189,7 +225,7 @@ def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
     checks = collect_named(pm.hook.register_pledge_checks, PledgeCheck, owners)
     exporters = collect_named(pm.hook.register_exporters, Exporter, owners)
     courses, problems = collect_courses(pm, app, question_types)
-    _drop_unknown_rules(courses, rules, problems)
+    _drop_refused_rules(courses, rules, problems)
     ordered = dict(sorted(courses.items(), key=lambda kv: (kv[1].year, kv[1].kind, kv[0])))
     return Registry(
         courses=MappingProxyType(ordered),

@@ -57,6 +57,7 @@ DATABASE_FREE: dict[tuple[str, ...], list[str]] = {
     ("bank", "template"): ["--out", "{tmp}/mau.xlsx"],
     ("courses", "check"): [str(PROJECT_ROOT / "courses")],
     ("courses", "list"): [],
+    ("courses", "new"): ["khoa-moi", "--dir", "{tmp}/courses"],
     ("plugins",): [],
 }
 

@@ -141,3 +141,104 @@ def test_a_course_written_with_the_retired_scope_key_still_loads(course_root):
     folder = write_course(course_root, "khoa-hai",
                           course=COURSE.format(slug="khoa-hai") + "scoop: central\n")
     assert any(path == "course.yaml" for path, _line, _message in errors_of(folder))
+
+
+def test_a_lesson_named_as_a_vietnamese_author_would_says_what_to_rename_it_to(course_root):
+    folder = write_course(course_root)
+    (folder / "lessons" / "01-mot.md").rename(folder / "lessons" / "Bài-1.md")
+    course = folder / "course.yaml"
+    course.write_text(course.read_text(encoding="utf-8").replace("01-mot.md", "Bài-1.md"),
+                      encoding="utf-8")
+    errors = errors_of(folder)
+    assert ("course.yaml", 10) in {(name, line) for name, line, _ in errors}
+    assert any("rename lessons/Bài-1.md to lessons/bai-1.md" in message
+               for *_, message in errors), errors
+
+
+STUDENT = COURSE.format(slug="sinh-vien").replace("kind: annual", "kind: student")
+
+
+def test_a_student_course_needs_no_term_but_a_party_topic_does(course_root):
+    no_term = STUDENT.replace('term: "2016-2021"\n', "")
+    course = load_course(write_course(course_root, "sinh-vien", course=no_term), TYPES)
+    assert course.term is None and course.year == 2017
+    annual = COURSE.format(slug="nam").replace('term: "2016-2021"\n', "")
+    errors = errors_of(write_course(course_root, "nam", course=annual))
+    assert [(name, line) for name, line, _ in errors] == [("course.yaml", 1)]
+    assert "required except for student courses" in errors[0][2]
+
+
+def test_the_year_must_fall_within_the_term(course_root):
+    after = COURSE.format(slug="sau").replace("year: 2017", "year: 2022")
+    errors = errors_of(write_course(course_root, "sau", course=after))
+    assert errors == [("course.yaml", 7, "'year' 2022 is outside the term 2016-2021")]
+    last = COURSE.format(slug="cuoi").replace("year: 2017", "year: 2021")
+    assert load_course(write_course(course_root, "cuoi", course=last), TYPES).year == 2021
+    backwards = COURSE.format(slug="nguoc").replace('"2016-2021"', '"2021-2016"')
+    assert ("course.yaml", 6) in {(n, line) for n, line, _ in
+                                  errors_of(write_course(course_root, "nguoc", course=backwards))}
+
+
+BILINGUAL = COURSE.format(slug="song-ngu") + "languages: [vi, en]\n"
+VI_ONLY_TITLE = "---\ntitle: \"Bài một\"\n---\n## Nội dung\n\nHọc tập.\n"
+
+
+def test_an_english_lesson_file_gives_its_title_summary_and_body(course_root):
+    folder = write_course(course_root, "song-ngu", course=BILINGUAL,
+                          lessons={"01-mot.md": VI_ONLY_TITLE})
+    (folder / "lessons" / "01-mot.en.md").write_text(
+        "---\ntitle: \"Lesson one\"\nsummary: \"In short.\"\n---\n## Contents\n\nStudy.\n",
+        encoding="utf-8")
+    # An English summary needs the Vietnamese one it translates.
+    assert errors_of(folder) == [("01-mot.md", 2, "'summary' needs Vietnamese text (vi)")]
+    lesson_file = folder / "lessons" / "01-mot.md"
+    lesson_file.write_text(VI_ONLY_TITLE.replace("---\n##", "summary: Tóm lại.\n---\n##"),
+                           encoding="utf-8")
+    lesson = load_course(folder, TYPES).lessons[0]
+    assert lesson.title.get("vi") == "Bài một" and lesson.title.get("en") == "Lesson one"
+    assert lesson.summary.get("vi") == "Tóm lại." and lesson.summary.get("en") == "In short."
+    assert "<h2>Contents</h2>" in lesson.html_for("en")
+
+
+def test_an_english_lesson_file_is_validated_like_the_vietnamese_one(course_root):
+    folder = write_course(course_root, "song-ngu", course=BILINGUAL)
+    (folder / "lessons" / "01-mot.en.md").write_text(
+        "---\ntitle: \"Lesson one\"\ncolour: red\n---\n![x](../assets/none.png)\n",
+        encoding="utf-8")
+    (folder / "lessons" / "02-hai.en.md").write_text("---\ntitle: Two\n---\n\n",
+                                                     encoding="utf-8")
+    errors = errors_of(folder)
+    located = {(name, line) for name, line, _ in errors}
+    assert ("01-mot.en.md", 3) in located   # unknown field
+    assert ("01-mot.en.md", 5) in located   # missing image
+    assert ("01-mot.md", 2) in located      # title in English twice (vi file has en)
+    assert ("02-hai.en.md", 4) in located   # no text
+    assert len(errors) == 5, errors          # 02-hai: its title has English twice too
+
+
+def test_an_english_lesson_file_needs_en_in_languages(course_root):
+    folder = write_course(course_root)
+    (folder / "lessons" / "01-mot.en.md").write_text("## Contents\n\nStudy.\n", encoding="utf-8")
+    errors = errors_of(folder)
+    assert [(name, line) for name, line, _ in errors] == [("01-mot.en.md", None)]
+    assert "does not list en" in errors[0][2]
+
+
+def test_raw_html_is_sanitised_not_shown_as_text(course_root):
+    body = ("H<sub>2</sub>O và x<sup>2</sup>\n\n<script>alert(1)</script>\n\n"
+            "<b onclick=\"x()\">đậm</b>")
+    folder = write_course(course_root, lessons={"01-mot.md": LESSON.format(n=1, body=body)})
+    html = load_course(folder, TYPES).lessons[0].html_for("vi")
+    assert "H<sub>2</sub>O" in html and "x<sup>2</sup>" in html and "<b>đậm</b>" in html
+    assert "&lt;" not in html and "script" not in html and "alert" not in html
+    assert "onclick" not in html
+
+
+def test_draw_counts_every_entry_of_the_bank_even_one_that_is_not_a_question(course_root):
+    bank = BANK + "  - \"Một câu viết nhầm thành chuỗi\"\n"
+    course = COURSE.format(slug="khoa-thu").replace("draw: 2", "draw: 3")
+    errors = errors_of(write_course(course_root, course=course, bank=bank))
+    assert [(name, line) for name, line, _ in errors] == [("bank.yaml", 12)]
+    too_many = COURSE.format(slug="khoa-bon").replace("draw: 2", "draw: 4")
+    errors = errors_of(write_course(course_root, "khoa-bon", course=too_many, bank=bank))
+    assert ("course.yaml", 14, "'draw' is 4 but the bank has only 3 questions") in errors

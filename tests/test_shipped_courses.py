@@ -36,6 +36,16 @@ def test_shipped_course_has_the_declared_kind_year_and_audience(course):
         assert course.year == year and year in course.pledge_years
 
 
+def test_only_party_topics_name_a_party_term(course):
+    """A student course follows the school year: it names no Party term (it once showed
+    "Năm 2026 · Nhiệm kỳ 2021-2025", a year outside its own term)."""
+    if course.kind is TopicKind.STUDENT:
+        assert course.term is None
+    else:
+        start, end = map(int, course.term.split("-"))
+        assert start <= course.year <= end
+
+
 def test_shipped_course_is_bilingual_in_title_and_description(course):
     for text in (course.title, course.description):
         assert text.get("vi") != text.get("en") and text.values.keys() >= {"vi", "en"}
@@ -156,3 +166,9 @@ def test_a_non_reader_passes_a_shipped_quiz_at_most_5_percent_of_the_time(any_sh
     assert any_shipped.quiz.max_guess_pass_probability <= 0.05
     assert {odds.strategy: float(odds.within_attempts) for odds in report.odds
             if odds.within_attempts > 0.05} == {}
+
+
+def test_the_catalogue_shows_a_term_only_for_party_topics(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Nhiệm kỳ 2016-2021" in page
+    assert "Nhiệm kỳ 2021-2025" not in page and page.count("Nhiệm kỳ") == 2

@@ -5,6 +5,7 @@ import copy
 import math
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
@@ -17,8 +18,8 @@ from .parsing import ParseContext
 from .errors import CourseLoadError, Problems
 from .hashing import fingerprint
 from .model import (
-    LANGUAGES, Blueprint, Course, CourseAudience, Lesson, Question, QuizSettings, ReviewPolicy,
-    TopicKind,
+    LANGUAGES, Blueprint, Course, CourseAudience, Lesson, LocalText, Question, QuizSettings,
+    ReviewPolicy, TopicKind,
 )
 from .rendering import count_words, image_sources, render_markdown
 from .yamlsource import LineDict, YamlSyntaxError, load_yaml
@@ -135,14 +136,11 @@ def _parse_course(folder: Path, question_types: Mapping[str, QuestionType],
     description = ctx.text(raw, "description")
     kind = _enum(ctx, raw, "kind", TopicKind, None)
     audience = _enum(ctx, raw, "audience", CourseAudience, None)
-    term = raw.get("term")
-    term_match = TERM.match(term) if isinstance(term, str) else None
-    if not term_match:
-        ctx.error(raw, "term", _l("'term' must look like \"2021-2025\""))
+    term = _term(ctx, raw, kind)
     year = _integer(ctx, raw, "year", None, minimum=1900, maximum=2200)
-    if term_match and isinstance(year, int):
-        start, end = int(term_match.group(1)), int(term_match.group(2))
-        if not start <= year <= end + 1:
+    if term and isinstance(year, int):
+        start, end = (int(part) for part in term.split("-"))
+        if not start <= year <= end:
             ctx.error(raw, "year", _l("'year' %(year)s is outside the term %(term)s",
                                       year=year, term=term))
     languages = _languages(ctx, raw)
@@ -164,6 +162,20 @@ def _parse_course(folder: Path, question_types: Mapping[str, QuestionType],
         completion_rule=completion_rule, pledge_years=pledge_years,
         content_hash=evidence_hash, path=folder,
     )
+
+
+def _term(ctx: ParseContext, raw: Mapping, kind: TopicKind | None) -> str | None:
+    """The Party term "YYYY-YYYY": required for Party topics, optional for student courses
+    (which follow the school year, not a Party term)."""
+    term = raw.get("term")
+    if term is None and kind is TopicKind.STUDENT:
+        return None
+    match = TERM.match(term) if isinstance(term, str) else None
+    if not match or int(match.group(1)) >= int(match.group(2)):
+        ctx.error(raw, "term" if "term" in raw else None, _l(
+            "'term' must look like \"2021-2026\" (required except for student courses)"))
+        return None
+    return term
 
 
 def _read_yaml(path: Path, problems: Problems, line_offset: int = 0, text: str | None = None) -> Any:
@@ -261,8 +273,12 @@ def _lessons(folder: Path, raw: Mapping, ctx: ParseContext,
             continue
         slug = path.stem
         if not SLUG.match(slug):
-            ctx.error(entries, index, _l("lesson file name must be lowercase letters, digits "
-                                         "and hyphens"))
+            # The stem is the lesson's address on the site and in learners' records, so it
+            # stays plain ASCII; say exactly which name to use instead.
+            ctx.error(entries, index, _l(
+                "lesson file names use lowercase letters without accents, digits and hyphens: "
+                "rename lessons/%(name)s to lessons/%(suggestion)s and list it so here",
+                name=entry, suggestion=lesson_file_name(slug)))
             continue
         if slug in seen:
             ctx.error(entries, index, _l("lesson %(name)s is listed twice", name=entry))
@@ -307,12 +323,7 @@ def _lesson(folder: Path, path: Path, slug: str, position: int, problems: Proble
     summary = ctx.text(meta, "summary", required=False)
     if not body.strip():
         problems.add(path, body_line, _l("the lesson has no text"))
-    for line, src in image_sources(body):
-        if "://" in src or src.startswith("//"):
-            problems.add(path, body_line + line - 1,
-                         _l("image %(src)s must be a file in the course's assets/", src=src))
-        elif _inside(folder, "lessons/" + src) is None or not (path.parent / src).is_file():
-            problems.add(path, body_line + line - 1, _l("image %(src)s not found", src=src))
+    _check_images(folder, path, body, body_line, problems)
     words = count_words(body)
     default_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
     minutes = meta.get("reading_minutes", default_minutes)
@@ -322,13 +333,89 @@ def _lesson(folder: Path, path: Path, slug: str, position: int, problems: Proble
         minutes = default_minutes
     html = {"vi": render_markdown(body)}
     translation = path.with_suffix(".en.md")
-    if "en" in languages and translation.is_file():
-        en_front, en_body, _ = _split_front_matter(translation.read_text(encoding="utf-8"))
-        html["en"] = render_markdown(en_body)
+    if translation.is_file():
+        english = _english_version(folder, translation, problems, languages)
+        if english is not None:
+            en_title, en_summary, en_body = english
+            html["en"] = render_markdown(en_body)
+            title = _with_english(ctx, meta, "title", title, en_title)
+            summary = _with_english(ctx, meta, "summary", summary, en_summary)
     if title is None:
         return None
     return Lesson(slug=slug, position=position, title=title, summary=summary,
                   reading_minutes=minutes, word_count=words, html=html)
+
+
+def lesson_file_name(stem: str) -> str:
+    """The lesson file name an author meant: `Bài 1` → `bai-1.md`."""
+    text = unicodedata.normalize("NFD", stem.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return (re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "bai") + ".md"
+
+
+def _check_images(folder: Path, path: Path, body: str, body_line: int,
+                  problems: Problems) -> None:
+    for line, src in image_sources(body):
+        if "://" in src or src.startswith("//"):
+            problems.add(path, body_line + line - 1,
+                         _l("image %(src)s must be a file in the course's assets/", src=src))
+        elif _inside(folder, "lessons/" + src) is None or not (path.parent / src).is_file():
+            problems.add(path, body_line + line - 1, _l("image %(src)s not found", src=src))
+
+
+def _english_version(folder: Path, path: Path, problems: Problems, languages: tuple[str, ...]
+                     ) -> tuple[str | None, str | None, str] | None:
+    """(English title, English summary, body) of a lesson's `.en.md`, validated like the
+    Vietnamese file: optional front matter with `title` and `summary` in English, a body with
+    text and local images."""
+    if "en" not in languages:
+        problems.add(path, None, _l("an English lesson file, but 'languages' in course.yaml "
+                                    "does not list en: add en there or remove this file"))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.add(path, None, _l("file is not UTF-8 text"))
+        return None
+    front, body, body_line = _split_front_matter(text)
+    ctx = ParseContext(path, problems)
+    title = summary = None
+    if front is not None:
+        meta = _read_yaml(path, problems, line_offset=1, text=front)
+        if meta is not None and not isinstance(meta, LineDict):
+            problems.add(path, 2, _l("front matter must be a mapping of fields"))
+        if not isinstance(meta, LineDict):  # empty, or its syntax error is reported already
+            meta = LineDict()
+        _reject_unknown(ctx, meta, {"title", "summary"})
+        for key in ("title", "summary"):
+            value = meta.get(key)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                ctx.error(meta, key, _l("'%(field)s' of an English lesson file is English text",
+                                        field=key))
+        title = meta.get("title") if isinstance(meta.get("title"), str) else None
+        summary = meta.get("summary") if isinstance(meta.get("summary"), str) else None
+    if not body.strip():
+        problems.add(path, body_line, _l("the lesson has no text"))
+    _check_images(folder, path, body, body_line, problems)
+    return (title.strip() if title else None, summary.strip() if summary else None, body)
+
+
+def _with_english(ctx: ParseContext, meta: LineDict, key: str, text: LocalText | None,
+                  english: str | None) -> LocalText | None:
+    """`text` with the English given in the `.en.md` front matter; given in both files it is
+    refused, so no one edits the copy that is not shown."""
+    if english is None:
+        return text
+    if text is None:
+        if key in meta or key == "summary":  # a title missing in Vietnamese is reported already
+            ctx.error(meta, key if key in meta else None,
+                      _l("'%(field)s' needs Vietnamese text (vi)", field=key))
+        return None
+    if "en" in text.values:
+        ctx.error(meta, key, _l("'%(field)s' has English here and in the .en.md file: keep "
+                                "one", field=key))
+        return text
+    return LocalText.of(text.get("vi"), en=english)
 
 
 def _lesson_slugs(raw: Mapping) -> tuple[str, ...]:
@@ -352,18 +439,19 @@ def _quiz(folder: Path, raw: Mapping, ctx: ParseContext,
     bank = ctx.require(quiz, "bank")
     questions: list[Question] = []
     items: list[LineDict] = []
+    written = 0
     bank_ctx: ParseContext | None = None
     if isinstance(bank, str):
         bank_path = _inside(folder, bank)
         if bank_path is None or not bank_path.is_file():
             ctx.error(quiz, "bank", _l("question bank %(name)s not found", name=bank))
         else:
-            questions, items = _questions(bank_path, ctx.problems, question_types,
-                                          lesson_slugs)
+            questions, items, written = _questions(bank_path, ctx.problems, question_types,
+                                                   lesson_slugs)
             bank_ctx = ParseContext(bank_path, ctx.problems)
     elif bank is not None:
         ctx.error(quiz, "bank", _l("'bank' must be a file name such as quizzes/bank.yaml"))
-    blueprint = _blueprint(ctx, quiz, items, lesson_slugs, bank_ctx)
+    blueprint = _blueprint(ctx, quiz, items, written, lesson_slugs, bank_ctx)
     settings = QuizSettings(
         bank=str(bank),
         draw=blueprint.total if blueprint else 1,
@@ -382,23 +470,24 @@ def _quiz(folder: Path, raw: Mapping, ctx: ParseContext,
     return settings
 
 
-def _blueprint(ctx: ParseContext, quiz: LineDict, items: list[LineDict],
+def _blueprint(ctx: ParseContext, quiz: LineDict, items: list[LineDict], written: int,
                lesson_slugs: tuple[str, ...], bank_ctx: ParseContext | None
                ) -> Blueprint | None:
     """Read `draw`: a whole number, `{per_lesson: N}` or `{by_tag: {tag: N, …}}`.
 
     Counts go over every question written in the bank file (`items`), parsed or not, so one
-    broken question is reported once and not again as a "too small" bank or lesson.
+    broken question is reported once and not again as a "too small" bank or lesson; `written`
+    counts every entry of the bank's list, even one that is not a mapping at all.
     """
-    draw = quiz.get("draw", len(items) or 1)
+    draw = quiz.get("draw", written or 1)
     if isinstance(draw, Mapping):
         return _draw_mapping(ctx, quiz, draw, items, lesson_slugs, bank_ctx)
-    count = _integer(ctx, quiz, "draw", len(items) or 1, minimum=1, maximum=MAX_DRAW)
+    count = _integer(ctx, quiz, "draw", written or 1, minimum=1, maximum=MAX_DRAW)
     if count is None:
         return None
-    if items and count > len(items):
+    if written and count > written:
         ctx.error(quiz, "draw", _l("'draw' is %(draw)d but the bank has only %(n)d questions",
-                                   draw=count, n=len(items)))
+                                   draw=count, n=written))
     return Blueprint(count=count)
 
 
@@ -461,16 +550,17 @@ def _tags_of(item: Mapping) -> list[str]:
 
 
 def _questions(path: Path, problems: Problems, question_types: Mapping[str, QuestionType],
-               lesson_slugs: tuple[str, ...]) -> tuple[list[Question], list[LineDict]]:
-    """The questions that parsed, and every question mapping written in the file."""
+               lesson_slugs: tuple[str, ...]) -> tuple[list[Question], list[LineDict], int]:
+    """The questions that parsed, every question mapping written in the file, and how many
+    entries the file's list has."""
     data = _read_yaml(path, problems)
     ctx = ParseContext(path, problems)
     if data is None:
-        return [], []
+        return [], [], 0
     if not isinstance(data, LineDict) or not isinstance(data.get("questions"), list):
         problems.add(path, getattr(data, "line", 1),
                      _l("a question bank is a mapping with a 'questions' list"))
-        return [], []
+        return [], [], 0
     questions: list[Question] = []
     items: list[LineDict] = []
     seen: set[str] = set()
@@ -484,7 +574,7 @@ def _questions(path: Path, problems: Problems, question_types: Mapping[str, Ques
             questions.append(question)
     if not data["questions"]:
         ctx.error(data, "questions", _l("the question bank is empty"))
-    return questions, items
+    return questions, items, len(data["questions"])
 
 
 def _question(item: LineDict, ctx: ParseContext, question_types: Mapping[str, QuestionType],

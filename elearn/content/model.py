@@ -164,7 +164,8 @@ class Course:
     title: LocalText
     description: LocalText
     kind: TopicKind
-    term: str
+    term: str | None
+    """The Party term ("2021-2026"); None for a student course that names none."""
     year: int
     audience: CourseAudience
     languages: tuple[str, ...]

@@ -1,8 +1,9 @@
 """Course Markdown to safe HTML: markdown-it-py renders, nh3 (ammonia) sanitises.
 
-Raw HTML in Markdown is never passed through (markdown-it escapes it), and the output is
-cleaned again with an allow-list, so scripts, iframes, event handlers and javascript: links
-cannot reach a page even if a future renderer option lets them through.
+Raw HTML in Markdown is allowed as an author expects (`<sup>`, `<br>`, a `<table>` pasted
+from Word), and the output is cleaned with an allow-list: tags outside it are stripped (their
+text kept; scripts and styles go with their content), so scripts, iframes, event handlers and
+javascript: links cannot reach a page.
 """
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from markdown_it import MarkdownIt
 _ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "em", "strong",
     "code", "pre", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "s",
-    "del", "sup", "sub",
+    "del", "sup", "sub", "b", "i", "u",
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
 _md.enable(["table", "strikethrough"])
 
 
