@@ -372,12 +372,14 @@ class BankImportForm(AppForm):
 
 
 class BankExportForm(AppForm):
-    file = FileField(_l("Bank file (.yaml)"), validators=[
+    # Own ids: the page also shows the import form, whose fields have the same names.
+    file = FileField(_l("Bank file (.yaml)"), id="export-file", validators=[
         Optional(), FileAllowed(["yaml", "yml"], _l("Choose a .yaml file."))])
-    course = SelectField(_l("…or the bank of a course"), choices=[],
+    course = SelectField(_l("…or the bank of a course"), choices=[], id="export-course",
                          validators=[Optional(), Length(max=100)])
-    format = SelectField(_l("Export as"), choices=[
+    format = SelectField(_l("Export as"), id="export-format", choices=[
         SelectChoice("gift", "GIFT (Moodle)"), SelectChoice("xlsx", "Excel (.xlsx)")],
         default="gift")
-    skip_bad = BooleanField(_l("Leave out the questions the format cannot hold"))
+    skip_bad = BooleanField(_l("Leave out the questions the format cannot hold"),
+                            id="export-skip_bad")
     submit = SubmitField(_l("Export"))
