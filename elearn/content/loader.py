@@ -304,10 +304,8 @@ def _split_front_matter(text: str) -> tuple[str | None, str, int]:
 def _lesson(folder: Path, path: Path, slug: str, position: int, problems: Problems,
             languages: tuple[str, ...]) -> Lesson | None:
     ctx = ParseContext(path, problems)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.add(path, None, _l("file is not UTF-8 text"))
+    text = _utf8_text(path, problems)
+    if text is None:
         return None
     front, body, body_line = _split_front_matter(text)
     if front is None:
@@ -346,6 +344,14 @@ def _lesson(folder: Path, path: Path, slug: str, position: int, problems: Proble
                   reading_minutes=minutes, word_count=words, html=html)
 
 
+def _utf8_text(path: Path, problems: Problems) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.add(path, None, _l("file is not UTF-8 text"))
+        return None
+
+
 def lesson_file_name(stem: str) -> str:
     """The lesson file name an author meant: `Bài 1` → `bai-1.md`."""
     text = unicodedata.normalize("NFD", stem.replace("đ", "d").replace("Đ", "D"))
@@ -372,10 +378,8 @@ def _english_version(folder: Path, path: Path, problems: Problems, languages: tu
         problems.add(path, None, _l("an English lesson file, but 'languages' in course.yaml "
                                     "does not list en: add en there or remove this file"))
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.add(path, None, _l("file is not UTF-8 text"))
+    text = _utf8_text(path, problems)
+    if text is None:
         return None
     front, body, body_line = _split_front_matter(text)
     ctx = ParseContext(path, problems)
