@@ -21,7 +21,8 @@
     var end = Date.now() + 1000 * seconds;
     var timer = setInterval(tick, 1000);
     function tick() {
-      var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      /* Rounded up: at zero the server's time is surely up too (never enable early). */
+      var left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
       if (onTick) { onTick(left); }
       if (left === 0) { clearInterval(timer); onZero(); }
     }
