@@ -96,17 +96,16 @@
     status.textContent = text;
     status.className = "save-status " + kind;
   }
-  /* The question list shows this question answered (or not) as the server now has it. */
-  function markAnswered(answered) {
+  /* The question list shows this question answered, as the next page load would. */
+  function markAnswered() {
     var nav = form.querySelector("nav.qnav");
     var button = nav && nav.querySelector("button[aria-current=step]");
     if (!button) { return; }
     var label = button.getAttribute("data-label") || button.getAttribute("aria-label")
       .replace(/ \(.*\)$/, "");
     button.setAttribute("data-label", label);
-    button.classList.toggle("answered", answered);
-    button.setAttribute("aria-label",
-      answered ? label + " (" + nav.getAttribute("data-answered") + ")" : label);
+    button.classList.add("answered");
+    button.setAttribute("aria-label", label + " (" + nav.getAttribute("data-answered") + ")");
   }
   function schedule(delay) {
     dirty = true;
@@ -130,7 +129,7 @@
       if (result.body.redirect) { window.location.assign(result.body.redirect); return; }
       if (result.ok && result.body.saved) {
         say(result.body.message, "saved");
-        markAnswered(result.body.answered !== false);
+        markAnswered();  /* the server holds an answer now, as a reload would show */
       } else {
         say(result.body.message || status.getAttribute("data-failed"), "failed");
       }

@@ -127,8 +127,7 @@ def question(slug: str, attempt_id: int, number: int):
             else:
                 if not quiz_service.save_answer(course, attempt, current.question, answer):
                     return _closed(course, attempt)
-                return _after_save(course, attempt, number, len(questions),
-                                   answered=answer is not None)
+                return _after_save(course, attempt, number, len(questions))
         else:
             error = "; ".join(str(e) for e in form.answer.errors) or _(
                 "Your answer could not be saved. Please check it and try again.")
@@ -140,12 +139,11 @@ def question(slug: str, attempt_id: int, number: int):
         400 if error else 200
 
 
-def _after_save(course, attempt, number: int, count: int, answered: bool = True):
+def _after_save(course, attempt, number: int, count: int):
     if wants_json():
         saved_at = format_time(utcnow(), "medium")
-        # `answered`: learn.js marks the question in the list as the next page load would.
         return jsonify(saved=True, message=_("Saved at %(time)s", time=saved_at),
-                       answered=answered, seconds_left=quiz_service.seconds_left(attempt))
+                       seconds_left=quiz_service.seconds_left(attempt))
     go = request.form.get("go", "save")
     target = number
     if go == "next":
