@@ -48,12 +48,14 @@ TEXT = {
            "to_quiz": "Đã học, đến bài kiểm tra", "start": "Bắt đầu làm bài", "true": "Đúng",
            "false": "Sai", "passed": "Đạt", "full": "Hoàn thành 100%",
            "empty": "Hoàn thành 0%", "welcome": "Chào mừng", "answered": "đã trả lời",
-           "ready": "Bây giờ bạn có thể đánh dấu đã học bài này.", "wait": "giây nữa"},
+           "ready": "Bây giờ bạn có thể đánh dấu đã học bài này.", "wait": "giây nữa",
+           "complete": "Đã hoàn thành khóa học", "certificate": "Giấy chứng nhận của bạn"},
     "en": {"too_early": "Please keep reading", "next_lesson": "Studied, next lesson",
            "to_quiz": "Studied, go to the quiz", "start": "Start the quiz", "true": "True",
            "false": "False", "passed": "Passed", "full": "100% done", "empty": "0% done",
            "welcome": "Welcome", "answered": "answered",
-           "ready": "You can now mark this lesson as studied.", "wait": "second"},
+           "ready": "You can now mark this lesson as studied.", "wait": "second",
+           "complete": "Course complete", "certificate": "Your certificate"},
 }
 
 
@@ -331,9 +333,15 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
     journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "main form [type=submit]"))
     assert driver.current_url.endswith("/result")
     result = journey.page_text()
-    assert "100%" in result and text["passed"] in result
+    assert "100%" in result and text["passed"] in result and text["complete"] in result
     journey.no_horizontal_scroll()
     journey.shot("result")
+    # the next step is in view without scrolling through the review: the certificate
+    certificate = journey.button(text["certificate"])
+    assert certificate.location["y"] < HEIGHT * 2
+    journey.click_and_wait(certificate)
+    assert "/certificates/" in driver.current_url
+    journey.shot("certificate")
 
     # 100 % progress
     journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "a.brand"))
