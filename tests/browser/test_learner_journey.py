@@ -13,15 +13,20 @@ Screenshots of every step go to test-output/browser/<language>/.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from elearn import create_app
+from elearn.clock import local_today
+from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
+from elearn.models import StudyPlan
 from elearn.services.orgs import create_unit
 from elearn.testing import PROJECT_ROOT, base_config
 
@@ -49,13 +54,15 @@ TEXT = {
            "false": "Sai", "passed": "Đạt", "full": "Hoàn thành 100%",
            "empty": "Hoàn thành 0%", "welcome": "Chào mừng", "answered": "đã trả lời",
            "ready": "Bây giờ bạn có thể đánh dấu đã học bài này.", "wait": "giây nữa",
-           "complete": "Đã hoàn thành khóa học", "certificate": "Giấy chứng nhận của bạn"},
+           "complete": "Đã hoàn thành khóa học", "certificate": "Giấy chứng nhận của bạn",
+           "plan": "Kế hoạch học tập năm", "pledge": "Viết bản đăng ký năm"},
     "en": {"too_early": "Please keep reading", "next_lesson": "Studied, next lesson",
            "to_quiz": "Studied, go to the quiz", "start": "Start the quiz", "true": "True",
            "false": "False", "passed": "Passed", "full": "100% done", "empty": "0% done",
            "welcome": "Welcome", "answered": "answered",
            "ready": "You can now mark this lesson as studied.", "wait": "second",
-           "complete": "Course complete", "certificate": "Your certificate"},
+           "complete": "Course complete", "certificate": "Your certificate",
+           "plan": "Your study plan for", "pledge": "Write my pledge for"},
 }
 
 
@@ -77,7 +84,12 @@ def served(tmp_path, sqlite_template):
     app = create_app(base_config(f"sqlite:///{database}", PLUGINS=["elearn_centre_example"],
                                  COURSE_DIRS=[str(courses)]))
     with app.app_context():
-        create_unit("CB-THU", "Chi bộ thử nghiệm", "cell")
+        cell = create_unit("CB-THU", "Chi bộ thử nghiệm", "cell")
+        # This year's plan names the course: the home page shows it, passing leads to the pledge
+        db.session.add(StudyPlan(year=local_today().year, unit=cell, title="Kế hoạch thử",
+                                 audience="all", courses=json.dumps([SLUG]),
+                                 deadline=date(local_today().year, 12, 31),
+                                 template=DEFAULT_TEMPLATE))
         db.session.commit()
     result = app.test_cli_runner().invoke(
         args=["elearn", "invitations", "create", "--unit", "CB-THU", "--uses", "1"])
@@ -238,6 +250,8 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
     journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "main form [type=submit]"))
     assert driver.current_url == base + "/"
     assert text["welcome"] in journey.page_text() and text["empty"] in journey.page_text()
+    plan = driver.find_element(By.ID, "year-plan").text
+    assert text["plan"] in plan and "0/1" in plan.replace(" of ", "/") and text["pledge"] in plan
     journey.no_horizontal_scroll()
     journey.shot("catalogue")
 
@@ -334,6 +348,7 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
     assert driver.current_url.endswith("/result")
     result = journey.page_text()
     assert "100%" in result and text["passed"] in result and text["complete"] in result
+    assert text["pledge"] in result  # and then the year's pledge
     journey.no_horizontal_scroll()
     journey.shot("result")
     # the next step is in view without scrolling through the review: the certificate
@@ -346,6 +361,8 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
     # 100 % progress
     journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "a.brand"))
     assert text["full"] in journey.page_text()
+    plan = driver.find_element(By.ID, "year-plan").text
+    assert "1/1" in plan.replace(" of ", "/") and text["certificate"] in plan
     assert driver.find_element(By.CSS_SELECTOR, "progress").get_attribute("value") == "3"
     journey.shot("catalogue-done")
     assert len(list(journey.folder.glob("*.png"))) >= 15
