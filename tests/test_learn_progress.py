@@ -80,7 +80,7 @@ def test_a_lesson_counts_only_after_the_reading_time_on_the_server_clock(site):
     assert "sau 60 giây nữa" in page
     refused = client.post(f"{first}/studied", data={"csrf_token": csrf(client, first),
                                                     "go": "next"})
-    assert refused.status_code == 303 and refused.headers["Location"] == first
+    assert refused.status_code == 303 and refused.headers["Location"] == first + "#study"
     page = client.get(first).get_data(as_text=True)
     assert re.search(r"Vui lòng tiếp tục đọc: bạn có thể đánh dấu đã học bài này sau "
                      r"(59|60) giây nữa\.", page)

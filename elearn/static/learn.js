@@ -5,7 +5,9 @@
  *  - ordering selects swap positions so each position is used once;
  *  - the quiz clock counts down (the server's deadline is what counts; at zero the page
  *    reloads and the server closes the attempt);
- *  - a form marked data-once cannot be sent twice by a double click.
+ *  - a form marked data-once cannot be sent twice by a double click;
+ *  - a lesson's "studied" buttons wait for the reading time, counting it down;
+ *  - after an autosave the question list marks the question answered.
  * Texts come translated from data- attributes in the page. */
 (function () {
   "use strict";
@@ -19,7 +21,8 @@
     var end = Date.now() + 1000 * seconds;
     var timer = setInterval(tick, 1000);
     function tick() {
-      var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      /* Rounded up: at zero the server's time is surely up too (never enable early). */
+      var left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
       if (onTick) { onTick(left); }
       if (left === 0) { clearInterval(timer); onZero(); }
     }
@@ -30,6 +33,33 @@
     countdown(el, parseInt(el.getAttribute("data-clock"), 10) || 0,
       function (left) { el.textContent = clock(left); },
       function () { if (el.getAttribute("data-on-zero") === "reload") { window.location.reload(); } });
+  });
+
+  /* Reading time of a lesson: the server says how many seconds are left; the buttons wait
+   * until then and enable themselves. The sentence is role=timer (not read out every
+   * second); a separate aria-live region announces once that the lesson may be marked.
+   * No network: if the local clock runs ahead the server refuses and says so at #study. */
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-reading-seconds]"), function (form) {
+    var seconds = parseInt(form.getAttribute("data-reading-seconds"), 10) || 0;
+    var hint = document.getElementById("reading-time");
+    var ready = document.getElementById("reading-ready");
+    var buttons = form.querySelectorAll("button[type=submit]");
+    if (seconds <= 0 || !hint || !ready) { return; }
+    var number = hint.getAttribute("data-number");
+    function enable(on) {
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = !on; });
+    }
+    enable(false);
+    countdown(hint, seconds,
+      function (left) {
+        hint.textContent = left === 1 ? hint.getAttribute("data-one")
+          : hint.getAttribute("data-other").replace(number, String(left));
+      },
+      function () {
+        hint.hidden = true;
+        ready.textContent = ready.getAttribute("data-ready");
+        enable(true);
+      });
   });
 
   /* Forms that must go once. */
@@ -66,6 +96,17 @@
     status.textContent = text;
     status.className = "save-status " + kind;
   }
+  /* The question list shows this question answered, as the next page load would. */
+  function markAnswered() {
+    var nav = form.querySelector("nav.qnav");
+    var button = nav && nav.querySelector("button[aria-current=step]");
+    if (!button) { return; }
+    var label = button.getAttribute("data-label") || button.getAttribute("aria-label")
+      .replace(/ \(.*\)$/, "");
+    button.setAttribute("data-label", label);
+    button.classList.add("answered");
+    button.setAttribute("aria-label", label + " (" + nav.getAttribute("data-answered") + ")");
+  }
   function schedule(delay) {
     dirty = true;
     clearTimeout(timer);
@@ -88,6 +129,7 @@
       if (result.body.redirect) { window.location.assign(result.body.redirect); return; }
       if (result.ok && result.body.saved) {
         say(result.body.message, "saved");
+        markAnswered();  /* the server holds an answer now, as a reload would show */
       } else {
         say(result.body.message || status.getAttribute("data-failed"), "failed");
       }

@@ -12,7 +12,7 @@ from ..form_base import AppForm
 from ..content.model import Course
 from ..registry import current_registry
 from ..security import AUTHENTICATED, permission
-from ..services import catalogue, progress
+from ..services import catalogue, next_steps, progress
 from ..services import quiz as quiz_service
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -23,6 +23,10 @@ def course_or_404(slug: str) -> Course:
     if course is None or not catalogue.may_study(course, current_user):
         abort(404)
     return course
+
+
+STUDY_ANCHOR = "study"
+"""The id of the lesson page's study section, and the flash category shown inside it."""
 
 
 class StudiedForm(AppForm):
@@ -38,9 +42,11 @@ def course(slug: str):
     if course.quiz:
         quiz_service.close_expired(current_user, course)  # shows a timed-out attempt graded
         quiz_status = quiz_service.status(current_user, course)
+    certificate = next_steps.certificate_codes(current_user, [course.slug]).get(course.slug)
     return render_template("course.html", course=course, views=views,
                            progress=progress.course_progress(current_user, course),
-                           quiz_status=quiz_status)
+                           quiz_status=quiz_status, certificate=certificate,
+                           resume=next_steps.resume_lesson(course, views))
 
 
 def _neighbours(course: Course, lesson):
@@ -62,6 +68,7 @@ def lesson(slug: str, lesson_slug: str):
     return render_template("lesson.html", course=course, lesson=lesson, view=view,
                            html=lesson.html_for(str(get_locale())),
                            reading_seconds_left=progress.reading_seconds_left(course, view),
+                           study_anchor=STUDY_ANCHOR,
                            previous=previous, following=following, form=StudiedForm())
 
 
@@ -82,8 +89,10 @@ def studied(slug: str, lesson_slug: str):
         flash(ngettext("Please keep reading: you can mark this lesson as studied in "
                        "%(num)d second.",
                        "Please keep reading: you can mark this lesson as studied in "
-                       "%(num)d seconds.", result.reading_seconds_left), "error")
-        return redirect(here, 303)
+                       "%(num)d seconds.", result.reading_seconds_left), STUDY_ANCHOR)
+        # Back to the button, not the top of a long lesson: the reader keeps their place and
+        # the message is shown there (lesson.html shows this category inside #study).
+        return redirect(f"{here}#{STUDY_ANCHOR}", 303)
     _previous, following = _neighbours(course, lesson)
     go = request.form.get("go")
     if go == "next" and following is not None:

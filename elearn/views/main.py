@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from ..dates import format_day, format_moment
 from ..forms import LanguageForm, LogoutForm
-from ..services import accounts, catalogue
+from ..clock import local_today
+from ..services import accounts, catalogue, next_steps
 from ..services.progress import progress_for
 from ..security import PUBLIC, held_roles, permission
 from ..urls import public_url_for
@@ -44,8 +45,11 @@ def grouped(courses) -> list[tuple[str, list[tuple[int, list]]]]:
 def index():
     courses = visible_courses()
     learner = current_user if current_user.is_authenticated else None
-    return render_template("index.html", courses=courses, groups=grouped(courses),
-                           progress=progress_for(learner, courses) if learner else {})
+    return render_template(
+        "index.html", courses=courses, groups=grouped(courses),
+        progress=progress_for(learner, courses) if learner else {},
+        certificates=next_steps.certificate_codes(learner, [c.slug for c in courses]),
+        plan=next_steps.year_plan(learner, local_today().year) if learner else None)
 
 
 @bp.get("/favicon.ico")

@@ -10,11 +10,12 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from ..clock import utcnow
+from ..clock import local_today, utcnow
 from ..form_base import AppForm
 
 from ..interfaces import InvalidAnswer
 from ..security import AUTHENTICATED, permission
+from ..services import next_steps
 from ..services import quiz as quiz_service
 from .courses import course_or_404
 
@@ -202,5 +203,10 @@ def result(slug: str, attempt_id: int):
     # One page shows every question: a prefix per question keeps the element ids unique.
     forms = {item.presented.number: answer_form(course, item.presented, prefix=f"q{item.presented.number}")
              for item in review.items}
+    # Passing is not the end: the certificate, then the year's pledge, are the next steps.
+    certificate = next_steps.certificate_codes(current_user, [slug]).get(slug) \
+        if status.passed else None
+    plan = next_steps.year_plan(current_user, local_today().year) if certificate else None
     return render_template("quiz_result.html", course=course, attempt=attempt, status=status,
-                           review=review, forms=forms, form=ActionForm())
+                           review=review, forms=forms, form=ActionForm(),
+                           certificate=certificate, plan=plan)

@@ -2,7 +2,9 @@
 driven by Selenium) on a phone-sized screen, against the app served by a real threaded
 server on 127.0.0.1 with a migrated SQLite file, once in Vietnamese and once in English:
 
-join with an invitation code → study every lesson (too early is refused, then accepted) →
+join with an invitation code → study every lesson (the "studied" button waits for the
+reading time with a live countdown and enables itself; pressed early anyway, the server
+refuses and returns the reader to the button) → the question list marks each autosaved answer →
 take the quiz with JavaScript autosave, a dropped connection and a page reload in the middle
 that keeps every answer → pass → see 100 % progress.
 
@@ -11,15 +13,20 @@ Screenshots of every step go to test-output/browser/<language>/.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from elearn import create_app
+from elearn.clock import local_today
+from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
+from elearn.models import StudyPlan
 from elearn.services.orgs import create_unit
 from elearn.testing import PROJECT_ROOT, base_config
 
@@ -45,11 +52,17 @@ TEXT = {
     "vi": {"too_early": "Vui lòng tiếp tục đọc", "next_lesson": "Đã học, sang bài tiếp theo",
            "to_quiz": "Đã học, đến bài kiểm tra", "start": "Bắt đầu làm bài", "true": "Đúng",
            "false": "Sai", "passed": "Đạt", "full": "Hoàn thành 100%",
-           "empty": "Hoàn thành 0%", "welcome": "Chào mừng"},
+           "empty": "Hoàn thành 0%", "welcome": "Chào mừng", "answered": "đã trả lời",
+           "ready": "Bây giờ bạn có thể đánh dấu đã học bài này.", "wait": "giây nữa",
+           "complete": "Đã hoàn thành khóa học", "certificate": "Giấy chứng nhận của bạn",
+           "plan": "Kế hoạch học tập năm", "pledge": "Viết bản đăng ký năm"},
     "en": {"too_early": "Please keep reading", "next_lesson": "Studied, next lesson",
            "to_quiz": "Studied, go to the quiz", "start": "Start the quiz", "true": "True",
            "false": "False", "passed": "Passed", "full": "100% done", "empty": "0% done",
-           "welcome": "Welcome"},
+           "welcome": "Welcome", "answered": "answered",
+           "ready": "You can now mark this lesson as studied.", "wait": "second",
+           "complete": "Course complete", "certificate": "Your certificate",
+           "plan": "Your study plan for", "pledge": "Write my pledge for"},
 }
 
 
@@ -71,7 +84,12 @@ def served(tmp_path, sqlite_template):
     app = create_app(base_config(f"sqlite:///{database}", PLUGINS=["elearn_centre_example"],
                                  COURSE_DIRS=[str(courses)]))
     with app.app_context():
-        create_unit("CB-THU", "Chi bộ thử nghiệm", "cell")
+        cell = create_unit("CB-THU", "Chi bộ thử nghiệm", "cell")
+        # This year's plan names the course: the home page shows it, passing leads to the pledge
+        db.session.add(StudyPlan(year=local_today().year, unit=cell, title="Kế hoạch thử",
+                                 audience="all", courses=json.dumps([SLUG]),
+                                 deadline=date(local_today().year, 12, 31),
+                                 template=DEFAULT_TEMPLATE))
         db.session.commit()
     result = app.test_cli_runner().invoke(
         args=["elearn", "invitations", "create", "--unit", "CB-THU", "--uses", "1"])
@@ -232,25 +250,43 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
     journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "main form [type=submit]"))
     assert driver.current_url == base + "/"
     assert text["welcome"] in journey.page_text() and text["empty"] in journey.page_text()
+    plan = driver.find_element(By.ID, "year-plan").text
+    assert text["plan"] in plan and "0/1" in plan.replace(" of ", "/") and text["pledge"] in plan
     journey.no_horizontal_scroll()
     journey.shot("catalogue")
 
     # Study every lesson: too early is refused, after the reading time it counts
     journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, f"a[href='/courses/{SLUG}/']"))
     journey.shot("course")
-    journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "ol.lessons a"))
-    journey.shot("lesson-1")
+    journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, ".next-step a.button"))
+    assert driver.current_url.endswith("/lessons/01-mot")  # "start with lesson 1"
+    # Pressed early anyway (a script-less browser can): the server refuses and brings the
+    # reader back to the button, with the message there.
+    driver.execute_script("document.querySelectorAll('#study button').forEach("
+                          "function (b) { b.disabled = false; });")
     journey.click_and_wait(journey.button(text["next_lesson"]))
-    assert text["too_early"] in journey.page_text()
-    assert driver.current_url.endswith("/lessons/01-mot")
+    assert driver.current_url.endswith("/lessons/01-mot#study")
+    assert text["too_early"] in driver.find_element(By.ID, "study").text
     journey.shot("lesson-1-too-early")
-    clock.advance(MIN_READING + 0.5)
-    journey.click_and_wait(journey.button(text["next_lesson"]))
+    # The countdown: the buttons wait, the sentence counts down, then they enable themselves
+    studied = journey.button(text["next_lesson"])
+    assert not studied.is_enabled()
+    timer = driver.find_element(By.ID, "reading-time")
+    assert timer.get_attribute("role") == "timer" and text["wait"] in timer.text
+    live = driver.find_element(By.ID, "reading-ready")
+    assert live.get_attribute("aria-live") == "polite" and live.text == ""
+    journey.shot("lesson-1-counting-down")
+    journey.wait(lambda d: studied.is_enabled(), timeout=MIN_READING + 5)
+    assert live.text == text["ready"] and not timer.is_displayed()
+    journey.shot("lesson-1-ready")
+    journey.click_and_wait(studied)
     assert driver.current_url.endswith("/lessons/02-hai")
     journey.no_horizontal_scroll()
     journey.shot("lesson-2")
-    clock.advance(MIN_READING + 0.5)
-    journey.click_and_wait(journey.button(text["to_quiz"]))
+    to_quiz = journey.button(text["to_quiz"])
+    assert not to_quiz.is_enabled()
+    journey.wait(lambda d: to_quiz.is_enabled(), timeout=MIN_READING + 5)
+    journey.click_and_wait(to_quiz)
     assert driver.current_url.endswith("/quiz/")
     journey.shot("quiz-overview")
 
@@ -285,7 +321,14 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
                 "uploadThroughput": -1})
             journey.wait(lambda d: "saved" in d.find_element(By.ID, "save-status")
                          .get_attribute("class"), timeout=20)
+        in_list = driver.find_element(By.CSS_SELECTOR, "nav.qnav button[aria-current=step]")
+        if number != 2:  # (question 2 was saved while offline above)
+            assert "answered" not in in_list.get_attribute("class")
         answered[number] = answer_rightly(journey, course)
+        # the autosave marks it in the question list, for sight and for screen readers (a
+        # wait: on question 2 the save after reconnecting may still be on its way)
+        journey.wait(lambda d: "answered" in in_list.get_attribute("class")
+                     and in_list.get_attribute("aria-label").endswith(f"({text['answered']})"))
         journey.shot(f"question-{number}")
         if number == 3:  # reload in the middle of the attempt: the answers are still there
             before = chosen(driver)
@@ -304,13 +347,22 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
     journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "main form [type=submit]"))
     assert driver.current_url.endswith("/result")
     result = journey.page_text()
-    assert "100%" in result and text["passed"] in result
+    assert "100%" in result and text["passed"] in result and text["complete"] in result
+    assert text["pledge"] in result  # and then the year's pledge
     journey.no_horizontal_scroll()
     journey.shot("result")
+    # the next step is in view without scrolling through the review: the certificate
+    certificate = journey.button(text["certificate"])
+    assert certificate.location["y"] < HEIGHT * 2
+    journey.click_and_wait(certificate)
+    assert "/certificates/" in driver.current_url
+    journey.shot("certificate")
 
     # 100 % progress
     journey.click_and_wait(driver.find_element(By.CSS_SELECTOR, "a.brand"))
     assert text["full"] in journey.page_text()
+    plan = driver.find_element(By.ID, "year-plan").text
+    assert "1/1" in plan.replace(" of ", "/") and text["certificate"] in plan
     assert driver.find_element(By.CSS_SELECTOR, "progress").get_attribute("value") == "3"
     journey.shot("catalogue-done")
     assert len(list(journey.folder.glob("*.png"))) >= 15
