@@ -226,8 +226,7 @@ def chosen(driver) -> dict:
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, language,
-                                                              clock):
+def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, language):
     app, base, code = served
     course = app.extensions["elearn.registry"].course(SLUG)
     journey = Journey(browser, base, language)
