@@ -160,3 +160,18 @@ def test_a_vietnamese_reader_gets_no_notice(bilingual_site):
     course = client.get("/courses/khoa-viet/").get_data(as_text=True)
     for page in (lesson, course):
         assert "chỉ có bản tiếng Việt" not in page and "chỉ có tiếng Việt" not in page
+
+
+def test_the_verify_page_names_the_issuer(site):
+    with site.app_context():
+        completion = completions.issue(find_user("sinh.vien"), current_registry().course(ISSUED),
+                                       method=completions.ONLINE, score=90)
+        code = codes.display(completion.code)
+    public = site.test_client()
+    page = public.get(f"/verify/{code}").get_data(as_text=True)
+    assert "Đơn vị cấp" in page and "Trường Chính trị tỉnh Thử" in page
+    public.set_cookie("lang", "en")
+    page = public.get(f"/verify/{code}").get_data(as_text=True)
+    assert "Issued by" in page and "Thu Provincial Political School" in page
+    api = public.get(f"/api/v1/verify/{code}").get_json()
+    assert api["issuer"] == "Trường Chính trị tỉnh Thử"
