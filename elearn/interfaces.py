@@ -156,6 +156,8 @@ class CertificateData:
 
     holder_name: str
     unit_name: str
+    """The issuer: the training centre or school that owns the course (course.yaml `issuer`),
+    else the top of the holder's organisation tree; never the holder's cell."""
     course_title: str
     course_version: str
     content_hash: str

@@ -33,6 +33,7 @@ WORDS_PER_MINUTE = 200
 _COURSE_KEYS = {
     "slug", "version", "title", "description", "kind", "term", "year", "audience",
     "languages", "min_reading_seconds", "lessons", "quiz", "completion_rule", "pledge_years",
+    "issuer",
 }
 # Keys that courses written for earlier versions may carry and nothing reads any more: they
 # load as before and are ignored. `scope` (central or a province code) never restricted
@@ -134,6 +135,7 @@ def _parse_course(folder: Path, question_types: Mapping[str, QuestionType],
         ctx.error(raw, "version", _l("'version' must be a quoted string such as \"1.0.0\""))
     title = ctx.text(raw, "title")
     description = ctx.text(raw, "description")
+    issuer = ctx.text(raw, "issuer", required=False)
     kind = _enum(ctx, raw, "kind", TopicKind, None)
     audience = _enum(ctx, raw, "audience", CourseAudience, None)
     term = _term(ctx, raw, kind)
@@ -160,7 +162,7 @@ def _parse_course(folder: Path, question_types: Mapping[str, QuestionType],
         term=term, year=year, audience=audience, languages=languages,
         min_reading_seconds=min_reading, lessons=tuple(lessons), quiz=quiz,
         completion_rule=completion_rule, pledge_years=pledge_years,
-        content_hash=evidence_hash, path=folder,
+        content_hash=evidence_hash, path=folder, issuer=issuer,
     )
 
 

@@ -76,6 +76,10 @@ class Lesson:
     html: Mapping[str, str]
     """Sanitised HTML per language, rendered once at load time."""
 
+    def available_in(self, language: str | None) -> bool:
+        """Whether the body is written in this language (not a Vietnamese fallback)."""
+        return language is None or language == DEFAULT_LANGUAGE or language in self.html
+
     def html_for(self, language: str | None) -> str:
         if language and language in self.html:
             return self.html[language]
@@ -176,11 +180,18 @@ class Course:
     pledge_years: tuple[int, ...]
     content_hash: str
     path: Path | None = None
+    issuer: LocalText | None = None
+    """The training centre or school that issues the course's certificates (course.yaml
+    `issuer`); None means the top unit of the learner's organisation tree."""
     source: str = field(default="", compare=False)
     """Name of the plugin that registered the course."""
 
     def lesson(self, slug: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.slug == slug), None)
+
+    def lessons_missing(self, language: str | None) -> tuple[Lesson, ...]:
+        """Lessons whose body a reader of this language gets in Vietnamese instead."""
+        return tuple(lesson for lesson in self.lessons if not lesson.available_in(language))
 
     @property
     def assets_path(self) -> Path | None:

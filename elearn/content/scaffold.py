@@ -154,6 +154,11 @@ completion_rule: lessons_and_quiz
 # Các năm mà kế hoạch học tập mặc định yêu cầu khóa học này. Mặc định [].
 # | Years whose default study plan requires this course. Default [].
 pledge_years: []
+
+# Trung tâm chính trị hoặc trường cấp giấy chứng nhận, ví dụ {{vi: "Trường Chính trị tỉnh …"}}.
+# Để trống: đơn vị cao nhất của người học. | The centre or school that issues the
+# certificates. Empty: the top unit of the learner's organisation tree.
+issuer:
 """
 
 LESSON_ONE = """\

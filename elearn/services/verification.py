@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Completion, User
-from . import audit, codes
+from ..content.model import Course
+from ..models import Completion, PersonAudience, User
+from . import audit, codes, orgs
 
 
 def by_code(code: str) -> Completion | None:
@@ -22,6 +23,21 @@ def completions_of(user: User) -> list[Completion]:
     """A person's completions, newest first."""
     return list(db.session.scalars(select(Completion).where(Completion.user_id == user.id)
                                    .order_by(Completion.completed_at.desc())))
+
+
+def issuer_name(completion: Completion, course: Course | None, language: str) -> str:
+    """Who issues the certificate: the course's `issuer` (the training centre or school that
+    owns it), else the top unit of the holder's organisation tree, which runs the study.
+    Never the learner's own cell or class: they did not teach the course."""
+    if course is not None and course.issuer is not None:
+        return course.issuer.get(language)
+    chain = orgs.ancestors(completion.unit)
+    return (chain[0] if chain else completion.unit).name
+
+
+def is_student(user: User) -> bool:
+    """Students are not Party cadres: certificates do not call them "comrade"."""
+    return user.audience == PersonAudience.STUDENT
 
 
 def record_lookup(completion: Completion, status: str, *, by: User) -> None:

@@ -36,14 +36,19 @@ def certificate_data(completion: Completion) -> CertificateData:
     method = _("studied online") if completion.method == "online" else _("studied in class")
     verify_url = public_url_for("verify.page", code=codes.display(completion.code))
     return CertificateData(
-        holder_name=completion.user.full_name, unit_name=completion.unit.name,
+        holder_name=completion.user.full_name,
+        unit_name=verification.issuer_name(completion, course, language),
         course_title=title, course_version=completion.course_version,
         content_hash=completion.content_hash, score=completion.score, method=completion.method,
         completed_at=completion.completed_at, code=completion.code,
         display_code=codes.display(completion.code), verify_url=verify_url, language=language,
         labels={
             "title": _("Certificate of study"),
-            "certifies": _("This certifies that"),
+            # "Chứng nhận đồng chí" suits Party cadres only; a student's certificate names them
+            # as a college certificate does.
+            "certifies": (_("This is to certify that")
+                          if verification.is_student(completion.user)
+                          else _("This certifies that")),
             "completed": _("has completed the course"),
             "version": _("Version %(version)s", version=completion.course_version),
             "score": score,

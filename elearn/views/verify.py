@@ -61,6 +61,8 @@ def describe(result, full_name: bool) -> dict:
         "holder": completion.user.full_name if full_name
         else completions.mask_name(completion.user.full_name),
         "unit": completion.unit.name,
+        "issuer": verification.issuer_name(completion, course, "vi"),
+        "issuer_en": verification.issuer_name(completion, course, "en"),
     })
     if completion.revocation is not None:
         data["revoked_at"] = iso_local(completion.revocation.revoked_at)
