@@ -1,0 +1,26 @@
+"""Translated labels for internal values shown to people: one function per kind, so no screen or
+file prints "cell" or "district_political_centre" on a Vietnamese page."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+# Unit levels are free labels (orgs.LEVEL); the ones the project ships are named here, any other
+# is shown as typed by the admin who created it.
+_LEVELS = {
+    "province": _l("Province"),
+    "district": _l("District"),
+    "grassroots": _l("Grassroots party committee"),
+    "commune": _l("Commune"),
+    "cell": _l("Party cell"),
+    "political_school": _l("Provincial political school"),
+    "district_political_centre": _l("District political centre"),
+    "college": _l("College"),
+    "faculty": _l("Faculty"),
+    "class": _l("Class"),
+}
+
+
+def level_label(level: str) -> str:
+    """The reader's-language name of a unit level."""
+    label = _LEVELS.get(level)
+    return str(label) if label is not None else level
