@@ -24,3 +24,17 @@ def level_label(level: str) -> str:
     """The reader's-language name of a unit level."""
     label = _LEVELS.get(level)
     return str(label) if label is not None else level
+
+
+_ROLES = {
+    "learner": _l("Learner"), "reviewer": _l("Reviewer (receives pledges)"),
+    "verifier": _l("Verifier (training centre)"), "author": _l("Course author"),
+    "officer": _l("Propaganda officer (reports)"), "inspector": _l("Inspector (read-only)"),
+    "admin": _l("Administrator"),
+}
+
+
+def role_label(role: str) -> str:
+    """The reader's-language name of a role (Role values are strings)."""
+    label = _ROLES.get(str(role))
+    return str(label) if label is not None else str(role)

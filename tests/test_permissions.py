@@ -95,6 +95,10 @@ ROUTES: dict[str, Case] = {
                                      only(Role.ADMIN), True),
     "admin_people.reset_password": Case("POST", by_id("/admin/people/{person}/password"),
                                         only(Role.ADMIN), True),
+    "admin_people.confirm_revoke_role": Case(
+        "GET", by_id("/admin/people/{person}/roles/{grant}/revoke"), only(Role.ADMIN), True),
+    "admin_people.confirm_reset_password": Case("GET", by_id("/admin/people/{person}/password"),
+                                                only(Role.ADMIN), True),
     "admin_people.import_people": Case("GET", fixed("/admin/people/import"), only(Role.ADMIN)),
     "admin_people.list_invitations": Case("GET", fixed("/admin/invitations/"), only(Role.ADMIN)),
     "admin_people.create_invitation": Case("POST", fixed("/admin/invitations/"),

@@ -3,6 +3,7 @@ unit levels shown translated (never the raw "cell") — on the demo, through the
 both databases."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -51,3 +52,37 @@ def test_the_summary_names_the_level_in_vietnamese(demo):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<td>Chi bộ</td>" in html and "<td>cell</td>" not in html
+
+
+def _person(app, username: str) -> tuple[int, int]:
+    with app.app_context():
+        from elearn.services.accounts import find_user
+        person = find_user(username)
+        return person.id, person.grants[0].id
+
+
+def test_reset_password_and_withdraw_role_ask_first_without_javascript(demo):
+    admin = signed_in(demo, "admin")
+    pid, grant_id = _person(demo, "dangvien.an")
+    person_page = admin.get(f"/admin/people/{pid}").get_data(as_text=True)
+    # one tap on the person page only opens a question; it posts nothing
+    assert f'action="/admin/people/{pid}/password"' not in person_page
+    assert f'action="/admin/people/{pid}/roles/{grant_id}/revoke"' not in person_page
+    assert f'href="/admin/people/{pid}/password"' in person_page
+    assert "Học viên — Chi bộ ấp Phú Hòa" in person_page  # the role by name, not "learner"
+
+    ask = admin.get(f"/admin/people/{pid}/password").get_data(as_text=True)
+    assert "Đặt lại mật khẩu của Trần Thị Ân?" in ask
+    assert f'action="/admin/people/{pid}/password"' in ask and 'name="request_key"' in ask
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', ask).group(1)
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', ask).group(1)
+    reset = admin.post(f"/admin/people/{pid}/password",
+                       data={"csrf_token": token, "request_key": key})
+    temporary = re.search(r"<code>([^<]+)</code>", reset.get_data(as_text=True)).group(1)
+    assert login(demo.test_client(), "dangvien.an", temporary).status_code == 302
+
+    ask = admin.get(f"/admin/people/{pid}/roles/{grant_id}/revoke").get_data(as_text=True)
+    assert "Rút vai trò Học viên của Trần Thị Ân tại Chi bộ ấp Phú Hòa?" in ask
+    assert admin.post(f"/admin/people/{pid}/roles/{grant_id}/revoke",
+                      data={"csrf_token": token}).status_code == 302
+    assert admin.get(f"/admin/people/{pid}/roles/{grant_id}/revoke").status_code == 404

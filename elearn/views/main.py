@@ -15,7 +15,7 @@ from ..forms import LanguageForm, LogoutForm
 from ..clock import local_today
 from ..services import accounts, catalogue, next_steps
 from ..services.progress import progress_for
-from ..labels import level_label
+from ..labels import level_label, role_label
 from ..security import PUBLIC, held_roles, permission
 from ..urls import public_url_for
 
@@ -102,6 +102,7 @@ def register_context(app: Flask) -> None:
     app.add_template_global(held_roles, "held_roles")
     app.add_template_global(public_url_for, "public_url_for")
     app.add_template_filter(level_label, "level_label")
+    app.add_template_filter(role_label, "role_label")
 
     @app.context_processor
     def common():
