@@ -91,12 +91,12 @@ ROUTES: dict[str, Case] = {
                                      True),
     "admin_people.grant_role": Case("POST", by_id("/admin/people/{person}/roles"),
                                     only(Role.ADMIN), True),
+    "admin_people.confirm_revoke_role": Case(
+        "GET", by_id("/admin/people/{person}/roles/{grant}/revoke"), only(Role.ADMIN), True),
     "admin_people.revoke_role": Case("POST", by_id("/admin/people/{person}/roles/{grant}/revoke"),
                                      only(Role.ADMIN), True),
     "admin_people.reset_password": Case("POST", by_id("/admin/people/{person}/password"),
                                         only(Role.ADMIN), True),
-    "admin_people.confirm_revoke_role": Case(
-        "GET", by_id("/admin/people/{person}/roles/{grant}/revoke"), only(Role.ADMIN), True),
     "admin_people.confirm_reset_password": Case("GET", by_id("/admin/people/{person}/password"),
                                                 only(Role.ADMIN), True),
     "admin_people.import_people": Case("GET", fixed("/admin/people/import"), only(Role.ADMIN)),

@@ -86,3 +86,21 @@ def test_reset_password_and_withdraw_role_ask_first_without_javascript(demo):
     assert admin.post(f"/admin/people/{pid}/roles/{grant_id}/revoke",
                       data={"csrf_token": token}).status_code == 302
     assert admin.get(f"/admin/people/{pid}/roles/{grant_id}/revoke").status_code == 404
+
+
+@pytest.mark.parametrize("username, page, inputs, in_scope, out_of_scope", [
+    ("admin", "/admin/invitations/", 1, "X-AP-CB1", None),
+    ("admin", "/admin/people/{pid}", 2, "H-HT", None),
+    ("tuyengiao", "/plans/", 1, "X-AP", None),
+    ("bithu.anphu", "/inspections/", 1, "X-AP-CB2", "H-HT"),
+])
+def test_unit_codes_are_picked_from_the_units_in_scope(demo, username, page, inputs, in_scope,
+                                                       out_of_scope):
+    pid, _grant = _person(demo, "dangvien.an")
+    html = signed_in(demo, username).get(page.format(pid=pid)).get_data(as_text=True)
+    assert html.count('list="unit-choices"') == inputs
+    assert html.count('<datalist id="unit-choices">') == 1
+    picker = html.split('<datalist id="unit-choices">')[1].split("</datalist>")[0]
+    assert f'<option value="{in_scope}">' in picker
+    if out_of_scope:
+        assert f'value="{out_of_scope}"' not in picker
