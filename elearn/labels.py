@@ -38,3 +38,21 @@ def role_label(role: str) -> str:
     """The reader's-language name of a role (Role values are strings)."""
     label = _ROLES.get(str(role))
     return str(label) if label is not None else str(role)
+
+
+_PLEDGE_STATUSES = {
+    "draft": _l("draft"), "filed": _l("filed"), "returned": _l("returned"),
+    "acknowledged": _l("acknowledged"), "self_assessed": _l("self-assessed"),
+    "assessed": _l("assessed"), "not_started": _l("not started"),
+}
+
+
+def pledge_status_label(status: str) -> str:
+    """The reader's-language name of a pledge status, for screens and exported files."""
+    label = _PLEDGE_STATUSES.get(status)
+    return str(label) if label is not None else status
+
+
+def completion_method_label(method: str) -> str:
+    """How a completion was earned, as the verify page and the centre list say it."""
+    return str(_l("studied online") if method == "online" else _l("studied in class"))

@@ -104,3 +104,22 @@ def test_unit_codes_are_picked_from_the_units_in_scope(demo, username, page, inp
     assert f'<option value="{in_scope}">' in picker
     if out_of_scope:
         assert f'value="{out_of_scope}"' not in picker
+
+
+def test_exports_name_statuses_and_methods_in_vietnamese(demo):
+    with demo.app_context():
+        from elearn.registry import current_registry
+        from elearn.services import completions
+        from elearn.services.accounts import find_user
+        completions.create(find_user("dangvien.an"), current_registry().course("cd-2016-toan-khoa"),
+                           method="in_person", score=None)
+        db.session.commit()
+    officer = signed_in(demo, "tuyengiao")
+    pledges = officer.get(f"/dashboard/export/pledges.csv?unit=T-DEMO&year={date.today().year}")
+    text = pledges.get_data(as_text=True)
+    assert pledges.status_code == 200 and "chưa viết" in text and "not_started" not in text
+    completions = officer.get("/dashboard/export/completions.csv?unit=T-DEMO")
+    text = completions.get_data(as_text=True)
+    assert completions.status_code == 200
+    assert "in_person" not in text and ",online," not in text
+    assert "học trực tiếp tại lớp" in text
