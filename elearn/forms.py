@@ -14,6 +14,7 @@ from wtforms.validators import (
     AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
 )
 
+from .labels import role_label
 from .models import Role
 from .services.accounts import MIN_PASSWORD_LENGTH, USERNAME
 
@@ -26,13 +27,7 @@ def audience_choices():
 
 
 def role_choices():
-    labels = {
-        Role.LEARNER: _l("Learner"), Role.REVIEWER: _l("Reviewer (receives pledges)"),
-        Role.VERIFIER: _l("Verifier (training centre)"), Role.AUTHOR: _l("Course author"),
-        Role.OFFICER: _l("Propaganda officer (reports)"), Role.INSPECTOR: _l("Inspector (read-only)"),
-        Role.ADMIN: _l("Administrator"),
-    }
-    return [SelectChoice(role.value, labels[role]) for role in Role]
+    return [SelectChoice(role.value, role_label(role)) for role in Role]
 
 
 def _new_password(label):

@@ -66,7 +66,7 @@ ACTIONS = {
         {"unit_code": "C", "audience": "cadre", "max_uses": 5, "days": 7},
         Invitation, "invitation.created", 201, same=r'class="code">([^<]+)<' ),
     "password": Action(
-        "quantri", "/admin/people/{dv0}", "/admin/people/{dv0}/password", {},
+        "quantri", "/admin/people/{dv0}/password", "/admin/people/{dv0}/password", {},
         None, "password.reset", 200, same=r"<code[^>]*>([^<]+)</code>"),
     "volume": Action(
         "btcb", f"/review/?unit=C&year={YEAR}", f"/review/volumes?unit=C&year={YEAR}", {},

@@ -251,3 +251,39 @@ def test_admins_set_committees_on_the_web_and_by_csv(cell):
     removed = admin.post(f"{page}/{seat_id}/remove", data={"csrf_token": csrf_token(admin, page)})
     assert removed.status_code == 302
     assert "Trần Thị Ân" not in admin.get(page).get_data(as_text=True).split("<form")[0]
+
+
+# Issue #14 item 4: after answering a pledge the reviewer is told whose it was, where the next
+# one waiting is (or that nothing is left) and, after publishing, where the public page is.
+
+def _pledge_id(app, username: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Pledge.id).where(Pledge.user.has(username=username)))
+
+
+def test_reviewer_sees_whose_pledge_the_next_one_and_the_public_page(cell):
+    assert file(client_for(cell, "btcb")).status_code == 302
+    assert file(client_for(cell, "dv")).status_code == 302
+    first, second = _pledge_id(cell, "btcb"), _pledge_id(cell, "dv")
+    with cell.app_context():  # both wait for the commune's committee: a queue of two
+        db.session.get(Pledge, second).review_unit_id = db.session.get(Pledge, first).review_unit_id
+        db.session.commit()
+    btxa = client_for(cell, "btxa")
+    token = csrf_token(btxa, f"/review/pledges/{first}")
+
+    page = btxa.post(f"/review/pledges/{first}/acknowledge", data={"csrf_token": token},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Đã tiếp nhận bản đăng ký của Nguyễn Văn Thành." in page
+    assert (f'<a href="/review/pledges/{second}">Bản đăng ký tiếp theo chờ đồng chí: '
+            "Trần Thị Ân</a>") in page
+
+    page = btxa.post(f"/review/pledges/{first}/publish", data={"csrf_token": token, "publish": "1"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Bản đăng ký của Nguyễn Văn Thành đã đăng trên trang công khai." in page
+    assert '<a href="/public/units/C/pledges">Xem trên trang công khai</a>' in page
+
+    page = btxa.post(f"/review/pledges/{second}/return",
+                     data={"csrf_token": token, "comment": "Ghi rõ thời hạn từng việc"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Đã trả lại bản đăng ký của Trần Thị Ân để chỉnh sửa." in page
+    assert "Không còn bản đăng ký nào chờ đồng chí trả lời." in page

@@ -295,5 +295,5 @@ def test_committees_record_inspections_and_the_year_is_summarised(party):
     assert outside.status_code == 400
     officer_page = client_for(party, "tgiao").get("/inspections/").get_data(as_text=True)
     assert "Chi bộ ấp Phú Hòa" in officer_page and "Hai đảng viên" in officer_page
-    assert "<td>cell</td><td>1</td><td>1</td><td>1</td><td>0</td>" in officer_page.replace(
+    assert "<td>Chi bộ</td><td>1</td><td>1</td><td>1</td><td>0</td>" in officer_page.replace(
         "\n", "").replace("    ", "")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..clock import iso_local
 from ..extensions import db
+from ..labels import completion_method_label, pledge_status_label
 from ..models import Completion, Pledge, Revocation, Unit, User
 from . import codes, reports
 from .orgs import subtree_of
@@ -47,7 +48,8 @@ def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
     for (name, username, unit_name, slug, version, digest, method, score, at, code, rev,
          flagged) in result:
-        yield (name, username, unit_name, slug, version, digest, method, score,
+        yield (name, username, unit_name, slug, version, digest,
+               completion_method_label(method), score,
                iso_local(at), codes.display(code), revoked if rev or flagged else valid)
 
 
@@ -67,7 +69,7 @@ def pledge_rows(unit: Unit, year: int) -> Iterator[tuple]:
     statement = _pledge_statement(unit, year)
     for name, username, unit_name, position, status, filed in db.session.execute(
             statement.execution_options(yield_per=BATCH)):
-        yield (name, username, unit_name, position, status or "not_started",
+        yield (name, username, unit_name, position, pledge_status_label(status or "not_started"),
                iso_local(filed))
 
 

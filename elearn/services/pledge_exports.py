@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from ..labels import pledge_status_label
 from ..clock import DAY_PATTERN, iso_local, local_date, local_today
 from ..models import Pledge, PledgeVolume, Unit
 from ..spreadsheet import safe_cell, safe_row
@@ -22,11 +23,7 @@ FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
 
 def _status_label(status: str) -> str:
-    return {
-        "draft": _("draft"), "filed": _("filed"), "returned": _("returned"),
-        "acknowledged": _("acknowledged"), "self_assessed": _("self-assessed"),
-        "assessed": _("assessed"), "not_started": _("not started"),
-    }.get(status, status)
+    return pledge_status_label(status)
 
 
 def _language() -> str:

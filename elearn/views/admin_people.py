@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
+from ..labels import role_label
 from ..forms import (
     ConfirmForm, CreateButtonForm, GrantForm, ImportForm, InvitationForm, PersonForm,
 )
@@ -78,12 +79,44 @@ def grant_role(user_id: int):
     return _person_page(person, PersonForm(obj=person, unit_code=person.unit.code), form, 400)
 
 
-@bp.post("/people/<int:user_id>/roles/<int:grant_id>/revoke")
-@permission(Role.ADMIN, scope=person_scope)
-def revoke_role(user_id: int, grant_id: int):
+def _grant_of(user_id: int, grant_id: int) -> RoleGrant:
     grant = get_or_404(RoleGrant, grant_id)
     if grant.user_id != user_id or not manages(grant.unit):
         abort(404)
+    return grant
+
+
+# Withdrawing a role and resetting a password are one tap away from harm: the person page links
+# to these confirmation pages (plain GET, no JavaScript needed) and only they hold the POST forms.
+@bp.get("/people/<int:user_id>/roles/<int:grant_id>/revoke")
+@permission(Role.ADMIN, scope=person_scope)
+def confirm_revoke_role(user_id: int, grant_id: int):
+    grant = _grant_of(user_id, grant_id)
+    return render_template("admin/confirm.html", person=grant.user, form=ConfirmForm(),
+                           action=url_for("admin_people.revoke_role", user_id=user_id,
+                                          grant_id=grant_id),
+                           question=_("Withdraw the role %(role)s of %(name)s in %(unit)s?",
+                                      role=role_label(grant.role), name=grant.user.full_name,
+                                      unit=grant.unit.name),
+                           button=_("Yes, withdraw the role"))
+
+
+@bp.get("/people/<int:user_id>/password")
+@permission(Role.ADMIN, scope=person_scope)
+def confirm_reset_password(user_id: int):
+    person = get_or_404(User, user_id)
+    return render_template("admin/confirm.html", person=person, form=CreateButtonForm(),
+                           action=url_for("admin_people.reset_password", user_id=user_id),
+                           question=_("Reset the password of %(name)s? Their current password "
+                                      "stops working and you will be shown a temporary one.",
+                                      name=person.full_name),
+                           button=_("Yes, reset the password"))
+
+
+@bp.post("/people/<int:user_id>/roles/<int:grant_id>/revoke")
+@permission(Role.ADMIN, scope=person_scope)
+def revoke_role(user_id: int, grant_id: int):
+    grant = _grant_of(user_id, grant_id)
     if ConfirmForm().validate_on_submit():
         try:
             people_admin.revoke_role(grant, by=current_user)

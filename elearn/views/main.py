@@ -15,7 +15,10 @@ from ..forms import LanguageForm, LogoutForm
 from ..clock import local_today
 from ..services import accounts, catalogue, next_steps
 from ..services.progress import progress_for
-from ..security import PUBLIC, held_roles, permission
+from ..labels import level_label, role_label
+from ..models import Role
+from ..security import PUBLIC, held_roles, permission, scope_paths
+from ..services.orgs import units_within
 from ..urls import public_url_for
 
 bp = Blueprint("main", __name__)
@@ -93,6 +96,12 @@ def localised(text) -> str:
     return text.get(str(get_locale() or "vi")) if text is not None else ""
 
 
+def units_in_scope(roles: list[str]) -> list:
+    """Template global: the units the signed-in person holds any of these roles over, for the
+    unit-code pickers of staff forms."""
+    return units_within([path for role in roles for path in scope_paths(current_user, Role(role))])
+
+
 def register_context(app: Flask) -> None:
     app.add_template_filter(localised, "lt")
     # Replace Flask-Babel's filters of the same names: Vietnamese pages write 31/12/2026.
@@ -100,6 +109,9 @@ def register_context(app: Flask) -> None:
     app.add_template_filter(format_moment, "datetimeformat")
     app.add_template_global(held_roles, "held_roles")
     app.add_template_global(public_url_for, "public_url_for")
+    app.add_template_global(units_in_scope, "units_in_scope")
+    app.add_template_filter(level_label, "level_label")
+    app.add_template_filter(role_label, "role_label")
 
     @app.context_processor
     def common():

@@ -4,10 +4,12 @@ the year's breakthrough content, exemplars, and bundles for circulation (PDF, XL
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..forms import (
     BreakthroughForm, ConfirmForm, CreateButtonForm, DecisionForm, MeetingForm, NominationForm, RatingForm,
@@ -96,8 +98,10 @@ def review_scope(pledge_id: int, **_kwargs) -> Unit | None:
     return pledge.review_unit or pledge.user.unit
 
 
-def _act(pledge_id: int, action, done: str) -> Response:
-    """Run one answer on a pledge; refusals say why, in the reader's language."""
+def _act(pledge_id: int, action, done: Callable[[str], str], public_link: bool = False) -> Response:
+    """Run one answer on a pledge; refusals say why, in the reader's language. On success the
+    reviewer is told whose pledge it was, where the next one is (or that none is left) and,
+    after publishing, where the public page is."""
     pledge = get_or_404(Pledge, pledge_id)
     try:
         action(pledge)
@@ -106,11 +110,23 @@ def _act(pledge_id: int, action, done: str) -> Response:
     except pledges.PledgeError as exc:
         flash(str(exc), "error")
         return redirect(url_for("review.show", pledge_id=pledge_id))
-    flash(done, "info")
+    flash(done(pledge.user.full_name), "info")
+    if public_link:
+        flash(_link(url_for("public.pledges", code=pledge.user.unit.code),
+                    _("See it on the public page")), "info")
     queue = pledges.waiting_for(current_user)
     if queue:  # the reviewer lands on the next pledge waiting for them
+        flash(_link(url_for("review.show", pledge_id=queue[0].id),
+                    _("Next pledge waiting for you: %(name)s", name=queue[0].user.full_name)),
+              "info")
         return redirect(url_for("review.show", pledge_id=queue[0].id))
+    flash(_("Nothing left: no pledge is waiting for your answer."), "info")
     return redirect(url_for("review.show", pledge_id=pledge_id))
+
+
+def _link(href: str, text: str) -> Markup:
+    # Markup.format escapes both parts, so a name cannot inject HTML into the flash.
+    return Markup('<a href="{}">{}</a>').format(href, text)
 
 
 @bp.post("/pledges/<int:pledge_id>/acknowledge")
@@ -119,7 +135,7 @@ def acknowledge(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _act(pledge_id, lambda p: pledges.acknowledge(p, current_user),
-                _("The pledge was acknowledged."))
+                lambda name: _("The pledge of %(name)s was acknowledged.", name=name))
 
 
 @bp.post("/pledges/<int:pledge_id>/return")
@@ -130,7 +146,7 @@ def return_pledge(pledge_id: int):
         flash(_("Say what to change (at least 5 characters)."), "error")
         return redirect(url_for("review.show", pledge_id=pledge_id))
     return _act(pledge_id, lambda p: pledges.return_pledge(p, current_user, form.comment.data),
-                _("The pledge was returned for revision."))
+                lambda name: _("The pledge of %(name)s was returned for revision.", name=name))
 
 
 @bp.post("/pledges/<int:pledge_id>/rate")
@@ -141,7 +157,7 @@ def rate(pledge_id: int):
         abort(400)
     return _act(pledge_id, lambda p: pledges.rate(p, current_user, form.rating.data,
                                                    form.comment.data or ""),
-                _("The year-end rating was saved."))
+                lambda name: _("The year-end rating of %(name)s was saved.", name=name))
 
 
 @bp.post("/pledges/<int:pledge_id>/publish")
@@ -151,8 +167,11 @@ def publish(pledge_id: int):
         abort(400)
     publish_it = request.form.get("publish") == "1"
     return _act(pledge_id, lambda p: pledges.set_published(p, current_user, publish_it),
-                _("The pledge is now on the public page.") if publish_it
-                else _("The pledge was withdrawn from the public page."))
+                (lambda name: _("The pledge of %(name)s is now on the public page.", name=name))
+                if publish_it else
+                (lambda name: _("The pledge of %(name)s was withdrawn from the public page.",
+                                name=name)),
+                public_link=publish_it)
 
 
 @bp.get("/export.<kind>")
