@@ -177,6 +177,13 @@ def ancestors(unit: Unit) -> list[Unit]:
     return [found[i] for i in ids if i in found]
 
 
+def root_of(unit: Unit) -> Unit:
+    """The top of the unit's tree (the unit itself at the top). `session.get` answers a second
+    call in the same request from the identity map, without a query."""
+    root_id = int(unit.path.strip("/").split("/")[0])
+    return unit if root_id == unit.id else (db.session.get(Unit, root_id) or unit)
+
+
 def units_within(paths: list[str], limit: int = 500) -> list[Unit]:
     """Units in these subtrees (at most `limit`), in tree order with natural sibling order."""
     return in_tree_order(db.session.scalars(select(Unit).where(within_any(paths))

@@ -31,8 +31,7 @@ def issuer_name(completion: Completion, course: Course | None, language: str) ->
     Never the learner's own cell or class: they did not teach the course."""
     if course is not None and course.issuer is not None:
         return course.issuer.get(language)
-    chain = orgs.ancestors(completion.unit)
-    return (chain[0] if chain else completion.unit).name
+    return orgs.root_of(completion.unit).name
 
 
 def is_student(user: User) -> bool:
