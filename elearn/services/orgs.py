@@ -4,9 +4,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
@@ -177,11 +178,18 @@ def ancestors(unit: Unit) -> list[Unit]:
     return [found[i] for i in ids if i in found]
 
 
-def root_of(unit: Unit) -> Unit:
-    """The top of the unit's tree (the unit itself at the top). `session.get` answers a second
-    call in the same request from the identity map, without a query."""
+@cache
+def _name_query() -> Select:
+    return select(Unit.name).where(Unit.id == bindparam("unit_id"))
+
+
+def root_name(unit: Unit) -> str:
+    """The name of the top of the unit's tree (a public verification names it as issuer):
+    one column, not an ORM object, because every public look-up asks for it."""
     root_id = int(unit.path.strip("/").split("/")[0])
-    return unit if root_id == unit.id else (db.session.get(Unit, root_id) or unit)
+    if root_id == unit.id:
+        return unit.name
+    return db.session.scalar(_name_query(), {"unit_id": root_id}) or unit.name
 
 
 def units_within(paths: list[str], limit: int = 500) -> list[Unit]:

@@ -31,7 +31,7 @@ def issuer_name(completion: Completion, course: Course | None, language: str) ->
     Never the learner's own cell or class: they did not teach the course."""
     if course is not None and course.issuer is not None:
         return course.issuer.get(language)
-    return orgs.root_of(completion.unit).name
+    return orgs.root_name(completion.unit)
 
 
 def is_student(user: User) -> bool:
