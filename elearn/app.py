@@ -74,8 +74,12 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    # `is_anonymous`, not `is_authenticated`: the latter reads the `active` column, which a
+    # commit earlier in the request has expired (one more SELECT per write request).
+    if current_user and not current_user.is_anonymous:
+        chosen = current_user.request_locale or current_user.locale
+        if chosen in languages:
+            return chosen
     cookie = request.cookies.get("lang")
     if cookie in languages:
         return cookie

@@ -159,6 +159,7 @@ def update_profile(user: User, *, full_name: str, email: str | None, phone: str 
     user.email = normalise_email(email)
     user.phone = normalise_phone(phone)
     user.locale = locale
+    user.request_locale = locale  # the confirmation is already in the new language
     try:
         db.session.commit()
     except IntegrityError:
@@ -168,6 +169,7 @@ def update_profile(user: User, *, full_name: str, email: str | None, phone: str 
 
 def set_locale(user: User, locale: str) -> None:
     user.locale = locale
+    user.request_locale = locale
     db.session.commit()
 
 

@@ -74,6 +74,9 @@ def load_session(token: str) -> User | None:
         record.last_seen_at = now
         db.session.commit()
     user.session_token = token
+    # A snapshot for the request's language: reading `user.locale` after a commit would reload
+    # the whole row just to pick the language of a flash message.
+    user.request_locale = user.locale
     return user
 
 
