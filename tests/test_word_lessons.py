@@ -18,7 +18,9 @@ import yaml
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from openpyxl import Workbook
 
+from elearn.content.banks.xlsx import TEMPLATE_HEADERS
 from elearn.content.word import WordFileError, convert_docx, lesson_stem
 from elearn.extensions import db
 from elearn.models import Role
@@ -161,6 +163,19 @@ def test_unreadable_files_are_refused_with_one_reason(name):
     assert message in str(refused.value)
 
 
+def excel_bank(path: Path, lessons: list[str]) -> None:
+    """The centre's Excel bank in the template's columns: five questions for each lesson."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(TEMPLATE_HEADERS)
+    for lesson in lessons:
+        for number in range(1, 6):
+            sheet.append([f"Câu {number} của bài {lesson}: ý nào đúng?", "Ý thứ nhất",
+                          "Ý thứ hai", "Ý thứ ba", "Ý thứ tư", "ABCD"[number % 4], "", lesson,
+                          "", ""])
+    workbook.save(path)
+
+
 # -- the CLI --------------------------------------------------------------------------------
 
 def run(app, *words):
@@ -189,6 +204,17 @@ def test_cli_adds_the_lessons_to_a_new_course_and_the_check_passes(app, tmp_path
     # Only lines were added: every comment of the scaffold is still there.
     assert [line for line in before.splitlines() if line.startswith("#")] == \
         [line for line in text.splitlines() if line.startswith("#")]
+    # The guide's next steps: drop the scaffold's sample lessons, bring the Excel bank whose
+    # "Bài học" column names the imported lessons, check.
+    for sample in ("01-gioi-thieu.md", "02-ngan-hang-cau-hoi.md"):
+        text = text.replace(f"  - {sample}\n", "")
+        (course / "lessons" / sample).unlink()
+    (course / "course.yaml").write_text(text, encoding="utf-8")
+    bank = tmp_path / "ngan-hang.xlsx"
+    excel_bank(bank, ["bai-1-tu-tuong-ho-chi-minh-ve-dao-duc-cach-mang",
+                      "bai-2-phong-cach-va-b-the-b"])
+    banked = run(app, "bank", "import", str(bank), "--out", str(course / "quizzes" / "bank.yaml"))
+    assert banked.exit_code == 0, banked.output
     checked = run(app, "courses", "check", str(course))
     assert checked.exit_code == 0, checked.output
     assert "ok  khoa-word" in checked.output

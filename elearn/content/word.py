@@ -147,7 +147,7 @@ class _Walker:
                 count=len(self.before_first)))
         if not self.result.lessons and self.title_paragraph == 0:
             raise WordFileError(_l("the document has no Heading 1: give each lesson's title "
-                                   "the style Heading 1 (Kiểu Đầu đề 1) in Word"))
+                                   "the style Heading 1 in Word"))
         self.result.left_out.sort(key=lambda item: item.paragraph)
         return self.result
 
