@@ -5,6 +5,8 @@ carry (images, footnotes, comments). Real .docx files are built with python-docx
 from __future__ import annotations
 
 import base64
+import functools
+import threading
 import re
 import struct
 import zipfile
@@ -21,6 +23,8 @@ from docx.oxml.ns import qn
 from openpyxl import Workbook
 
 from elearn.content.banks.xlsx import TEMPLATE_HEADERS
+from elearn.content.course_lessons import add_lessons
+from elearn.content.scaffold import write_scaffold
 from elearn.content.word import WordFileError, convert_docx, lesson_stem
 from elearn.extensions import db
 from elearn.models import Role
@@ -124,6 +128,7 @@ def test_file_names_are_ascii_without_diacritics_and_length_limited():
         "bai-hoc.md", "bai-hoc-2.md"]
 
 
+@functools.cache
 def zip_bomb() -> bytes:
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -131,6 +136,7 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+@functools.cache
 def damaged() -> bytes:
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -146,20 +152,21 @@ def without_heading() -> bytes:
     return buffer.getvalue()
 
 
-BAD_FILES = {
-    "plain text": (b"Bai 1\nNoi dung", "not a readable Word document (.docx)"),
-    "old .doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old Word file (.doc)"),
-    "damaged": (damaged(), "not a readable Word document (.docx)"),
-    "zip bomb": (zip_bomb(), "unpacks to more than 64 MB"),
-    "no heading": (without_heading(), "the document has no Heading 1"),
+BAD_FILES = {  # built when a test asks, so collecting the tests builds no 70 MB string
+    "plain text": (lambda: b"Bai 1\nNoi dung", "not a readable Word document (.docx)"),
+    "old .doc": (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
+                 "old Word file (.doc)"),
+    "damaged": (damaged, "not a readable Word document (.docx)"),
+    "zip bomb": (zip_bomb, "unpacks to more than 64 MB"),
+    "no heading": (without_heading, "the document has no Heading 1"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_unreadable_files_are_refused_with_one_reason(name):
-    data, message = BAD_FILES[name]
+    build, message = BAD_FILES[name]
     with pytest.raises(WordFileError) as refused:
-        convert_docx(data)
+        convert_docx(build())
     assert message in str(refused.value)
 
 
@@ -248,6 +255,41 @@ def test_cli_dry_run_writes_nothing(app, tmp_path, word_file):
     assert {p: p.read_bytes() for p in course.rglob("*") if p.is_file()} == before
 
 
+def test_imports_running_at_once_lose_no_lesson(tmp_path):
+    """Several imports into the same folder at the same moment (two authors, two terminals):
+    course.yaml ends up listing every lesson of every document, each once."""
+    course = write_scaffold(tmp_path, "khoa-word", year=2026)
+    documents = []
+    for author in range(6):
+        document = Document()
+        for number in range(1, 41):  # many files to write: a wide window between read and write
+            document.add_heading(f"Tổ {author} bài {number}", 1)
+            document.add_paragraph("Nội dung bài học.")
+        buffer = BytesIO()
+        document.save(buffer)
+        documents.append(convert_docx(buffer.getvalue()).lessons)
+    start = threading.Barrier(len(documents))
+    failures: list[BaseException] = []
+
+    def one_import(lessons) -> None:
+        start.wait()
+        try:
+            add_lessons(course, lessons)
+        except BaseException as exc:  # reported below; a thread's exception is otherwise lost
+            failures.append(exc)
+
+    threads = [threading.Thread(target=one_import, args=(lessons,)) for lessons in documents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    listed = yaml.safe_load((course / "course.yaml").read_text(encoding="utf-8"))["lessons"]
+    expected = {lesson.file_name for lessons in documents for lesson in lessons}
+    assert len(listed) == len(set(listed)) == len(expected) + 2
+    assert set(listed) == expected | {"01-gioi-thieu.md", "02-ngan-hang-cau-hoi.md"}
+
+
 @pytest.mark.parametrize("case", ["not docx", "corrupt", "no course"])
 def test_cli_refuses_bad_input_in_one_translated_line(app, tmp_path, word_file, case):
     target = tmp_path / "khoa-word"
@@ -306,15 +348,15 @@ def test_the_page_previews_sanitised_lessons_reports_and_offers_the_zip(author):
     assert first == convert_docx(centre_document()).lessons[0].text
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("bai.pdf", b"%PDF-1.4", "Chọn tệp Word (.docx)."),
-    ("hong.docx", damaged(), "không đọc được"),
-    ("bom.docx", zip_bomb(), "64 MB"),
+@pytest.mark.parametrize("name,build,message", [
+    ("bai.pdf", lambda: b"%PDF-1.4", "Chọn tệp Word (.docx)."),
+    ("hong.docx", damaged, "không đọc được"),
+    ("bom.docx", zip_bomb, "64 MB"),
 ])
-def test_the_page_refuses_bad_files_with_a_400_and_a_translated_reason(author, name, data,
+def test_the_page_refuses_bad_files_with_a_400_and_a_translated_reason(author, name, build,
                                                                        message):
     client, token = author
-    response = post(client, token, data, name)
+    response = post(client, token, build(), name)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
 

@@ -6,6 +6,10 @@ so the authors' comments (the scaffold comments every field) and layout stay as 
 """
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +46,25 @@ def add_lessons(course_dir: Path, lessons: list[WordLesson], *, replace: bool = 
         raise LessonImportRefused(_l(
             "%(folder)s is not a course folder (no course.yaml): create one with flask elearn "
             "courses new SLUG", folder=str(course_dir)))
+    with _locked(course_dir):
+        return _add(course_dir, course_file, lessons, replace, dry_run)
+
+
+@contextmanager
+def _locked(course_dir: Path) -> Iterator[None]:
+    """One import at a time per course folder: two runs at once (two terminals, a double
+    click) must not both append the same names to course.yaml. The lock is on the folder
+    itself, because course.yaml is replaced (a new file) on every write."""
+    handle = os.open(course_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _add(course_dir: Path, course_file: Path, lessons: list[WordLesson], replace: bool,
+         dry_run: bool) -> CourseLessonsPlan:
     text = course_file.read_text(encoding="utf-8")
     try:
         listed_now = yaml.safe_load(text).get("lessons") or []
