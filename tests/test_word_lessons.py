@@ -24,6 +24,7 @@ from openpyxl import Workbook
 
 from elearn.content.banks.xlsx import TEMPLATE_HEADERS
 from elearn.content.course_lessons import add_lessons
+from elearn.content.rendering import render_markdown
 from elearn.content.scaffold import write_scaffold
 from elearn.content.word import WordFileError, convert_docx, lesson_stem
 from elearn.extensions import db
@@ -101,6 +102,25 @@ def test_a_word_document_becomes_lessons_at_each_heading_1():
     assert second_front == {"title": "Bài 2: Phong cách * và <b>thẻ</b>"}
     # Word text is text: a leading # or a <script> typed in Word is escaped, not obeyed.
     assert second == "\\# Không phải tiêu đề; \\<script\\>alert(1)\\</script\\> là chữ.\n"
+
+
+def test_nested_lists_keep_their_levels_and_render_nested():
+    document = Document()
+    document.add_heading("Bài 1", 1)
+    document.add_paragraph("Nhiệm vụ chung", style="List Number")
+    document.add_paragraph("Cấp ủy chi bộ", style="List Bullet 2")
+    document.add_paragraph("Bí thư", style="List Number 3")
+    document.add_paragraph("Nhiệm vụ riêng", style="List Number")
+    document.add_paragraph("- Đoạn văn bắt đầu bằng gạch ngang")
+    buffer = BytesIO()
+    document.save(buffer)
+    body = convert_docx(buffer.getvalue()).lessons[0].body
+    assert body == ("1. Nhiệm vụ chung\n    - Cấp ủy chi bộ\n        1. Bí thư\n1. Nhiệm vụ riêng"
+                    "\n\n\\- Đoạn văn bắt đầu bằng gạch ngang\n")
+    html = render_markdown(body)
+    assert re.sub(r"\s", "", html) == (
+        "<ol><li>Nhiệmvụchung<ul><li>Cấpủychibộ<ol><li>Bíthư</li></ol></li></ul></li>"
+        "<li>Nhiệmvụriêng</li></ol><p>-Đoạnvănbắtđầubằnggạchngang</p>")
 
 
 def test_what_cannot_be_carried_is_reported_by_paragraph_number():

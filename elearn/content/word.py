@@ -177,13 +177,15 @@ class _Walker:
         kind, depth = _list_item(self.document, paragraph)
         if kind:
             marker = "1." if kind == "number" else "-"
-            indent = "   " * depth if kind == "number" else "  " * depth
+            # Four spaces a level nest under both "- " and "1. " parents in CommonMark.
+            indent = "    " * depth
             line = f"{indent}{marker} {text}"
-            if self.list_open == kind:
+            if self.list_open == kind or (self.list_open and depth):
                 self.blocks[-1] += "\n" + line
             else:
                 self.blocks.append(line)
-            self.list_open = kind
+            if not depth or not self.list_open:
+                self.list_open = kind
             return
         self._block(_escape_line_start(text))
 
@@ -256,7 +258,7 @@ class _Walker:
             if isinstance(item, Hyperlink):
                 label = _escape("".join(r.text for r in item.runs))
                 address = item.address or ""
-                if label and _WEB_LINK.match(address):
+                if label and _WEB_LINK.match(address) and not re.search(r"[<>\s]", address):
                     pieces.append((f"[{label}](<{address}>)", False, False))
                 else:
                     pieces.append((label, False, False))
@@ -305,7 +307,9 @@ def _list_item(document, paragraph: Paragraph) -> tuple[str | None, int]:
         style = style.base_style
     if num_id is None or num_id == "0":
         return None, 0
-    level = level or 0
+    if level is None:  # Word's "List Bullet 2" style: the level is in the style's name
+        named = re.search(r"\s(\d)$", paragraph.style.name or "")
+        level = int(named.group(1)) - 1 if named else 0
     fmt = _number_format(document, num_id, level)
     if fmt is None:
         name = (paragraph.style.name or "").lower()
