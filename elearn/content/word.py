@@ -43,7 +43,7 @@ MAX_STEM_LENGTH = 60
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Word 97–2003 .doc
 _HEADING = re.compile(r"^heading ([1-6])$", re.IGNORECASE)
 _WEB_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&])")
 _LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])")
 
 
