@@ -21,6 +21,7 @@ from .content.scaffold import ScaffoldRefused, write_scaffold
 from .clock import local_today
 from .extensions import db
 from .guess_cli import echo_report
+from .lessons_cli import lessons_group
 from .models import Role
 from .registry import completion_rule_problem, current_registry
 from .services import (
@@ -45,6 +46,7 @@ def make_cli() -> click.Group:
     cli.add_command(audit_group())
     cli.add_command(worker_command())
     cli.add_command(bank_group())
+    cli.add_command(lessons_group())
     return cli
 
 

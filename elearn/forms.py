@@ -378,3 +378,10 @@ class BankExportForm(AppForm):
     skip_bad = BooleanField(_l("Leave out the questions the format cannot hold"),
                             id="export-skip_bad")
     submit = SubmitField(_l("Export"))
+
+
+class WordLessonsForm(AppForm):
+    file = FileField(_l("Word document (.docx)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["docx"], _l("Choose a Word document (.docx)."))])
+    submit = SubmitField(_l("Convert"))

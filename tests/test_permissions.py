@@ -195,6 +195,9 @@ ROUTES: dict[str, Case] = {
     "banks.template": Case("GET", fixed("/author/banks/template.xlsx"), only(Role.AUTHOR)),
     "banks.import_bank": Case("POST", fixed("/author/banks/import"), only(Role.AUTHOR)),
     "banks.export_bank": Case("POST", fixed("/author/banks/export"), only(Role.AUTHOR)),
+    # Lessons from Word: converted from the upload, nothing stored; a bare POST is a 400 form.
+    "word_lessons.index": Case("GET", fixed("/author/lessons/"), only(Role.AUTHOR)),
+    "word_lessons.convert": Case("POST", fixed("/author/lessons/"), only(Role.AUTHOR)),
 }
 
 

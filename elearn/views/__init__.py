@@ -10,6 +10,7 @@ from . import (
 )
 from . import quiz  # the learner's quiz pages
 from . import banks  # question banks from and to other tools
+from . import word_lessons  # lessons from a Word document
 
 
 def register(app: Flask) -> None:
@@ -19,5 +20,6 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(quiz.bp)
     app.register_blueprint(banks.bp)
+    app.register_blueprint(word_lessons.bp)
     errors.register(app)
     main.register_context(app)
