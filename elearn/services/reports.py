@@ -6,7 +6,6 @@ indexed joins. Nothing is loaded row by row into Python.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -16,7 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import FunctionElement
 
-from ..extensions import db
+from ..extensions import cache, db
 from ..models import (
     Completion, LessonView, Pledge, PledgeStatus, Revocation, Unit, User,
 )
@@ -155,16 +154,11 @@ def cached_dashboard(unit: Unit, *, course: str | None, year: int,
     ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
     if not ttl:
         return dashboard(unit, course=course, year=year, audience=audience)
-    cache = current_app.extensions.setdefault("elearn.dashboard_cache", {})
-    key = (unit.id, course, year, audience)
-    hit = cache.get(key)
-    now = time.monotonic()
-    if hit and now - hit[0] < ttl:
-        return hit[1]
-    board = dashboard(unit, course=course, year=year, audience=audience)
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[key] = (now, board)
+    key = f"dashboard:{unit.id}:{course}:{year}:{audience}"
+    board = cache.get(key)
+    if board is None:
+        board = dashboard(unit, course=course, year=year, audience=audience)
+        cache.set(key, board, timeout=ttl)
     return board
 
 
