@@ -10,9 +10,17 @@ limit per worker only multiplies by the worker count, which the setting can allo
 """
 from __future__ import annotations
 
+import logging
+from typing import Callable, TypeVar
+
 from flask import Flask, Response
+from redis.exceptions import RedisError
+
+from .extensions import cache
 
 HOST_HEADER = "X-Elearn-Host"
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def configure(config: dict) -> None:
@@ -24,11 +32,30 @@ def configure(config: dict) -> None:
         config.setdefault("CACHE_REDIS_URL", redis_url)
         if config.get("RATELIMIT_STORAGE_URI") in (None, "memory://"):
             config["RATELIMIT_STORAGE_URI"] = redis_url
+        # Redis down: count per worker for a while rather than fail every public lookup.
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     else:
         config.setdefault("CACHE_TYPE", "SimpleCache")
         config.setdefault("CACHE_THRESHOLD", 10_000)
     # One Redis may serve several installations (staging next to production).
     config.setdefault("CACHE_KEY_PREFIX", "elearn:")
+
+
+def remembered(key: str, seconds: int, compute: Callable[[], T]) -> T:
+    """`compute()`, reused from the cache for `seconds`. The cache only saves work: when its
+    server cannot be reached the value is computed (and a warning logged), not an error."""
+    try:
+        value = cache.get(key)
+    except (RedisError, OSError) as error:
+        log.warning("cache unavailable, computing %s: %s", key, error)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, timeout=seconds)
+        except (RedisError, OSError) as error:
+            log.warning("cache unavailable, not storing %s: %s", key, error)
+    return value
 
 
 def announce_host(app: Flask) -> None:

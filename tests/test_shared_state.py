@@ -34,3 +34,19 @@ def test_the_host_header_is_sent_only_when_asked_for(make_app):
     assert plain.status_code == 200 and "X-Elearn-Host" not in plain.headers
     named = make_app(ANNOUNCE_HOST="app7").test_client().get("/login")
     assert named.headers["X-Elearn-Host"] == "app7"
+
+
+def test_redis_out_of_reach_costs_a_recomputation_not_an_error_page(make_app):
+    from elearn.extensions import db
+    from elearn.services import reports
+    from elearn.services.orgs import create_unit
+
+    # Nothing listens on this port: the cache and the limit counts cannot be reached.
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0", DASHBOARD_CACHE_SECONDS=60)
+    with app.app_context():
+        unit = create_unit("P", "Tỉnh", "province")
+        db.session.commit()
+        board = reports.cached_dashboard(unit, course=None, year=2026)
+        assert board.unit.code == "P" and board.total.people == 0
+    answer = app.test_client().get("/api/v1/verify/KHONG-CO")
+    assert answer.status_code == 400, answer.status_code

@@ -15,12 +15,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import FunctionElement
 
-from ..extensions import cache, db
+from ..extensions import db
 from ..models import (
     Completion, LessonView, Pledge, PledgeStatus, Revocation, Unit, User,
 )
 from ..models.pledges import ACKNOWLEDGED_OR_LATER, FILED_OR_LATER
 from ..natural import sibling_key
+from ..shared_state import remembered
 from .orgs import subtree_of
 
 
@@ -155,11 +156,8 @@ def cached_dashboard(unit: Unit, *, course: str | None, year: int,
     if not ttl:
         return dashboard(unit, course=course, year=year, audience=audience)
     key = f"dashboard:{unit.id}:{course}:{year}:{audience}"
-    board = cache.get(key)
-    if board is None:
-        board = dashboard(unit, course=course, year=year, audience=audience)
-        cache.set(key, board, timeout=ttl)
-    return board
+    return remembered(key, ttl, lambda: dashboard(unit, course=course, year=year,
+                                                  audience=audience))
 
 
 def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: str = "all",
