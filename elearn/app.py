@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import jobqueue, question_templates, security, web_input
+from . import jobqueue, question_templates, security, shared_state, web_input
 from .cli import make_cli
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from .services import job_handlers
 from .services import plugin_failures
 from .services.sessions import load_session
@@ -43,6 +43,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
+    shared_state.announce_host(app)
     _init_login(app)
     security.init_app(app)
     jobqueue.init_app(app, job_handlers.runner())

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from .shared_state import configure as configure_shared_state
 from .urls import check_public_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,8 @@ class Defaults:
     DASHBOARD_CACHE_SECONDS = 60
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_FIX_X_FOR = 0
+    # A name sent as the X-Elearn-Host header of every response (checking a load balancer).
+    ANNOUNCE_HOST: str | None = None
     # The address people reach the site at (https://hoctap.example.vn), used in certificates'
     # QR codes and links and in invitation links; unset, the request's host is used.
     PUBLIC_URL: str | None = None
@@ -107,6 +110,7 @@ def finalise(app: Flask) -> None:
             raise ValueError(f"ELEARN_{name} must be a number, not {config[name]!r}") from None
         if config[name] <= 0:
             raise ValueError(f"ELEARN_{name} must be greater than 0")
+    configure_shared_state(config)
     config["PUBLIC_URL"] = check_public_url(config.get("PUBLIC_URL"))
     if config.get("COURSE_DIRS") is None:
         config["COURSE_DIRS"] = [str(p) for p in (PROJECT_ROOT / "courses", instance / "courses")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,9 +35,12 @@ babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 # Per-address limits on public lookups, counted in memory by default (per worker) so a lookup
-# costs no database write; point RATELIMIT_STORAGE_URI at Redis or Memcached to share the
-# counts between workers and hosts.
+# costs no database write; with ELEARN_REDIS_URL (or RATELIMIT_STORAGE_URI) the counts live
+# in Redis, shared between workers and hosts (see shared_state).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Cached figures: per worker (SimpleCache) by default, Redis with ELEARN_REDIS_URL.
+cache = Cache()
 
 
 @event.listens_for(Engine, "connect")

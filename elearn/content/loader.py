@@ -54,6 +54,9 @@ def is_course_folder(path: Path) -> bool:
 # Parsed courses by (folder, fingerprint of its files' contents and mtimes, question types).
 # Every app (and every test) builds its own registry; parsing Markdown and YAML was most of
 # create_app's time, so an unchanged folder is parsed once per process.
+# It stays a process-local dict, not Flask-Caching/Redis: the values are live Python objects
+# (question types with callables), keyed by the files' own content hash, so every process
+# agrees without sharing anything, and fetching them from Redis would cost a parse anyway.
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[Any, ...], Course] = OrderedDict()
 _cache_lock = threading.Lock()

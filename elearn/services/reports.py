@@ -6,7 +6,6 @@ indexed joins. Nothing is loaded row by row into Python.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -22,6 +21,7 @@ from ..models import (
 )
 from ..models.pledges import ACKNOWLEDGED_OR_LATER, FILED_OR_LATER
 from ..natural import sibling_key
+from ..shared_state import remembered
 from .orgs import subtree_of
 
 
@@ -155,17 +155,9 @@ def cached_dashboard(unit: Unit, *, course: str | None, year: int,
     ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
     if not ttl:
         return dashboard(unit, course=course, year=year, audience=audience)
-    cache = current_app.extensions.setdefault("elearn.dashboard_cache", {})
-    key = (unit.id, course, year, audience)
-    hit = cache.get(key)
-    now = time.monotonic()
-    if hit and now - hit[0] < ttl:
-        return hit[1]
-    board = dashboard(unit, course=course, year=year, audience=audience)
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[key] = (now, board)
-    return board
+    key = f"dashboard:{unit.id}:{course}:{year}:{audience}"
+    return remembered(key, ttl, lambda: dashboard(unit, course=course, year=year,
+                                                  audience=audience))
 
 
 def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: str = "all",
