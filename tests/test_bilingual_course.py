@@ -141,3 +141,14 @@ def test_a_vietnamese_only_course_has_no_english_gaps(app, course_root):
     with app.app_context():
         course = load_course(folder, current_registry().question_types)
     assert english_gaps(course) == []
+
+
+@pytest.mark.parametrize("question_id, typed", [
+    ("q52", "five"), ("q52", "5 facets"), ("q02", "Directive 05-CT/TW"),
+    ("q07", "độc lập"), ("q14", "trong")])  # these two ask for the Vietnamese word, quoted
+def test_typed_answers_an_english_reader_gives_count(app, question_id, typed):
+    with app.app_context():
+        registry = current_registry()
+        course = registry.course(BILINGUAL)
+        question = next(q for q in course.quiz.questions if q.id == question_id)
+        assert registry.question_types[question.type].grade(question, typed).correct
