@@ -152,3 +152,14 @@ def test_typed_answers_an_english_reader_gives_count(app, question_id, typed):
         course = registry.course(BILINGUAL)
         question = next(q for q in course.quiz.questions if q.id == question_id)
         assert registry.question_types[question.type].grade(question, typed).correct
+
+
+def test_a_lesson_title_without_english_is_named_at_its_line(app, course_root):
+    vietnamese_title = '---\ntitle: "Bài hai"\n---\n## Nội dung\n\nHọc.\n'
+    folder = write_course(course_root, "tieu-de", course=COURSE.format(slug="tieu-de")
+                          + "languages: [vi, en]\n", lessons={"02-hai.md": vietnamese_title})
+    with app.app_context():
+        course = load_course(folder, current_registry().question_types)
+        gaps = english_gaps(course)
+    assert ("02-hai.md", 2) in located(gaps)
+    assert ("01-mot.md", 2) not in located(gaps)  # its title has en

@@ -54,8 +54,10 @@ def english_gaps(course: Course) -> list[ContentError]:
                 "readers get the Vietnamese text", name=name, slug=lesson.slug)))
         for field, text in (("title", lesson.title), ("summary", lesson.summary)):
             if text is not None and "en" not in text.values:
-                gaps.append(ContentError(folder / "lessons" / name, None, _l(
-                    "the lesson's '%(field)s' has no English (en)", field=field)))
+                lesson_file = folder / "lessons" / name
+                gaps.append(ContentError(lesson_file, line_of(_front_matter(lesson_file), field),
+                                         _l("the lesson's '%(field)s' has no English (en)",
+                                            field=field)))
     if course.quiz is not None:
         gaps.extend(_bank_gaps(folder / course.quiz.bank))
     return gaps
@@ -66,6 +68,21 @@ def _read(path: Path) -> Any:
         return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlSyntaxError):
         return None  # the loader reported it already; a course that loaded never gets here
+
+
+def _front_matter(path: Path) -> Any:
+    """The lesson's front matter with its lines in the file (it starts on line 2)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except (OSError, UnicodeDecodeError):
+        return None
+    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if not lines or lines[0].strip() != "---" or end is None:
+        return None
+    try:
+        return load_yaml("".join(lines[1:end]), line_offset=1)
+    except YamlSyntaxError:
+        return None
 
 
 def _bank_gaps(path: Path) -> list[ContentError]:
