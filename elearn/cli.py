@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from . import jobqueue
 from .bank_cli import bank_group
 from .cli_errors import AnswerInOneLine
+from .content.english_coverage import english_gaps
 from .content.errors import CourseLoadError
 from .content.loader import is_course_folder, load_course
 from .content.model import Course
@@ -324,6 +325,8 @@ def courses_group() -> click.Group:
                 continue
             click.echo(f"ok  {course.slug}  v{course.version}  {folder or ''}")
             failures += not echo_report(course, registry.question_types, click.echo)
+            for gap in english_gaps(course):
+                click.echo("  " + _("warning: %(problem)s", problem=gap))
             versions.warn(course)
         if failures:
             click.echo(f"{failures} problem(s) found", err=True)
