@@ -13,7 +13,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, events
 from ..content.model import Course, Lesson
 from ..extensions import db
 from ..models import LessonView, User
@@ -108,6 +108,9 @@ def mark_studied(user: User, course: Course, lesson: Lesson) -> StudyResult:
     view.studied_at = at
     view.course_version = course.version
     view.content_hash = course.content_hash
+    events.emit("lesson.studied", key=f"lesson.studied:user:{user.id}:{course.slug}:{lesson.slug}",
+                person_id=user.id, actor_id=user.id, unit_id=user.unit_id,
+                data={"course": course.slug, "lesson": lesson.slug})
     db.session.commit()
     # After the commit: the lesson may have been the last step of the course.
     completions.evaluate(user, course)
