@@ -195,6 +195,14 @@ ROUTES: dict[str, Case] = {
     "banks.template": Case("GET", fixed("/author/banks/template.xlsx"), only(Role.AUTHOR)),
     "banks.import_bank": Case("POST", fixed("/author/banks/import"), only(Role.AUTHOR)),
     "banks.export_bank": Case("POST", fixed("/author/banks/export"), only(Role.AUTHOR)),
+    "notifications.index": Case("GET", fixed("/notifications/"), frozenset(SIGNED_IN)),
+    # Nobody's notification 999999: not found for everyone (one's own is tested in
+    # tests/test_notifications.py).
+    "notifications.read_one": Case("POST", fixed("/notifications/999999/read"), only()),
+    "notifications.read_all": Case("POST", fixed("/notifications/read-all"),
+                                   frozenset(SIGNED_IN)),
+    "notifications.preferences": Case("GET", fixed("/notifications/preferences"),
+                                      frozenset(SIGNED_IN)),
 }
 
 

@@ -67,6 +67,7 @@ def save_plan(plan: StudyPlan | None, fields: PlanFields, *, by: User,
         events.emit("plan.assigned", key=f"plan.assigned:plan:{created.id}", person_id=None,
                     actor_id=by_id, unit_id=fields.unit.id,
                     data={"plan_id": created.id, "year": fields.year,
+                          "title": fields.title.strip()[:200],
                           "deadline": fields.deadline.isoformat()})
         return created
 
