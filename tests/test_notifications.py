@@ -96,9 +96,9 @@ def test_mark_all_read_and_pages(app):
         db.session.commit()
     client = signed_in(app, "dv1")
     first = client.get("/notifications/").get_data(as_text=True)
-    assert first.count("Mark read") + first.count("Đánh dấu đã đọc") == 20
+    assert first.count('name="page"') == 20  # one "mark read" button per unread row
     second = client.get("/notifications/?page=2").get_data(as_text=True)
-    assert second.count("Mark read") + second.count("Đánh dấu đã đọc") == 5
+    assert second.count('name="page"') == 5
     assert client.get("/notifications/?page=abc").status_code == 200
     assert client.post("/notifications/read-all", data={
         "csrf_token": csrf(client, "/notifications/")}).status_code == 302
