@@ -50,6 +50,14 @@ def track_event(event: Event) -> None:
 
 
 @hookimpl
+def startup(app):
+    # Daily at 00:00 UTC = 07:00 in Vietnam: reminders arrive in the morning.
+    from ...jobqueue import queue
+    from .reminders import send_reminders
+    queue(app).every("elearn.notifications.reminders", send_reminders, minute="0", hour="0")
+
+
+@hookimpl
 def register_blueprints(app):
     from .views import bp
     return [bp]

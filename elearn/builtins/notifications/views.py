@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
 from ...api import AUTHENTICATED, AppForm, lazy_gettext as _l, permission
@@ -17,10 +17,11 @@ HOUR = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 class PreferencesForm(AppForm):
-    channel = SelectField(_l("Channel"), choices=[("in_app", _l("On this site")),
-                                                  ("email", _l("By e-mail"))])
-    language = SelectField(_l("Language"), choices=[("", _l("The site's language")),
-                                                    ("vi", "Tiếng Việt"), ("en", "English")])
+    channel = SelectField(_l("Channel"), choices=[SelectChoice("in_app", _l("On this site")),
+                                                  SelectChoice("email", _l("By e-mail"))])
+    language = SelectField(_l("Language"), choices=[
+        SelectChoice("", _l("The site's language")), SelectChoice("vi", "Tiếng Việt"),
+        SelectChoice("en", "English")])
     quiet_start = StringField(_l("Quiet hours from (Vietnam time, HH:MM)"),
                               validators=[Optional(), Regexp(HOUR, message=_l(
                                   "Write the time as HH:MM, for example 22:00."))])
