@@ -18,13 +18,13 @@ from elearn.events import emit
 from elearn.extensions import db
 from elearn.models import Pledge, PluginFailureEntry, Position, StudyPlan
 from elearn.registry import current_registry
-from elearn.services import completions, pledges
+from elearn.services import completions, pledges, progress
 from elearn.services.accounts import create_user, find_user
 from elearn.services.committees import set_seat
 from elearn.services.orgs import create_unit
 from elearn.testing import race, serve, signed_in_tabs
 
-from kit import CENTRE_COURSE, PASSWORD, build_centre, csrf
+from kit import CENTRE_COURSE, PASSWORD, build_centre, csrf, pass_time
 
 YEAR = date.today().year
 LISTENER = """
@@ -185,3 +185,19 @@ def test_eight_duplicate_filings_make_one_event(make_app, heard, monkeypatch):
                                         page, FILING)]
     assert all(status in (302, 303, 409) for status in statuses), statuses
     assert [e.name for e in heard.HEARD] == ["pledge.filed"]
+
+
+def test_a_lesson_studied_twice_is_heard_once(make_app, heard):
+    app = make_app(PLUGINS=["event_listener"])
+    with app.app_context():
+        build_centre()
+        course = current_registry().course(CENTRE_COURSE)
+        progress.open_lesson(find_user("hoc.vien"), course, course.lessons[0])
+    pass_time(app)
+    with app.app_context():
+        learner, course = find_user("hoc.vien"), current_registry().course(CENTRE_COURSE)
+        assert progress.mark_studied(learner, course, course.lessons[0]).studied
+        assert progress.mark_studied(learner, course, course.lessons[0]).studied
+        assert names(heard.HEARD) == [("lesson.studied", learner.id)]
+        assert heard.HEARD[0].data == {"course": CENTRE_COURSE,
+                                       "lesson": course.lessons[0].slug}
