@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from elearn.events import dispatch
 from elearn.extensions import db
-from elearn.models import Notification, Pledge, StudyPlan
+from elearn.models import Notification, Pledge
 from elearn.services import pledges, plans
 from elearn.services.accounts import find_user, set_locale
 from elearn.testing import login

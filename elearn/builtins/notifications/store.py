@@ -3,7 +3,6 @@ counting, listing, marking read, and preferences. Writers commit; views only cal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import func, select, update
@@ -126,7 +125,3 @@ def save_preferences(user_id: int, *, kinds_on: Iterable[str], channel: str, lan
     found.channel = channel if channel in CHANNELS else "in_app"
     found.language, found.quiet_start, found.quiet_end = language, quiet_start, quiet_end
     db.session.commit()
-
-
-def read_moment(notification: Notification) -> datetime | None:
-    return notification.read_at
