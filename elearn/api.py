@@ -14,6 +14,7 @@ from .content.errors import ContentError, CourseLoadError
 from .content.model import Course, Lesson, LocalText, Question
 from .content.parsing import ParseContext
 from .dates import format_day, format_moment
+from .events import EVENT_NAMES, Event, listener_session
 from .answer_fields import (
     CheckboxesField, ChoiceRadioField, TextAnswerField, choices, matches_field,
     order_from_positions, positions_field,
@@ -49,6 +50,8 @@ __all__ = [
     # what the core hands to them, and what they hand back
     "Grade", "Arrangement", "tokenised", "InvalidAnswer", "LearnerRecord", "CertificateData",
     "CheckResult", "PledgeContext", "PledgeAuthor", "PlanCourse",
+    # events after commit (track_event)
+    "Event", "EVENT_NAMES", "listener_session",
     # content
     "Course", "Lesson", "Question", "LocalText", "ParseContext", "ContentError",
     "CourseLoadError",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
 
     from .content.model import Course
+    from .events import Event
     from .interfaces import (
         CertificateRenderer, CompletionRule, Exporter, PledgeCheck, QuestionType,
     )
@@ -135,4 +136,20 @@ def startup(app: "Flask", registry: RegistryView) -> Any:
     """Called once the registry is frozen and the app is fully configured.
 
     Use it to check the plugin's own configuration or warm caches; don't write learner state.
+    """
+
+
+@hookspec
+def track_event(event: "Event") -> None:
+    """Hear of a state change after it is committed: plan assigned, lesson studied, attempt
+    graded, completion issued or revoked, pledge filed / returned / acknowledged / assessed,
+    cell meeting recorded, "you can file now" (`elearn.events.EVENT_NAMES`).
+
+    Called once per change, after the transaction that made it commits; never for a change
+    that was rolled back (a duplicate request that lost its race tells nobody). `event` is a
+    frozen `Event`: `name`, `key` (identifies the change; key your own rows on it to stay
+    idempotent), `person_id`, `actor_id`, `unit_id`, a small JSON-able `data` and
+    `occurred_at` (naive UTC). The request's session has just committed: write through your
+    own `listener_session()`. A listener that raises is logged and listed on /admin/plugins;
+    the request and the other listeners carry on.
     """

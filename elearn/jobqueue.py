@@ -43,12 +43,19 @@ class JobQueue:
         self._huey: Huey | None = None
         self._run_job: TaskWrapper | None = None
         self._lock = threading.Lock()
+        # Periodic work a built-in feature adds (reminders): (name, function, crontab).
+        self.periodic: list[tuple[str, Callable[[], None], dict[str, str]]] = []
+
+    def every(self, name: str, function: Callable[[], None], **when: str) -> None:
+        """Run `function` in an app context on a schedule (crontab fields, UTC). Register at
+        start-up, before the queue is first used."""
+        self.periodic.append((name, function, when))
 
     @property
     def huey(self) -> Huey:
         with self._lock:
             if self._huey is None:
-                self._huey, self._run_job = _build(self.app, self.runner)
+                self._huey, self._run_job = _build(self.app, self.runner, self.periodic)
         return self._huey
 
     @property
@@ -57,7 +64,9 @@ class JobQueue:
         return self._run_job
 
 
-def _build(app: Flask, runner: JobRunner) -> tuple[Huey, TaskWrapper]:
+def _build(app: Flask, runner: JobRunner,
+           periodic: list[tuple[str, Callable[[], None], dict[str, str]]] = ()
+           ) -> tuple[Huey, TaskWrapper]:
     config = app.config
     if config.get("REDIS_URL"):
         huey: Huey = RedisHuey(QUEUE_NAME, url=config["REDIS_URL"])
@@ -76,6 +85,11 @@ def _build(app: Flask, runner: JobRunner) -> tuple[Huey, TaskWrapper]:
     task = huey.task(retries=config["JOBS_RETRIES"], retry_delay=config["JOBS_RETRY_DELAY"],
                      retry_backoff=2, context=True, name="elearn.run_job")(run_job)
     huey.periodic_task(crontab(minute="*"), name="elearn.housekeeping")(housekeeping)
+    for name, function, when in periodic:
+        def scheduled(function=function) -> None:
+            with app.app_context():
+                function()
+        huey.periodic_task(crontab(**when), name=name)(scheduled)
     return huey, task
 
 

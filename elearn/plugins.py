@@ -21,6 +21,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.certificates", "elearn.builtins.certificates"),
     ("elearn.pledge_checks", "elearn.builtins.pledge_checks"),
     ("elearn.exporters", "elearn.builtins.exporters"),
+    ("elearn.notifications", "elearn.builtins.notifications"),
 )
 
 

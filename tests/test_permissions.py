@@ -198,6 +198,14 @@ ROUTES: dict[str, Case] = {
     # Lessons from Word: converted from the upload, nothing stored; a bare POST is a 400 form.
     "word_lessons.index": Case("GET", fixed("/author/lessons/"), only(Role.AUTHOR)),
     "word_lessons.convert": Case("POST", fixed("/author/lessons/"), only(Role.AUTHOR)),
+    "notifications.index": Case("GET", fixed("/notifications/"), frozenset(SIGNED_IN)),
+    # Nobody's notification 999999: not found for everyone (one's own is tested in
+    # tests/test_notifications.py).
+    "notifications.read_one": Case("POST", fixed("/notifications/999999/read"), only()),
+    "notifications.read_all": Case("POST", fixed("/notifications/read-all"),
+                                   frozenset(SIGNED_IN)),
+    "notifications.preferences": Case("GET", fixed("/notifications/preferences"),
+                                      frozenset(SIGNED_IN)),
 }
 
 

@@ -3,6 +3,7 @@ from .committees import CommitteeSeat, Position
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
 from .jobs import Job, JobStatus
 from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
+from .notifications import Notification, NotificationPreference
 from .org import Unit
 from .plugin_failures import PluginFailureEntry
 from .people import (
@@ -26,4 +27,5 @@ __all__ = [
     "Invitation", "PersonAudience", "Role", "RoleGrant", "ThrottleCounter", "ThrottleEvent", "Unit",
     "UnitMembership",
     "User", "UserSession", "PluginFailureEntry", "FormSubmission",
+    "Notification", "NotificationPreference",
 ]

@@ -239,6 +239,22 @@ def party_members_first(user: User) -> list[User]:
     return _routable(list(members))
 
 
+def may_wait_for(filer: User) -> list[User]:
+    """Everyone whose filing order could name `filer`: the people below the highest seat they
+    hold (their committee's lower ranks and the units under it), or, for a seatless party
+    member, the non-members of their unit. A superset; the caller checks each person."""
+    seat = highest_seat(filer)
+    if seat is not None:
+        found = select(User).join(Unit, User.unit_id == Unit.id).where(
+            subtree_of(seat.unit.path), User.active, User.id != filer.id)
+    elif filer.is_party_member:
+        found = select(User).where(User.unit_id == filer.unit_id, User.active,
+                                   User.id != filer.id, User.is_party_member.is_(False))
+    else:
+        return []
+    return list(db.session.scalars(found.order_by(User.id)))
+
+
 def not_yet_filed(people: list[User], year: int) -> list[User]:
     if not people:
         return []

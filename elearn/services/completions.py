@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from .. import events
 from ..clock import utcnow
 from ..content.model import Course
 from ..extensions import db
@@ -162,6 +163,9 @@ def create(user: User, course: Course, *, method: str, score: float | None,
                  data={"user": user.id, "course": course.slug, "version": course.version,
                        "hash": course.content_hash, "method": method,
                        "score": completion.score})
+    events.emit("completion.issued", key=f"completion.issued:{completion.code}",
+                person_id=user.id, actor_id=recorded_by_id, unit_id=user.unit_id,
+                data={"course": course.slug, "code": completion.code, "method": method})
     return completion
 
 
@@ -177,6 +181,9 @@ def revoke(completion: Completion, reason: str, by: User) -> Revocation:
     audit.record("completion.revoked", actor_id=by.id, subject=completion.code,
                  data={"reason": revocation.reason, "user": completion.user_id,
                        "course": completion.course_slug})
+    events.emit("completion.revoked", key=f"completion.revoked:{completion.code}",
+                person_id=completion.user_id, actor_id=by.id, unit_id=completion.unit_id,
+                data={"course": completion.course_slug, "code": completion.code})
     return revocation
 
 

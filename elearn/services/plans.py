@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import DeadlineExtension, Pledge, StudyPlan, Unit, User
 from ..registry import current_registry
+from .. import events
 from . import audit, pledges, submissions
 from .orgs import within_any
 from .unit_of_work import until_it_stands
@@ -63,6 +64,11 @@ def save_plan(plan: StudyPlan | None, fields: PlanFields, *, by: User,
         db.session.flush()
         audit.record("plan.created", actor_id=by_id, subject=f"plan:{created.id}",
                      data={"year": fields.year, "unit_id": fields.unit.id})
+        events.emit("plan.assigned", key=f"plan.assigned:plan:{created.id}", person_id=None,
+                    actor_id=by_id, unit_id=fields.unit.id,
+                    data={"plan_id": created.id, "year": fields.year,
+                          "title": fields.title.strip()[:200],
+                          "deadline": fields.deadline.isoformat()})
         return created
 
     return submissions.once(key, f"plan.create:unit:{fields.unit.id}", by, create,

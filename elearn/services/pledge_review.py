@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from .. import events
 from ..clock import iso_local, local_today, utcnow
 from ..content.manifestations import Manifestation, manifestations
 from ..content.model import LocalText
@@ -181,6 +182,10 @@ def _record_meeting(unit: Unit, held_on: date, note: str, attendee_ids: list[int
     audit.record("meeting.recorded", actor_id=by.id, subject=f"meeting:{meeting.id}",
                  data={"unit": unit.code, "held_on": held_on.isoformat(),
                        "pledges": sorted(checkins)})
+    events.emit("meeting.recorded", key=f"meeting.recorded:meeting:{meeting.id}",
+                person_id=None, actor_id=by.id, unit_id=unit.id,
+                data={"meeting_id": meeting.id, "held_on": held_on.isoformat(),
+                      "pledges": sorted(checkins)})
     db.session.commit()
     return meeting
 

@@ -22,6 +22,7 @@ from ..models import (
 from ..models.pledges import ACKNOWLEDGED_OR_LATER, EDITABLE
 from ..registry import current_registry
 from ..plugin_guard import run_pledge_check
+from .. import events
 from . import audit, catalogue, committees, completions
 from .orgs import ancestors, subtree_of
 
@@ -308,9 +309,31 @@ def file(pledge: Pledge, today: date | None = None) -> PledgeVersion:
     audit.record("pledge.filed", actor_id=pledge.user_id, subject=f"pledge:{pledge.id}",
                  data={"version": number, "year": pledge.year, "review_unit": route.unit.code,
                        "review_body": str(route.body)})
+    events.emit("pledge.filed", key=f"pledge.filed:pledge:{pledge.id}:v{number}",
+                person_id=pledge.user_id, actor_id=pledge.user_id, unit_id=route.unit.id,
+                data={"pledge_id": pledge.id, "year": pledge.year, "version": number})
+    for person in newly_free(pledge.user, pledge.year):
+        events.emit("pledge.can_file", key=f"pledge.can_file:user:{person.id}:{pledge.year}",
+                    person_id=person.id, actor_id=pledge.user_id, unit_id=person.unit_id,
+                    data={"year": pledge.year, "after": pledge.user_id})
     db.session.commit()
     db.session.refresh(pledge)
     return version
+
+
+def newly_free(filer: User, year: int) -> list[User]:
+    """Who waited (superiors first, or party members first) for `filer`, whose filing is
+    already in this transaction, and now waits for nobody: they may file now."""
+    free = []
+    for person in committees.not_yet_filed(committees.may_wait_for(filer), year):
+        plan = applicable_plan(person, year, create_default=False)
+        if plan is None:
+            continue
+        first = ((committees.must_file_first(person) if plan.superiors_first else [])
+                 + (committees.party_members_first(person) if plan.inside_first else []))
+        if any(p.id == filer.id for p in first) and not committees.not_yet_filed(first, year):
+            free.append(person)
+    return free
 
 
 def _latest(pledge: Pledge) -> PledgeVersion:
@@ -332,6 +355,15 @@ def ensure_reviewer(pledge: Pledge, reviewer: User) -> None:
                               if pledge.review_unit else "—"))
 
 
+def _answered(name: str, pledge: Pledge, reviewer: User, version: int | None,
+              **data: Any) -> None:
+    """The event of a reviewer's answer, told to the pledge's author after the commit."""
+    step = f"v{version}" if version is not None else str(pledge.year)
+    events.emit(name, key=f"{name}:pledge:{pledge.id}:{step}", person_id=pledge.user_id,
+                actor_id=reviewer.id, unit_id=pledge.review_unit_id,
+                data={"pledge_id": pledge.id, "year": pledge.year, "version": version, **data})
+
+
 def acknowledge(pledge: Pledge, reviewer: User) -> None:
     ensure_reviewer(pledge, reviewer)
     if pledge.status != PledgeStatus.FILED or not _claim(
@@ -344,6 +376,7 @@ def acknowledge(pledge: Pledge, reviewer: User) -> None:
         "acknowledged", utcnow(), reviewer.id)
     audit.record("pledge.acknowledged", actor_id=reviewer.id, subject=f"pledge:{pledge.id}",
                  data={"version": version.number})
+    _answered("pledge.acknowledged", pledge, reviewer, version.number)
     db.session.commit()
     db.session.refresh(pledge)
 
@@ -362,6 +395,7 @@ def return_pledge(pledge: Pledge, reviewer: User, comment: str) -> None:
     version.answered_at, version.answered_by_id = utcnow(), reviewer.id
     audit.record("pledge.returned", actor_id=reviewer.id, subject=f"pledge:{pledge.id}",
                  data={"version": version.number, "comment": version.comment})
+    _answered("pledge.returned", pledge, reviewer, version.number)
     db.session.commit()
     db.session.refresh(pledge)
 
@@ -403,6 +437,7 @@ def rate(pledge: Pledge, reviewer: User, rating: str, comment: str) -> None:
         raise PledgeError(_("The person has not assessed their pledge yet."))
     audit.record("pledge.assessed", actor_id=reviewer.id, subject=f"pledge:{pledge.id}",
                  data={"rating": rating})
+    _answered("pledge.assessed", pledge, reviewer, None, rating=rating)
     db.session.commit()
     db.session.refresh(pledge)
 

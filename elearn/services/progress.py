@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, events
 from ..content.model import Course, Lesson
 from ..extensions import db
 from ..models import LessonView, User
@@ -104,11 +104,20 @@ def mark_studied(user: User, course: Course, lesson: Lesson) -> StudyResult:
     left = reading_seconds_left(course, view, at)
     if left > 0:
         return StudyResult(False, left)
-    # Stamp what was studied: this version and content of the course.
-    view.studied_at = at
-    view.course_version = course.version
-    view.content_hash = course.content_hash
+    # Stamp what was studied: this version and content of the course. One conditional
+    # UPDATE, so of duplicate requests one stamps it and only that one tells listeners.
+    stamped = db.session.execute(
+        update(LessonView).where(LessonView.id == view.id, LessonView.studied_at.is_(None))
+        .values(studied_at=at, course_version=course.version,
+                content_hash=course.content_hash)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if stamped:
+        events.emit("lesson.studied",
+                    key=f"lesson.studied:user:{user.id}:{course.slug}:{lesson.slug}",
+                    person_id=user.id, actor_id=user.id, unit_id=user.unit_id,
+                    data={"course": course.slug, "lesson": lesson.slug})
     db.session.commit()
+    db.session.expire(view)
     # After the commit: the lesson may have been the last step of the course.
     completions.evaluate(user, course)
     return StudyResult(True)

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, events
 from ..content.model import Course, Question, ReviewPolicy
 from ..content.scoring import answer_points, passes, score_percent
 from ..extensions import db
@@ -381,6 +381,11 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
     db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(**values)
         .execution_options(synchronize_session=False))
+    events.emit("attempt.graded", key=f"attempt.graded:attempt:{attempt.id}",
+                person_id=attempt.user_id,
+                actor_id=attempt.user_id if closed_by == CLOSED_BY_SUBMIT else None,
+                data={"course": course.slug, "attempt_id": attempt.id, "score": score,
+                      "passed": bool(values["passed"]), "closed_by": closed_by})
     db.session.commit()
     db.session.expire(attempt)
     if values["passed"]:  # after the commit: a pass may complete the course

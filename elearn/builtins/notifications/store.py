@@ -1,0 +1,127 @@
+"""The notification centre's unit of work: creating notifications from events and reminders,
+counting, listing, marking read, and preferences. Writers commit; views only call these."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ...clock import utcnow
+from ...extensions import db
+from ...models import Notification, NotificationPreference, Unit, User
+from ...services.orgs import subtree_of
+from . import delivery
+from .texts import KINDS
+
+PAGE_SIZE = 20
+CHANNELS = ("in_app", "email")
+
+
+def _insert_once(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert notifications, skipping any (key, person) already there: a redelivered event or
+    a reminder run twice makes no second row. Returns the ids of the rows made."""
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    made = session.scalars(
+        dialect.insert(Notification).values(rows)
+        .on_conflict_do_nothing(index_elements=["key", "user_id"])
+        .returning(Notification.id)).all()
+    for notification in session.scalars(select(Notification).where(Notification.id.in_(made))):
+        delivery.schedule(notification, session)
+    return list(made)
+
+
+def wanted_by(session: Session, kind: str, user_ids: Iterable[int]) -> list[int]:
+    """Those of `user_ids` who have not turned this kind off."""
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return []
+    off = {pref.user_id for pref in session.scalars(select(NotificationPreference).where(
+        NotificationPreference.user_id.in_(ids))) if kind in (pref.kinds_off or [])}
+    return [user_id for user_id in ids if user_id not in off]
+
+
+def notify(session: Session, kind: str, key: str, user_ids: Iterable[int],
+           params: Mapping[str, Any], link: str = "") -> list[int]:
+    """Add one notification per wanted person (once per key) to `session`; no commit."""
+    now = utcnow()
+    return _insert_once(session, [
+        {"user_id": user_id, "kind": kind, "key": key, "params": dict(params), "link": link,
+         "created_at": now}
+        for user_id in wanted_by(session, kind, user_ids)])
+
+
+def people_under(session: Session, unit_id: int) -> list[int]:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return []
+    return list(session.scalars(select(User.id).join(Unit, User.unit_id == Unit.id).where(
+        subtree_of(unit.path), User.active)))
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def unread_count(user_id: int) -> int:
+    """One COUNT on the (user_id, read_at) index, for the header."""
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Notification]
+    number: int
+    has_next: bool
+
+
+def page_of(user_id: int, number: int) -> Page:
+    number = max(1, number)
+    rows = list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    """Mark one (only the person's own) or all of a person's notifications read; commits.
+    Idempotent: already-read rows keep their first read time."""
+    query = update(Notification).where(Notification.user_id == user_id,
+                                       Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    changed = db.session.execute(query.values(read_at=utcnow())
+                                 .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return changed
+
+
+def owns(user_id: int, notification_id: int) -> bool:
+    return db.session.scalar(select(Notification.id).where(
+        Notification.id == notification_id, Notification.user_id == user_id)) is not None
+
+
+# -- preferences -----------------------------------------------------------------------------
+
+def preferences_of(user_id: int) -> NotificationPreference:
+    found = db.session.get(NotificationPreference, user_id)
+    return found or NotificationPreference(user_id=user_id, kinds_off=[], channel="in_app",
+                                           language="", quiet_start="", quiet_end="")
+
+
+def save_preferences(user_id: int, *, kinds_on: Iterable[str], channel: str, language: str,
+                     quiet_start: str, quiet_end: str) -> None:
+    """Validated by the form; commits. Saving the same twice changes nothing."""
+    found = db.session.get(NotificationPreference, user_id)
+    if found is None:
+        found = NotificationPreference(user_id=user_id)
+        db.session.add(found)
+    on = set(kinds_on)
+    found.kinds_off = sorted(kind for kind in KINDS if kind not in on)
+    found.channel = channel if channel in CHANNELS else "in_app"
+    found.language, found.quiet_start, found.quiet_end = language, quiet_start, quiet_end
+    db.session.commit()

@@ -1,0 +1,73 @@
+"""What each kind of notification says, rendered when it is read (in the reader's language)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Mapping
+
+from flask_babel import get_locale, lazy_gettext as _l, ngettext
+
+from ...dates import format_day
+from ...registry import current_registry
+
+KINDS: dict[str, Any] = {
+    "plan.assigned": _l("A study plan has started: %(title)s, due %(deadline)s."),
+    "completion.issued": _l("Your certificate for %(course)s has been issued."),
+    "completion.revoked": _l("Your certificate for %(course)s has been revoked."),
+    "pledge.returned": _l("Your pledge for %(year)s was returned: please revise and file it "
+                          "again."),
+    "pledge.acknowledged": _l("Your pledge for %(year)s was acknowledged."),
+    "pledge.assessed": _l("Your pledge for %(year)s has been assessed."),
+    "pledge.can_file": _l("Everyone who files before you has filed: you can file your pledge "
+                          "for %(year)s now."),
+    "reminder": None,  # plural: see render
+    "digest": None,
+}
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "plan.assigned": _l("A study plan starts"),
+        "completion.issued": _l("A certificate is issued"),
+        "completion.revoked": _l("A certificate is revoked"),
+        "pledge.returned": _l("My pledge is returned"),
+        "pledge.acknowledged": _l("My pledge is acknowledged"),
+        "pledge.assessed": _l("My pledge is assessed"),
+        "pledge.can_file": _l("I can file my pledge"),
+        "reminder": _l("Deadline reminders"),
+        "digest": _l("Weekly digest of what waits for review"),
+    }
+    return str(labels.get(kind, kind))
+
+
+def _course_title(slug: str) -> str:
+    course = current_registry().course(slug)
+    return course.title.get(str(get_locale() or "vi")) if course is not None else slug
+
+
+def render(kind: str, params: Mapping[str, Any]) -> str:
+    """The notification's text in the current request's language."""
+    values = dict(params)
+    if "course" in values:
+        values["course"] = _course_title(str(values["course"]))
+    if values.get("deadline"):
+        try:
+            values["deadline"] = format_day(date.fromisoformat(str(values["deadline"])))
+        except ValueError:
+            pass
+    if kind == "reminder":
+        return ngettext("%(num)d day left to finish the study plan %(title)s "
+                        "(deadline %(deadline)s).",
+                        "%(num)d days left to finish the study plan %(title)s "
+                        "(deadline %(deadline)s).", int(values.get("days", 0)),
+                        title=values.get("title", ""), deadline=values.get("deadline", ""))
+    if kind == "digest":
+        return ngettext("%(num)d pledge is waiting for review in your units.",
+                        "%(num)d pledges are waiting for review in your units.",
+                        int(values.get("count", 0)))
+    text = KINDS.get(kind)
+    if text is None:
+        return kind
+    try:
+        return str(text) % values
+    except (KeyError, TypeError, ValueError):  # an old row from a changed text: say the gist
+        return kind_label(kind)
