@@ -1,0 +1,190 @@
+"""Every page of every role's journey, in the real Chromium at 360×740 px: axe-core finds no
+serious or critical violation, the Nu HTML checker no error, nothing is wider than the phone,
+fields are at least 44 px tall and check boxes 20 px, each form has one primary button, and
+the menu marks the page the reader is on. A screenshot of each page goes to
+test-output/a11y/<language>/<login>/.
+
+The walk: sign in as each demo login (services/demo.py) and follow the links of the menu,
+then the links on those pages (one page per route and login), the way a person finds them.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections import deque
+from urllib.parse import urlsplit
+
+import pytest
+
+from elearn import create_app
+from elearn.extensions import db
+from elearn.services.demo import DEMO_PASSWORD, load_demo
+from elearn.testing import PROJECT_ROOT, base_config
+
+from conftest import HEIGHT, WIDTH
+from pagecheck import axe_violations, layout_problems, nu_errors, screenshot, served_html
+
+pytestmark = pytest.mark.slow
+
+By = pytest.importorskip("selenium.webdriver.common.by").By
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+
+# One login per role of the demo; None is the visitor who has not signed in.
+ROLES = {
+    "anonymous": None,
+    "learner": "dangvien.an",
+    "student": "sinhvien.dung",
+    "secretary": "bithu.anphu",
+    "centre-author": "giangvien",
+    "officer": "tuyengiao",
+    "inspector": "kiemtra",
+    "admin": "admin",
+}
+# The English walk: a subset, for the second language's longer words.
+ENGLISH = ("anonymous", "learner", "admin")
+# Files, feeds and downloads are not pages.
+NOT_PAGES = {"static", "main.favicon", "courses.asset", "certificates.download", "verify.api",
+             "review.volume", "review.export", "dashboard.export", "public.press",
+             "public.exemplars_csv", "banks.template", "jobs.download"}
+PAGES_PER_LOGIN = 24
+
+
+@pytest.fixture
+def demo_site(tmp_path, sqlite_template):
+    """The demo province on a migrated SQLite file with the shipped courses and the centre
+    plugin, behind a real threaded WSGI server."""
+    from werkzeug.serving import make_server
+
+    database = tmp_path / "elearn.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    app = create_app(base_config(f"sqlite:///{database}", PLUGINS=["elearn_centre_example"]))
+    with app.app_context():
+        load_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+    with app.app_context():
+        db.engine.dispose()
+
+
+class Walk:
+    def __init__(self, app, driver, base: str):
+        self.adapter = app.url_map.bind("127.0.0.1")
+        self.driver, self.base = driver, base
+        self.shots = PROJECT_ROOT / "test-output" / "a11y"
+        shutil.rmtree(self.shots, ignore_errors=True)
+        self.html_folder = self.shots / "html"  # as served: what the Nu checker reads
+        self.html_folder.mkdir(parents=True)
+        self.pages: dict[str, str] = {}  # saved HTML file name → "language login URL"
+        self.failures: list[str] = []
+
+    def endpoint(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        if parts.netloc and parts.netloc != urlsplit(self.base).netloc:
+            return None
+        try:
+            endpoint, _ = self.adapter.match(parts.path, method="GET")
+        except Exception:  # noqa: BLE001 — not a route of ours (a redirect, a 405): not a page
+            return None
+        return None if endpoint in NOT_PAGES else endpoint
+
+    def sign_in(self, username: str | None, language: str) -> None:
+        driver = self.driver
+        driver.delete_all_cookies()
+        driver.get(self.base + "/")
+        if language != "vi":
+            driver.find_element(By.CSS_SELECTOR, f"header button[lang={language}]").click()
+            deadline = time.monotonic() + 20
+            while self.script("return document.documentElement.lang") != language:
+                assert time.monotonic() < deadline, "the language did not change"
+                time.sleep(0.05)
+            self.loaded()
+        if username:
+            driver.get(self.base + "/login")
+            driver.find_element(By.NAME, "username").send_keys(username)
+            driver.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
+            driver.find_element(By.CSS_SELECTOR, "main form [type=submit]").click()
+            self.loaded()
+            assert "/login" not in driver.current_url, (
+                f"{username} could not sign in: "
+                + driver.find_element(By.TAG_NAME, "main").text[:300])
+
+    def script(self, source: str):
+        """Run `source` in the page, or None while the page is being replaced."""
+        try:
+            return self.driver.execute_script(source)
+        except WebDriverException:
+            return None
+
+    def loaded(self) -> None:
+        deadline = time.monotonic() + 20
+        while self.driver.execute_script("return document.readyState") != "complete":
+            assert time.monotonic() < deadline, self.driver.current_url
+            time.sleep(0.05)
+
+    def links(self, selector: str) -> list[str]:
+        return [a.get_attribute("href") for a in self.driver.find_elements(By.CSS_SELECTOR,
+                                                                             selector)
+                if a.get_attribute("href")]
+
+    def walk(self, role: str, username: str | None, language: str) -> int:
+        """Visit and check the pages `username` reaches; the number of pages checked."""
+        self.sign_in(username, language)
+        folder = self.shots / language / role
+        folder.mkdir(parents=True)
+        menu = [self.base + "/"] + self.links("header.site nav a")
+        queue = deque((url, 0) for url in menu)
+        seen: set[str] = set()
+        count = 0
+        while queue and count < PAGES_PER_LOGIN:
+            url, depth = queue.popleft()
+            endpoint = self.endpoint(url)
+            if endpoint is None or endpoint in seen:
+                continue
+            seen.add(endpoint)
+            self.driver.get(url.split("#")[0])
+            self.loaded()
+            if self.endpoint(self.driver.current_url) != endpoint:  # redirected elsewhere
+                continue
+            count += 1
+            where = f"{language} {role} {urlsplit(url).path}"
+            name = f"{language}-{role}-{count:02d}-{endpoint.replace('.', '-')}"
+            screenshot(self.driver, folder / f"{count:02d}-{endpoint}.png", WIDTH, HEIGHT)
+            for problem in axe_violations(self.driver) + layout_problems(self.driver, WIDTH):
+                self.failures.append(f"{where}: {problem}")
+            if url.rstrip("/") in (m.rstrip("/") for m in menu[1:]):
+                current = self.driver.find_elements(
+                    By.CSS_SELECTOR, "header.site nav a[aria-current=page]")
+                if len(current) != 1:
+                    self.failures.append(f"{where}: {len(current)} menu links marked current")
+            (self.html_folder / f"{name}.html").write_text(served_html(self.driver),
+                                                           encoding="utf-8")
+            self.pages[f"{name}.html"] = where
+            if depth < 2:
+                queue.extend((link, depth + 1) for link in self.links("main a[href]"))
+        return count
+
+
+def test_every_page_of_every_role_passes_axe_and_the_nu_checker(demo_site, browser):
+    app, base = demo_site
+    walk = Walk(app, browser, base)
+    started = time.monotonic()
+    counted = {}
+    for language, roles in (("vi", tuple(ROLES)), ("en", ENGLISH)):
+        for role in roles:
+            counted[f"{language} {role}"] = walk.walk(role, ROLES[role], language)
+    walked = time.monotonic() - started
+    started = time.monotonic()
+    for name, messages in nu_errors(sorted(walk.html_folder.glob("*.html"))).items():
+        walk.failures.extend(f"{walk.pages.get(name, name)}: Nu: {m}" for m in messages)
+    checked = time.monotonic() - started
+    print(f"\n{sum(counted.values())} pages ({counted}); browser + axe {walked:.1f} s, "
+          f"Nu checker {checked:.1f} s")
+    (walk.shots / "problems.txt").write_text("\n".join(walk.failures) + "\n", encoding="utf-8")
+    assert all(count >= 2 for count in counted.values()), counted
+    assert not walk.failures, (f"{len(walk.failures)} problems (all in "
+                               f"test-output/a11y/problems.txt):\n" + "\n".join(walk.failures[:40]))
