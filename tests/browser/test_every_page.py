@@ -19,6 +19,9 @@ import pytest
 
 from elearn import create_app
 from elearn.extensions import db
+from elearn.registry import current_registry
+from elearn.services import codes, completions
+from elearn.services.accounts import find_user
 from elearn.services.demo import DEMO_PASSWORD, load_demo
 from elearn.testing import PROJECT_ROOT, base_config
 
@@ -48,6 +51,8 @@ NOT_PAGES = {"static", "main.favicon", "courses.asset", "certificates.download",
              "review.volume", "review.export", "dashboard.export", "public.press",
              "public.exemplars_csv", "banks.template", "jobs.download"}
 PAGES_PER_LOGIN = 24
+# The course with the longest title: its certificate and public verification page.
+LONG_TITLE = "cd-2017-suy-thoai"
 
 
 @pytest.fixture
@@ -61,10 +66,13 @@ def demo_site(tmp_path, sqlite_template):
     app = create_app(base_config(f"sqlite:///{database}", PLUGINS=["elearn_centre_example"]))
     with app.app_context():
         load_demo()
+        code = codes.display(completions.issue(
+            find_user("dangvien.an"), current_registry().course(LONG_TITLE),
+            method=completions.ONLINE, score=90.0).code)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
+    yield app, f"http://127.0.0.1:{server.server_port}", code
     server.shutdown()
     thread.join(10)
     with app.app_context():
@@ -76,9 +84,7 @@ class Walk:
         self.adapter = app.url_map.bind("127.0.0.1")
         self.driver, self.base = driver, base
         self.shots = PROJECT_ROOT / "test-output" / "a11y"
-        shutil.rmtree(self.shots, ignore_errors=True)
         self.html_folder = self.shots / "html"  # as served: what the Nu checker reads
-        self.html_folder.mkdir(parents=True)
         self.pages: dict[str, str] = {}  # saved HTML file name → "language login URL"
         self.failures: list[str] = []
 
@@ -108,10 +114,11 @@ class Walk:
             driver.find_element(By.NAME, "username").send_keys(username)
             driver.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
             driver.find_element(By.CSS_SELECTOR, "main form [type=submit]").click()
+            deadline = time.monotonic() + 20
+            while "/login" in driver.current_url:
+                assert time.monotonic() < deadline, f"{username} could not sign in"
+                time.sleep(0.05)
             self.loaded()
-            assert "/login" not in driver.current_url, (
-                f"{username} could not sign in: "
-                + driver.find_element(By.TAG_NAME, "main").text[:300])
 
     def script(self, source: str):
         """Run `source` in the page, or None while the page is being replaced."""
@@ -131,13 +138,14 @@ class Walk:
                                                                              selector)
                 if a.get_attribute("href")]
 
-    def walk(self, role: str, username: str | None, language: str) -> int:
+    def walk(self, role: str, username: str | None, language: str,
+             also: tuple[str, ...] = ()) -> int:
         """Visit and check the pages `username` reaches; the number of pages checked."""
         self.sign_in(username, language)
         folder = self.shots / language / role
         folder.mkdir(parents=True)
         menu = [self.base + "/"] + self.links("header.site nav a")
-        queue = deque((url, 0) for url in menu)
+        queue = deque((url, 0) for url in menu + [self.base + path for path in also])
         seen: set[str] = set()
         count = 0
         while queue and count < PAGES_PER_LOGIN:
@@ -170,13 +178,17 @@ class Walk:
 
 
 def test_every_page_of_every_role_passes_axe_and_the_nu_checker(demo_site, browser):
-    app, base = demo_site
+    app, base, code = demo_site
     walk = Walk(app, browser, base)
+    shutil.rmtree(walk.shots, ignore_errors=True)
+    walk.html_folder.mkdir(parents=True)
+    also = {"anonymous": (f"/verify/{code}",)}
     started = time.monotonic()
     counted = {}
     for language, roles in (("vi", tuple(ROLES)), ("en", ENGLISH)):
         for role in roles:
-            counted[f"{language} {role}"] = walk.walk(role, ROLES[role], language)
+            counted[f"{language} {role}"] = walk.walk(role, ROLES[role], language,
+                                                       also.get(role, ()))
     walked = time.monotonic() - started
     started = time.monotonic()
     for name, messages in nu_errors(sorted(walk.html_folder.glob("*.html"))).items():
@@ -188,3 +200,97 @@ def test_every_page_of_every_role_passes_axe_and_the_nu_checker(demo_site, brows
     assert all(count >= 2 for count in counted.values()), counted
     assert not walk.failures, (f"{len(walk.failures)} problems (all in "
                                f"test-output/a11y/problems.txt):\n" + "\n".join(walk.failures[:40]))
+
+
+ACCENT = "rgb(179, 38, 30)"
+WHITE = "rgb(255, 255, 255)"
+
+
+def style(driver, element, *names: str) -> list[str]:
+    return driver.execute_script(
+        "const s = getComputedStyle(arguments[0]);"
+        "return arguments[1].map(n => s.getPropertyValue(n));", element, list(names))
+
+
+def test_phone_layout_primary_actions_touch_sizes_menu_and_long_titles(demo_site, browser):
+    """Issue #14 item 10, measured in Chromium at 360 px."""
+    app, base, code = demo_site
+    walk = Walk(app, browser, base)
+    driver = browser
+
+    # The public verification page: a long course title wraps by words at full width
+    walk.sign_in(None, "vi")
+    driver.get(f"{base}/verify/{code}")
+    title = driver.find_element(By.XPATH, "//dl[@class='facts']/dd[4]")
+    assert title.size["width"] >= 300, title.size  # the phone's width, not a narrow column
+    words = title.text.split()
+    assert len(words) > 20
+    lines = title.size["height"] / float(style(driver, title, "line-height")[0].rstrip("px"))
+    assert lines < len(words) / 3, (lines, len(words))  # several words on each line
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= WIDTH
+
+    # The learner's pledge: "Lưu bản nháp" is outlined, "Nộp bản đăng ký" the one solid button;
+    # check boxes are 20 px; fields 44 px tall and full width
+    walk.sign_in("dangvien.an", "vi")
+    driver.get(f"{base}/pledges/")
+    driver.get(driver.find_element(By.CSS_SELECTOR, "main a[href^='/pledges/2']")
+               .get_attribute("href"))
+    save = driver.find_element(By.XPATH, "//main//input[@value='Lưu bản nháp']")
+    file = driver.find_element(By.XPATH, "//main//input[@value='Nộp bản đăng ký']")
+    assert style(driver, save, "background-color", "border-top-color") == [WHITE, ACCENT]
+    assert style(driver, file, "background-color")[0] == ACCENT
+    accepted = driver.find_element(By.NAME, "accepted")
+    assert accepted.size["width"] >= 20 and accepted.size["height"] >= 20, accepted.size
+    field = driver.find_element(By.CSS_SELECTOR, "main input[type=text]:not([type=hidden])")
+    assert field.size["height"] >= 44 and field.size["width"] >= 280, field.size
+
+    # The menu: one row of links without underlines, scrolling sideways; the current page marked
+    driver.get(f"{base}/certificates/")
+    nav = driver.find_element(By.CSS_SELECTOR, "header.site nav")
+    links = nav.find_elements(By.TAG_NAME, "a")
+    assert len(links) >= 3
+    assert nav.size["height"] < 60, nav.size  # one row, not 3–4 wrapped rows
+    assert {link.location["y"] for link in links} == {links[0].location["y"]}
+    assert all(style(driver, link, "text-decoration-line")[0] == "none" for link in links)
+    current = nav.find_elements(By.CSS_SELECTOR, "a[aria-current=page]")
+    assert [a.get_attribute("href") for a in current] == [f"{base}/certificates/"]
+    assert style(driver, current[0], "background-color")[0] == ACCENT
+    assert all(link.size["height"] >= 44 for link in links)
+
+    # The profile: the phone field is a full-width, 44 px field
+    driver.get(f"{base}/profile/")
+    phone = driver.find_element(By.CSS_SELECTOR, "main input[type=tel]")
+    assert phone.size["height"] >= 44 and phone.size["width"] >= 280, phone.size
+
+    # A lesson: its own headings are smaller than its title
+    driver.get(f"{base}/courses/{LONG_TITLE}/")
+    driver.get(driver.find_element(By.CSS_SELECTOR, "main a[href*='/lessons/']")
+               .get_attribute("href"))
+    title_size = float(style(driver, driver.find_element(By.CSS_SELECTOR, ".lesson h1"),
+                             "font-size")[0].rstrip("px"))
+    headings = driver.find_elements(By.CSS_SELECTOR, ".lesson > div h1, .lesson > div h2, "
+                                                     ".lesson > div h3, .lesson > div h4")
+    assert headings, "the lesson has headings of its own"
+    assert all(float(style(driver, h, "font-size")[0].rstrip("px")) < title_size
+               for h in headings)
+
+    # The secretary's review: "Trả lại để sửa" (an <input type=submit class=secondary>, as
+    # ReturnForm renders it) is outlined beside the solid "Tiếp nhận"
+    walk.sign_in("bithu.anphu", "vi")
+    driver.get(f"{base}/review/")
+    returned = driver.execute_script(
+        "const b = document.createElement('input'); b.type = 'submit'; b.className ="
+        " 'secondary'; b.value = 'Trả lại để sửa'; document.querySelector('main')"
+        ".append(b); return b;")
+    assert style(driver, returned, "background-color", "border-top-color") == [WHITE, ACCENT]
+
+    # The admin's course table scrolls sideways instead of squeezing a word per line
+    walk.sign_in("admin", "vi")
+    driver.get(f"{base}/admin/courses")
+    region = driver.find_element(By.CSS_SELECTOR, "main .scroll")
+    table = region.find_element(By.TAG_NAME, "table")
+    assert table.size["width"] > region.size["width"]
+    assert region.get_attribute("tabindex") == "0"  # reachable by keyboard to scroll
+    first = table.find_element(By.CSS_SELECTOR, "tbody td")
+    assert first.size["width"] >= 150, first.size
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= WIDTH
