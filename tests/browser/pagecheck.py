@@ -95,7 +95,8 @@ for (const el of document.querySelectorAll('main input[type=checkbox], main inpu
 for (const form of document.querySelectorAll('main form')) {
   // primary = drawn solid in the accent colour, whatever its classes say
   const primary = [...form.querySelectorAll('button[type=submit], input[type=submit]')]
-    .filter(b => visible(b) && getComputedStyle(b).backgroundColor === ACCENT);
+    .filter(b => visible(b) && b.getBoundingClientRect().right > 0  // not the off-screen
+                 && getComputedStyle(b).backgroundColor === ACCENT);      // Enter default
   if (primary.length > 1) problems.push('form ' + (form.getAttribute('action') || '') +
       ' has ' + primary.length + ' primary buttons: ' + primary.map(b => b.textContent.trim()).join(' / '));
 }
