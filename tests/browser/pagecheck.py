@@ -100,11 +100,14 @@ for (const form of document.querySelectorAll('main form')) {
   if (primary.length > 1) problems.push('form ' + (form.getAttribute('action') || '') +
       ' has ' + primary.length + ' primary buttons: ' + primary.map(b => b.textContent.trim()).join(' / '));
 }
+const ids = [...document.querySelectorAll('[id]')].map(el => el.id);
+for (const id of new Set(ids.filter((id, i) => ids.indexOf(id) !== i)))
+  problems.push('duplicate id="' + id + '"');  // e.g. csrf_token of two forms (issue #14)
 return problems;
 """
 
 
 def layout_problems(driver, width: int) -> list[str]:
     """Phone layout faults: horizontal overflow, fields under 44 px, check boxes under 20 px,
-    forms with more than one primary (solid) button."""
+    forms with more than one primary (solid) button, ids used twice."""
     return driver.execute_script(LAYOUT, width)

@@ -90,6 +90,7 @@ class Walk:
         # Pages found beyond the menu (profile, a course, a lesson…) look alike for every
         # login: checked once per language, which halves the walk.
         self.beyond_menu: set[tuple[str, str]] = set()
+        self.seconds = {"screenshots": 0.0, "axe": 0.0}  # the checks' share of the walk
         self.failures: list[str] = []
 
     def endpoint(self, url: str) -> str | None:
@@ -169,9 +170,14 @@ class Walk:
             count += 1
             where = f"{language} {role} {urlsplit(url).path}"
             name = f"{language}-{role}-{count:02d}-{endpoint.replace('.', '-')}"
+            started = time.monotonic()
             screenshot(self.driver, folder / f"{count:02d}-{endpoint}.png", WIDTH, HEIGHT)
-            for problem in axe_violations(self.driver) + layout_problems(self.driver, WIDTH):
-                self.failures.append(f"{where}: {problem}")
+            self.seconds["screenshots"] += time.monotonic() - started
+            started = time.monotonic()
+            self.failures += [f"{where}: {problem}" for problem in axe_violations(self.driver)]
+            self.seconds["axe"] += time.monotonic() - started
+            self.failures += [f"{where}: {problem}"
+                              for problem in layout_problems(self.driver, WIDTH)]
             if url.rstrip("/") in (m.rstrip("/") for m in menu[1:]):
                 current = self.driver.find_elements(
                     By.CSS_SELECTOR, "header.site nav a[aria-current=page]")
@@ -202,7 +208,8 @@ def test_every_page_of_every_role_passes_axe_and_the_nu_checker(demo_site, brows
     for name, messages in nu_errors(sorted(walk.html_folder.glob("*.html"))).items():
         walk.failures.extend(f"{walk.pages.get(name, name)}: Nu: {m}" for m in messages)
     checked = time.monotonic() - started
-    print(f"\n{sum(counted.values())} pages ({counted}); browser + axe {walked:.1f} s, "
+    print(f"\n{sum(counted.values())} pages ({counted}); walk {walked:.1f} s, of which axe "
+          f"{walk.seconds['axe']:.1f} s and screenshots {walk.seconds['screenshots']:.1f} s; "
           f"Nu checker {checked:.1f} s")
     (walk.shots / "problems.txt").write_text("\n".join(walk.failures) + "\n", encoding="utf-8")
     assert all(count >= 2 for count in counted.values()), counted
