@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import threading
 from datetime import date
@@ -30,21 +29,18 @@ from elearn.models import StudyPlan
 from elearn.services.orgs import create_unit
 from elearn.testing import PROJECT_ROOT, base_config
 
+from conftest import HEIGHT, WIDTH
 from kit import write_quiz_course
+from pagecheck import axe_violations, layout_problems, nu_errors, served_html
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SLUG = "khoa-tren-dien-thoai"
-WIDTH, HEIGHT = 360, 740
 MIN_READING = 2
 PASSWORD = "Hoc-tap-va-lam-theo-2026"
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
@@ -64,10 +60,6 @@ TEXT = {
            "complete": "Course complete", "certificate": "Your certificate",
            "plan": "Your study plan for", "pledge": "Write my pledge for"},
 }
-
-
-def _browser_available() -> bool:
-    return CHROMIUM.exists() and CHROMEDRIVER.exists()
 
 
 @pytest.fixture
@@ -105,30 +97,6 @@ def served(tmp_path, sqlite_template):
         db.engine.dispose()
 
 
-@pytest.fixture
-def browser(tmp_path):
-    if not _browser_available():
-        if os.environ.get("CI"):
-            pytest.fail("chromium and chromium-driver must be installed (.ci/run does it)")
-        pytest.skip("no /usr/bin/chromium and /usr/bin/chromedriver (apt-get install "
-                    "chromium chromium-driver)")
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--disable-default-apps", "--mute-audio",
-                     f"--window-size={WIDTH},{HEIGHT}",
-                     f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": True})
-    yield driver
-    driver.quit()
-
-
 class Journey:
     def __init__(self, driver, base: str, language: str):
         self.driver = driver
@@ -139,10 +107,20 @@ class Journey:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self.step = 0
+        self.problems: list[str] = []  # axe-core and layout findings, checked at the end
+        self.served: list[Path] = []  # each page's HTML as served, for the Nu checker
 
     def shot(self, name: str) -> None:
-        """A full-page screenshot at the phone's width."""
+        """A full-page screenshot at the phone's width; the page is checked with axe-core
+        and for the phone layout, and its served HTML kept for the Nu checker."""
         self.step += 1
+        self.problems += [f"{name}: {problem}" for problem in
+                          axe_violations(self.driver) + layout_problems(self.driver, WIDTH)]
+        source = served_html(self.driver)
+        if source:  # (nothing while the test holds the connection offline)
+            html = self.folder / f"{self.step:02d}-{name}.html"
+            html.write_text(source, encoding="utf-8")
+            self.served.append(html)
         height = self.driver.execute_script(
             "return Math.ceil(document.documentElement.scrollHeight)")
         image = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
@@ -365,3 +343,7 @@ def test_a_learner_joins_studies_passes_and_sees_full_progress(served, browser, 
     assert driver.find_element(By.CSS_SELECTOR, "progress").get_attribute("value") == "3"
     journey.shot("catalogue-done")
     assert len(list(journey.folder.glob("*.png"))) >= 15
+    # every step passed axe-core (no serious or critical violation) and the Nu HTML checker
+    journey.problems += [f"{name}: Nu: {message}" for name, messages
+                         in nu_errors(journey.served).items() for message in messages]
+    assert not journey.problems, "\n".join(journey.problems)
