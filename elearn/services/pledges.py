@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, func, literal, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from ..clock import local_date, local_today, utcnow
 from ..content.manifestations import manifestations
@@ -92,6 +92,23 @@ def applicable_plan(user: User, year: int, create_default: bool = True) -> Study
         if any_plan is None:
             return default_plan(year, user.unit)
     return candidates
+
+
+def plan_applies(year: int) -> ColumnElement[bool]:
+    """`applicable_plan` as an SQL condition on `User` joined to its `Unit`, for counting and
+    listing many people in one query: a plan of `year` on the person's unit or an ancestor,
+    for an audience in `catalogue.audiences_of` the person; or, in a year with no plan at all,
+    the default plan course.yaml implies (the whole tree, every audience)."""
+    plan_unit = aliased(Unit)
+    audiences = [literal(audience) for audience in catalogue.audiences_of(None)]
+    on_path = (select(StudyPlan.id).join(plan_unit, StudyPlan.unit_id == plan_unit.id)
+               .where(StudyPlan.year == year, Unit.path.startswith(plan_unit.path),
+                      or_(StudyPlan.audience.in_(audiences), StudyPlan.audience == User.audience))
+               .exists())
+    if any(year in course.pledge_years for course in current_registry().courses.values()):
+        year_has_none = ~select(StudyPlan.id).where(StudyPlan.year == year).exists()
+        return or_(on_path, year_has_none)
+    return on_path
 
 
 def min_versions(plan: StudyPlan) -> dict[str, str]:
