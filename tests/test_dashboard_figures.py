@@ -153,6 +153,9 @@ def test_not_yet_filed_lists_only_people_a_plan_applies_to(app):
     exported = client.get(f"/dashboard/export/missing-pledge.csv?unit=T&year={YEAR}")
     assert "Cán bộ chưa nộp" in exported.get_data(as_text=True)
     assert "Sinh viên Dung" not in exported.get_data(as_text=True)
+    summary = client.get(f"/dashboard/export/summary.csv?unit=T&year={YEAR}")
+    total_row = summary.get_data(as_text=True).lstrip("\ufeff").splitlines()[1].split(",")
+    assert total_row[0] == "Tỉnh T" and total_row[-1] == "3"  # people to file
     # The same rule in the filing share: 1 of the 3 cadres, the student not counted.
     with app.app_context():
         total = dashboard(unit_by_code("T"), course=None, year=YEAR).total

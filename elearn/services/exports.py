@@ -75,14 +75,14 @@ def pledge_rows(unit: Unit, year: int) -> Iterator[tuple]:
 
 def summary_header() -> list[str]:
     return [_("Unit"), _("People"), _("Enrolled"), _("Lessons studied"), _("Completed"),
-            _("Pledges filed"), _("Acknowledged"), _("Assessed")]
+            _("Pledges filed"), _("Acknowledged"), _("Assessed"), _("People to file")]
 
 
 def summary_rows(board: Dashboard) -> Iterator[tuple]:
     for row in [board.total, *board.rows]:
         name = row.unit.name if row.unit else _("Directly in %(unit)s", unit=board.unit.name)
         yield (name, row.people, row.enrolled, row.lessons_studied, row.completed, row.filed,
-               row.acknowledged, row.assessed)
+               row.acknowledged, row.assessed, row.planned)
 
 
 DATASETS = ("summary", "completions", "pledges", "missing-completion", "missing-pledge")
