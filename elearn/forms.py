@@ -10,6 +10,7 @@ from wtforms import (
     SubmitField, TelField, TextAreaField,
 )
 from wtforms.fields import IntegerField as WTFormsIntegerField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import (
     AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
 )
@@ -255,7 +256,10 @@ class PlanForm(OnceForm):
     audience = SelectField(_l("Who"), choices=lambda: [
         SelectChoice("cadre", _l("Cadre or party member")), SelectChoice("student", _l("Student")),
         SelectChoice("all", _l("Everyone"))])
-    courses = SelectMultipleField(_l("Courses to complete before filing"), choices=[])
+    # Checkboxes, not a multi-select list box staff must Ctrl-click (issue #14 item 12).
+    courses = SelectMultipleField(_l("Courses to complete before filing"), choices=[],
+                                  widget=ListWidget(prefix_label=False),
+                                  option_widget=CheckboxInput())
     deadline = DateField(_l("Deadline for filing"), validators=[DataRequired()])
     superiors_first = BooleanField(_l("Superiors file first"), default=True)
     inside_first = BooleanField(_l("Party members file before other cadres of their unit "

@@ -2,7 +2,9 @@
 file prints "cell" or "district_political_centre" on a Vietnamese page."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
+
+from .registry import current_registry
 
 # Unit levels are free labels (orgs.LEVEL); the ones the project ships are named here, any other
 # is shown as typed by the admin who created it.
@@ -56,3 +58,10 @@ def pledge_status_label(status: str) -> str:
 def completion_method_label(method: str) -> str:
     """How a completion was earned, as the verify page and the centre list say it."""
     return str(_l("studied online") if method == "online" else _l("studied in class"))
+
+
+def course_title(slug: str) -> str:
+    """A course's title in the reader's language (what the catalogue shows); the slug only for
+    a course no longer installed, so old records still say which course they were."""
+    course = current_registry().course(slug)
+    return course.title.get(str(get_locale() or "vi")) if course is not None else slug

@@ -65,8 +65,10 @@ def test_dashboard_counts_per_child_unit_in_sql(province):
         board = dashboard(unit_by_code("P"), course=COURSE, year=YEAR)
         rows = {row.unit.code if row.unit else "-": row for row in board.rows}
         assert set(rows) == {"-", "A", "B", "C"}
+        # Enrolled 3, not 2: a3 completed without opening a lesson here, and whoever
+        # completed is enrolled (issue #14 item 4: "1 enrolled, 3 completed" misled).
         assert (rows["A"].people, rows["A"].enrolled, rows["A"].lessons_studied,
-                rows["A"].completed, rows["A"].filed, rows["A"].acknowledged) == (4, 2, 3, 2, 1, 1)
+                rows["A"].completed, rows["A"].filed, rows["A"].acknowledged) == (4, 3, 3, 2, 1, 1)
         assert (rows["B"].people, rows["B"].completed, rows["B"].assessed) == (2, 1, 1)
         assert rows["C"].people == 0
         assert board.total.people == 7 and board.total.completed == 3  # revoked not counted

@@ -196,7 +196,7 @@ def _read_yaml(path: Path, problems: Problems, line_offset: int = 0, text: str |
     try:
         return load_yaml(text, line_offset)
     except YamlSyntaxError as exc:
-        problems.add(path, exc.line, _l("YAML syntax error: %(problem)s", problem=str(exc)))
+        problems.add(path, exc.line, _l("YAML syntax error: %(problem)s", problem=exc.problem))
         return None
 
 

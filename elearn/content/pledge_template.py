@@ -62,7 +62,7 @@ def parse_template(text: str, source: str = "template") -> tuple[PledgeTemplate 
         raw = load_yaml(text)
     except YamlSyntaxError as exc:
         return None, [ContentError(path, exc.line, _l("YAML syntax error: %(problem)s",
-                                                      problem=str(exc)))]
+                                                      problem=exc.problem))]
     ctx = ParseContext(path, problems)
     if not isinstance(raw, LineDict):
         return None, [ContentError(path, 1, _l("the template must be a mapping of fields"))]

@@ -1,9 +1,11 @@
 """A safe YAML loader that remembers on which line every mapping, entry and list item stood."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
+from flask_babel import lazy_gettext as _l
 
 
 class LineDict(dict):
@@ -60,9 +62,45 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 
 class YamlSyntaxError(ValueError):
+    """`str()` is PyYAML's English; `problem` says the same to an author in their language."""
+
     def __init__(self, message: str, line: int | None):
         super().__init__(message)
         self.line = line
+        self.problem = explain(message)
+
+
+# PyYAML's messages (yaml/scanner.py, parser.py) and our constructor's, by how they begin,
+# in the words of someone who edits a file by hand.
+_EXPLAINED = (
+    ("mapping values are not allowed here",
+     _l("a colon where no field can start: check the indentation, or put text that holds "
+        "': ' in quotes")),
+    ("could not find expected ':'", _l("a line without ':' where a field was expected")),
+    ("found character '\\t'", _l("a tab character: indent with spaces")),
+    ("found character", _l("a character that cannot start a value here: put the text in quotes")),
+    ("did not find expected key", _l("a line indented differently from the fields around it")),
+    ("did not find expected '-' indicator",
+     _l("a list item that does not start with '-' at the list's indentation")),
+    ("did not find expected node content", _l("a value is missing or out of place")),
+    ("found unexpected end of stream",
+     _l("the text ends inside quotes or brackets that were never closed")),
+    ("found undefined alias", _l("an alias (*name) without its anchor (&name)")),
+    ("unhashable key", _l("a list or mapping used as a field name")),
+    ("expected", _l("the structure breaks here: check the indentation and brackets")),
+)
+
+
+def explain(message: str) -> Any:
+    """The translated (lazy) explanation of a YAML problem; unknown ones keep PyYAML's words."""
+    if match := re.match(r"duplicate key (.*)", message):
+        return _l("the field %(key)s appears twice", key=match.group(1))
+    if match := re.match(r"nested more than (\d+) levels deep", message):
+        return _l("nested more than %(levels)d levels deep", levels=int(match.group(1)))
+    for start, explanation in _EXPLAINED:
+        if message.startswith(start):
+            return explanation
+    return _l("not valid YAML (%(detail)s)", detail=message)
 
 
 # Course files and pledge templates nest a few levels; thousands of levels are an attack on

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..clock import iso_local
 from ..extensions import db
-from ..labels import completion_method_label, pledge_status_label
+from ..labels import completion_method_label, course_title, pledge_status_label
 from ..models import Completion, Pledge, Revocation, Unit, User
 from . import codes, reports
 from .orgs import subtree_of
@@ -48,7 +48,7 @@ def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
     for (name, username, unit_name, slug, version, digest, method, score, at, code, rev,
          flagged) in result:
-        yield (name, username, unit_name, slug, version, digest,
+        yield (name, username, unit_name, course_title(slug), version, digest,
                completion_method_label(method), score,
                iso_local(at), codes.display(code), revoked if rev or flagged else valid)
 
@@ -75,14 +75,14 @@ def pledge_rows(unit: Unit, year: int) -> Iterator[tuple]:
 
 def summary_header() -> list[str]:
     return [_("Unit"), _("People"), _("Enrolled"), _("Lessons studied"), _("Completed"),
-            _("Pledges filed"), _("Acknowledged"), _("Assessed")]
+            _("Pledges filed"), _("Acknowledged"), _("Assessed"), _("People to file")]
 
 
 def summary_rows(board: Dashboard) -> Iterator[tuple]:
     for row in [board.total, *board.rows]:
         name = row.unit.name if row.unit else _("Directly in %(unit)s", unit=board.unit.name)
         yield (name, row.people, row.enrolled, row.lessons_studied, row.completed, row.filed,
-               row.acknowledged, row.assessed)
+               row.acknowledged, row.assessed, row.planned)
 
 
 DATASETS = ("summary", "completions", "pledges", "missing-completion", "missing-pledge")

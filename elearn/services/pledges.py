@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, update
 from sqlalchemy.orm import joinedload
 
 from ..clock import local_date, local_today, utcnow
@@ -93,6 +93,26 @@ def applicable_plan(user: User, year: int, create_default: bool = True) -> Study
         if any_plan is None:
             return default_plan(year, user.unit)
     return candidates
+
+
+def plan_applies(year: int) -> ColumnElement[bool]:
+    """`applicable_plan` as an SQL condition on `User` joined to its `Unit`, for counting and
+    listing many people in one query: a plan of `year` on the person's unit or an ancestor,
+    for an audience in `catalogue.audiences_of` the person; or, in a year with no plan at all,
+    the default plan course.yaml implies (the whole tree, every audience).
+
+    The year's plans are few and read once here, so the condition is plain comparisons per
+    row (index ranges on the unit path), not a subquery per person."""
+    plans = db.session.execute(select(Unit.path, StudyPlan.audience)
+                               .join(Unit, StudyPlan.unit_id == Unit.id)
+                               .where(StudyPlan.year == year)).all()
+    if not plans:
+        courses = current_registry().courses.values()
+        return true() if any(year in course.pledge_years for course in courses) else false()
+    everyone = set(catalogue.audiences_of(None))
+    return or_(*(and_(subtree_of(path), true() if audience in everyone
+                      else User.audience == audience)
+                 for path, audience in set(plans)))
 
 
 def min_versions(plan: StudyPlan) -> dict[str, str]:

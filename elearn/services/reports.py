@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from sqlalchemy import String, and_, case, func, literal, select, true
+from sqlalchemy import String, and_, case, func, literal, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import FunctionElement
@@ -23,6 +23,7 @@ from ..models.pledges import ACKNOWLEDGED_OR_LATER, FILED_OR_LATER
 from ..natural import sibling_key
 from ..shared_state import remembered
 from .orgs import subtree_of
+from .pledges import plan_applies
 
 
 
@@ -59,6 +60,11 @@ class UnitRef:
 
 @dataclass
 class Row:
+    """One unit's figures. They nest, so they add up: completed ≤ enrolled ≤ people (enrolled
+    is everyone who opened a lesson or holds a completion, in-person ones too) and
+    assessed ≤ acknowledged ≤ filed; planned ≤ people are those a plan applies to (a pledge
+    is only opened under a plan, so filed ≤ planned unless a plan was narrowed since)."""
+
     unit: UnitRef | None       # None: people attached directly to the chosen unit
     people: int = 0
     enrolled: int = 0
@@ -67,9 +73,14 @@ class Row:
     filed: int = 0
     acknowledged: int = 0
     assessed: int = 0
+    planned: int = 0
 
     def rate(self, count: int) -> float:
         return count / self.people if self.people else 0.0
+
+    def filing_rate(self, count: int) -> float:
+        """A share of the people who are to file (a plan applies to them)."""
+        return count / self.planned if self.planned else 0.0
 
 
 @dataclass
@@ -116,13 +127,17 @@ def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all
     conditions = [subtree_of(unit.path), User.active]
     if audience in ("cadre", "student"):
         conditions.append(User.audience == audience)
+    # Enrolled counts in-person completions too (nobody completes without enrolling).
     statement = (
         select(bucket.label("bucket"), func.count(User.id),
-               func.count(studied.c.user_id), func.coalesce(func.sum(studied.c.studied), 0),
+               func.sum(case((or_(studied.c.user_id.is_not(None),
+                                  completed.c.user_id.is_not(None)), 1), else_=0)),
+               func.coalesce(func.sum(studied.c.studied), 0),
                func.count(completed.c.user_id),
                func.sum(case((pledged.c.rank >= 1, 1), else_=0)),
                func.sum(case((pledged.c.rank >= 2, 1), else_=0)),
-               func.sum(case((pledged.c.rank >= 3, 1), else_=0)))
+               func.sum(case((pledged.c.rank >= 3, 1), else_=0)),
+               func.sum(case((plan_applies(year), 1), else_=0)))
         .select_from(User).join(Unit, User.unit_id == Unit.id)
         .outerjoin(studied, studied.c.user_id == User.id)
         .outerjoin(completed, completed.c.user_id == User.id)
@@ -138,7 +153,7 @@ def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all
         row = Row(UnitRef.of(child) if child else None, *counts)
         rows.append(row)
         for name in ("people", "enrolled", "lessons_studied", "completed", "filed",
-                     "acknowledged", "assessed"):
+                     "acknowledged", "assessed", "planned"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
     # Units without anyone yet still appear, so a drill-down shows the whole level.
     for child in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
@@ -175,9 +190,9 @@ def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: s
     if what == "completion":
         statement = statement.outerjoin(completed, completed.c.user_id == User.id).where(
             completed.c.user_id.is_(None))
-    else:
+    else:  # only people who are to file: a plan applies to them
         statement = statement.outerjoin(pledged, pledged.c.user_id == User.id).where(
-            func.coalesce(pledged.c.rank, 0) < 1)
+            func.coalesce(pledged.c.rank, 0) < 1, plan_applies(year))
     return statement.order_by(Unit.path, User.full_name)
 
 

@@ -15,7 +15,7 @@ from ..forms import LanguageForm
 from ..clock import local_today
 from ..services import accounts, catalogue, next_steps
 from ..services.progress import progress_for
-from ..labels import level_label, role_label
+from ..labels import course_title, level_label, role_label
 from ..models import Role
 from ..security import PUBLIC, held_roles, permission, scope_paths
 from ..services.orgs import units_within
@@ -112,6 +112,7 @@ def register_context(app: Flask) -> None:
     app.add_template_global(units_in_scope, "units_in_scope")
     app.add_template_filter(level_label, "level_label")
     app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(course_title, "course_title")
 
     # The header's two small forms (sign out, language) need only the CSRF token, which
     # the templates take from Flask-WTF's `csrf_token()`: building two form objects for every

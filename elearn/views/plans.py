@@ -13,6 +13,7 @@ from ..clock import local_today
 from ..dates import format_day
 from ..content.pledge_template import DEFAULT_TEMPLATE, parse_template
 from ..forms import ExtensionForm, PlanForm, SelectChoice
+from ..labels import course_title
 from ..models import Role, StudyPlan, Unit
 from ..registry import current_registry
 from ..security import has_role, permission, scope_paths
@@ -43,7 +44,7 @@ def _form(plan: StudyPlan | None = None) -> PlanForm:
         form = PlanForm(obj=plan, unit_code=plan.unit.code, courses=json.loads(plan.courses),
                         min_versions=", ".join(f"{slug}={version}" for slug, version
                                                in json.loads(plan.min_versions or "{}").items()))
-    form.courses.choices = [SelectChoice(c.slug, f"{c.title.get()} ({c.year})")
+    form.courses.choices = [SelectChoice(c.slug, f"{course_title(c.slug)} ({c.year})")
                             for c in current_registry().courses.values()]
     return form
 
