@@ -9,6 +9,7 @@ import os
 import shutil
 import stat
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,12 @@ from sqlalchemy import func, select, text
 
 from elearn import keyring
 from elearn.extensions import db
-from elearn.models import AuditEntry, Completion, Pledge, Revocation
+from elearn.models import AuditEntry, Completion, Pledge, Revocation, StudyPlan
 from elearn.services import audit, codes, completions, pledges
 from elearn.services.accounts import find_user
 from elearn.testing import _pg_execute, _postgres_admin_url, _with_database
 
-from kit import build_centre, complete
+from kit import CENTRE_COURSE, build_centre, complete
 
 
 @pytest.fixture
@@ -138,7 +139,11 @@ def build_evidence(site) -> list[str]:
         completions.revoke(revoked, "Sai đối tượng", find_user("ttct"))
         db.session.commit()
         learner = find_user("hoc.vien")
-        plan = pledges.applicable_plan(learner, 2026)
+        plan = StudyPlan(year=2026, unit_id=learner.unit_id, audience="all",
+                         courses=json.dumps([CENTRE_COURSE]), deadline=date(2026, 12, 31),
+                         superiors_first=True, template=pledges.DEFAULT_TEMPLATE, title="KH")
+        db.session.add(plan)
+        db.session.flush()
         pledges.pledge_for(learner, plan)
         db.session.commit()
         return [first.code, revoked.code]

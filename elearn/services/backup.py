@@ -19,9 +19,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Iterator
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -58,6 +60,18 @@ class Restored:
 def _private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)
+
+
+@contextmanager
+def _private_files() -> Iterator[None]:
+    """Everything created inside is readable by its owner only (folders made on the way
+    by mkdir(parents=True) included). The CLI is single-threaded, so the process umask is
+    safe to change here."""
+    before = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(before)
 
 
 def _sha256(path: Path) -> str:
@@ -121,6 +135,11 @@ def _write_private(path: Path, content: str) -> None:
 
 def create(out: Path) -> dict:
     """Write a backup into `out` (new or empty); returns the manifest."""
+    with _private_files():
+        return _create(out)
+
+
+def _create(out: Path) -> dict:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BackupRefused(_("%(path)s is not empty: back up into a new folder",
                               path=str(out)))
@@ -212,6 +231,11 @@ def database_in_use() -> bool:
 
 def restore(source: Path, *, force: bool = False) -> Restored:
     """Restore the database, keyrings and instance files of a backup into this site."""
+    with _private_files():
+        return _restore(source, force)
+
+
+def _restore(source: Path, force: bool) -> Restored:
     manifest = read_manifest(source)
     revision = manifest.get("alembic_revision")
     if revision is not None and revision not in _known_revisions():
