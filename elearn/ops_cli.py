@@ -46,6 +46,9 @@ def keys_group() -> click.Group:
     @with_appcontext
     def rotate(name) -> None:
         """Make a new current key for NAME; older keys stay and keep verifying."""
+        # Records signed under the new key must be able to name it: the schema must have
+        # key ids (migration 0016) before the first rotation.
+        backup.require_schema()
         try:
             kid = keyring.rotate(name)
         except keyring.KeyringError as error:

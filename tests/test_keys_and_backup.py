@@ -20,7 +20,7 @@ from elearn.extensions import db
 from elearn.models import AuditEntry, Completion, Pledge, Revocation, StudyPlan
 from elearn.services import audit, codes, completions, pledges
 from elearn.services.accounts import find_user
-from elearn.testing import _pg_execute, _postgres_admin_url, _with_database
+from elearn.testing import _pg_execute, _postgres_admin_url, _with_database, migrate_database
 
 from kit import CENTRE_COURSE, build_centre, complete
 
@@ -83,6 +83,9 @@ def test_rotation_keeps_old_records_valid_and_a_removed_key_reads_invalid(site):
     # Remove k1: its record reads invalid, the page still answers (no 500).
     (folder / "k1.key").unlink()
     assert public_status(site, old_code) == ("invalid", "")
+    with site.app_context():
+        problems = {p.subject: p.message for p in completions.integrity_problems()}
+        assert "k1" in problems[codes.display(old_code)]
 
 
 def test_revocations_name_their_key_and_stay_valid_after_rotation(site):
@@ -106,19 +109,25 @@ def test_revocations_name_their_key_and_stay_valid_after_rotation(site):
     # Without the old audit key, the entries it authenticated are reported, in one line.
     (Path(site.instance_path) / "keys" / "audit" / "k1.key").unlink()
     broken = cli(site, "audit", "verify")
-    assert broken.exit_code == 1 and "1" in broken.output
+    assert broken.exit_code == 1 and "k1" in broken.output and "Traceback" not in broken.output
+    with site.app_context():
+        assert audit.verify_chain().reason == "unknown-key"
 
 
 # -- backup and restore ------------------------------------------------------------------------
 
 
 def fresh_database(app_url: str, tmp_path: Path) -> str:
-    """An empty (unmigrated) database on the same backend as `app_url`."""
+    """A new database on the same backend as `app_url`, created by `flask db upgrade` as the
+    restore procedure says."""
     if app_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-    name = f"elearn_restore_{uuid.uuid4().hex[:12]}"
-    _pg_execute(f'CREATE DATABASE "{name}"')
-    return _with_database(_postgres_admin_url(), name)
+        url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    else:
+        name = f"elearn_restore_{uuid.uuid4().hex[:12]}"
+        _pg_execute(f'CREATE DATABASE "{name}"')
+        url = _with_database(_postgres_admin_url(), name)
+    migrate_database(url)
+    return url
 
 
 def drop_database(url: str) -> None:

@@ -90,7 +90,7 @@ def record(action: str, *, actor_id: int | None = None, subject: str = "",
 @dataclass(frozen=True)
 class ChainReport:
     """The outcome of a walk: `reason` is a stable code (changed, missing, unlinked, unsigned,
-    forged, head, truncated), `problem` the translated sentence for people."""
+    unknown-key, forged, head, truncated), `problem` the translated sentence for people."""
 
     checked: int
     first_bad_seq: int | None
@@ -154,6 +154,10 @@ def _walk(check_macs: bool, head: Head | None = None) -> ChainReport:
                 "entry %(seq)d is not authenticated (written before audit keys, or its "
                 "authentication was removed): run flask elearn audit seal once after "
                 "upgrading", seq=seq), "unsigned")
+        if check_macs and keyring.secret_for("audit", entry.key_id) is None:
+            return ChainReport(checked, seq, _(
+                "entry %(seq)d was authenticated with key %(kid)s, which is not in the audit "
+                "keyring (restore it from a backup)", seq=seq, kid=entry.key_id), "unknown-key")
         if check_macs and not mac_matches(entry):
             return ChainReport(checked, seq, _(
                 "entry %(seq)d was rewritten and re-hashed: its authentication does not "

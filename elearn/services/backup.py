@@ -29,11 +29,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from .. import keyring
 from ..clock import utcnow
 from ..extensions import db
+from ..models import AuditEntry, Completion
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -107,6 +108,14 @@ def _run(command: list[str], env: dict[str, str]) -> None:
                               error=last))
 
 
+def require_schema() -> None:
+    """Touch the columns this code signs into: an unreachable, unmigrated or older database
+    fails here, before anything is written, and the CLI names the cause in one line."""
+    db.session.execute(select(Completion.key_id).limit(1))
+    db.session.execute(select(AuditEntry.key_id).limit(1))
+    db.session.rollback()
+
+
 def current_revision() -> str | None:
     with db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
@@ -135,6 +144,7 @@ def _write_private(path: Path, content: str) -> None:
 
 def create(out: Path) -> dict:
     """Write a backup into `out` (new or empty); returns the manifest."""
+    require_schema()
     with _private_files():
         return _create(out)
 
@@ -230,7 +240,9 @@ def database_in_use() -> bool:
 
 
 def restore(source: Path, *, force: bool = False) -> Restored:
-    """Restore the database, keyrings and instance files of a backup into this site."""
+    """Restore the database, keyrings and instance files of a backup into this site's
+    database, created by `flask db upgrade` and still empty (or any, with `force`)."""
+    require_schema()
     with _private_files():
         return _restore(source, force)
 

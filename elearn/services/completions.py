@@ -278,7 +278,11 @@ def integrity_problems() -> list[Problem]:
         .execution_options(yield_per=1000))
     for completion, revocation in rows:
         code = codes.display(completion.code)
-        if not signature_valid(completion):
+        if keyring.secret_for("completion", completion.key_id) is None:
+            problems.append(Problem(code, _(
+                "signed with key %(kid)s, which is not in the completion keyring (restore "
+                "it from a backup)", kid=completion.key_id)))
+        elif not signature_valid(completion):
             problems.append(Problem(code, _("the completion record was changed (its signature "
                                             "does not match)")))
         elif completion.revoked and revocation is None:
