@@ -24,6 +24,7 @@ from .extensions import db
 from .guess_cli import echo_report
 from .lessons_cli import lessons_group
 from .models import Role
+from .ops_cli import backup_group, keys_group
 from .registry import completion_rule_problem, current_registry
 from .services import (
     accounts, audit, completions, course_versions, imports, invitations, job_handlers, jobs,
@@ -48,6 +49,8 @@ def make_cli() -> click.Group:
     cli.add_command(worker_command())
     cli.add_command(bank_group())
     cli.add_command(lessons_group())
+    cli.add_command(keys_group())
+    cli.add_command(backup_group())
     return cli
 
 

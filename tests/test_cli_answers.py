@@ -40,8 +40,11 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("audit", "export"): [],
     ("audit", "seal"): [],
     ("audit", "verify"): [],
+    ("backup", "create"): ["--out", "{tmp}/backup"],
+    ("backup", "restore"): ["{tmp}"],
     ("demo", "load"): [],
     ("invitations", "create"): ["--unit", "T-DEMO"],
+    ("keys", "rotate"): ["audit"],
     ("people", "create-admin"): ["quantri", "--unit", "T-DEMO", "--name", "Quản Trị",
                                  "--password", "mat-khau-dai-2026"],
     ("people", "import"): ["{csv}"],
@@ -58,6 +61,7 @@ DATABASE_FREE: dict[tuple[str, ...], list[str]] = {
     ("courses", "check"): [str(PROJECT_ROOT / "courses")],
     ("courses", "list"): [],
     ("courses", "new"): ["khoa-moi", "--dir", "{tmp}/courses"],
+    ("keys", "list"): [],
     ("plugins",): [],
 }
 

@@ -46,6 +46,8 @@ class Completion(db.Model):
     note: Mapped[str] = mapped_column(String(500), default="")
     signature: Mapped[str] = mapped_column(String(64))
     revoked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Which key of the completion keyring signed it (see elearn/keyring.py).
+    key_id: Mapped[str] = mapped_column(String(16), default="k1", server_default="k1")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     unit: Mapped[Unit] = relationship()
@@ -66,6 +68,7 @@ class Revocation(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
     signature: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    key_id: Mapped[str] = mapped_column(String(16), default="k1", server_default="k1")
 
     completion: Mapped[Completion] = relationship(back_populates="revocation")
     revoked_by: Mapped[User | None] = relationship()
@@ -89,6 +92,8 @@ class AuditEntry(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # Which key of the audit keyring made `mac`.
+    key_id: Mapped[str] = mapped_column(String(16), default="k1", server_default="k1")
 
 
 class AuditHead(db.Model):

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from .. import keyring
 from ..extensions import db
 from ..models import AuditEntry, AuditHead
 from ..clock import utcnow
@@ -42,10 +42,22 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor_id: int | None, act
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def entry_mac(digest: str) -> str:
-    """Authenticates one entry's hash (and through it, the whole chain before it)."""
-    key = current_app.config["AUDIT_KEY"].encode("utf-8")
+def _mac(key: bytes, digest: str) -> str:
     return hmac.new(key, f"audit-entry:{digest}".encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def entry_mac(digest: str) -> tuple[str, str]:
+    """Authenticates one entry's hash (and through it, the whole chain before it) under the
+    audit keyring's current key: (key id, mac)."""
+    kid, key = keyring.current("audit")
+    return kid, _mac(key, digest)
+
+
+def mac_matches(entry: AuditEntry) -> bool:
+    """The entry's MAC holds under the key it names (a key removed from the keyring verifies
+    nothing)."""
+    key = keyring.secret_for("audit", entry.key_id)
+    return key is not None and hmac.compare_digest(entry.mac, _mac(key, entry.hash))
 
 
 def record(action: str, *, actor_id: int | None = None, subject: str = "",
@@ -65,9 +77,10 @@ def record(action: str, *, actor_id: int | None = None, subject: str = "",
             update(AuditHead).where(AuditHead.id == 1, AuditHead.hash == prev)
             .values(seq=seq, hash=digest).execution_options(synchronize_session=False))
         if moved.rowcount == 1:
+            kid, mac = entry_mac(digest)
             entry = AuditEntry(seq=seq, at=at, actor_id=actor_id, action=action,
                                subject=subject[:200], data=payload, prev_hash=prev, hash=digest,
-                               mac=entry_mac(digest))
+                               mac=mac, key_id=kid)
             db.session.add(entry)
             db.session.flush()
             return entry
@@ -77,7 +90,7 @@ def record(action: str, *, actor_id: int | None = None, subject: str = "",
 @dataclass(frozen=True)
 class ChainReport:
     """The outcome of a walk: `reason` is a stable code (changed, missing, unlinked, unsigned,
-    forged, head, truncated), `problem` the translated sentence for people."""
+    unknown-key, forged, head, truncated), `problem` the translated sentence for people."""
 
     checked: int
     first_bad_seq: int | None
@@ -141,7 +154,11 @@ def _walk(check_macs: bool, head: Head | None = None) -> ChainReport:
                 "entry %(seq)d is not authenticated (written before audit keys, or its "
                 "authentication was removed): run flask elearn audit seal once after "
                 "upgrading", seq=seq), "unsigned")
-        if check_macs and not hmac.compare_digest(entry.mac, entry_mac(entry.hash)):
+        if check_macs and keyring.secret_for("audit", entry.key_id) is None:
+            return ChainReport(checked, seq, _(
+                "entry %(seq)d was authenticated with key %(kid)s, which is not in the audit "
+                "keyring (restore it from a backup)", seq=seq, kid=entry.key_id), "unknown-key")
+        if check_macs and not mac_matches(entry):
             return ChainReport(checked, seq, _(
                 "entry %(seq)d was rewritten and re-hashed: its authentication does not "
                 "match the audit key", seq=seq), "forged")
@@ -205,7 +222,7 @@ def seal_legacy() -> int:
     signed_seen, sealed = False, 0
     for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
         if entry.mac:
-            if not hmac.compare_digest(entry.mac, entry_mac(entry.hash)):
+            if not mac_matches(entry):
                 raise SealRefused(_("entry %(seq)d was rewritten and re-hashed: its "
                                     "authentication does not match the audit key",
                                     seq=entry.seq))
@@ -215,7 +232,7 @@ def seal_legacy() -> int:
                                 "were authenticated: this is tampering, not history",
                                 seq=entry.seq))
         else:
-            entry.mac = entry_mac(entry.hash)
+            entry.key_id, entry.mac = entry_mac(entry.hash)
             sealed += 1
     record(SEALED, data={"entries": sealed})
     return sealed

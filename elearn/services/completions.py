@@ -16,12 +16,12 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import events
+from .. import keyring
 from ..clock import utcnow
 from ..content.model import Course
 from ..extensions import db
@@ -61,30 +61,45 @@ def _canonical(fields: dict) -> str:
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _hmac(text: str) -> str:
-    key = current_app.config["COMPLETION_SIGNING_KEY"].encode("utf-8")
+def _hmac(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def _matches(kid: str | None, text: str, signature: str) -> bool:
+    """Verified under the key the record names; a key removed from the keyring verifies
+    nothing, so its records read invalid (constant-time compare as ever)."""
+    key = keyring.secret_for("completion", kid)
+    return key is not None and hmac.compare_digest(_hmac(key, text), signature or "")
+
+
+def _revocation_text(revocation: Revocation, code: str) -> str:
+    """Binds the revocation to its completion's code; the `revocation_of` key keeps these
+    texts apart from completion texts signed with the same key."""
+    return _canonical({
+        "revocation_of": code, "reason": revocation.reason, "by": revocation.revoked_by_id,
+        "at": revocation.revoked_at.isoformat(timespec="seconds")})
+
+
 def sign(completion: Completion, revoked: bool | None = None) -> str:
-    return _hmac(_signed_text(completion, revoked))
+    """Sign under the current key and record its id on the completion."""
+    kid, key = keyring.current("completion")
+    completion.key_id = kid
+    return _hmac(key, _signed_text(completion, revoked))
 
 
 def signature_valid(completion: Completion) -> bool:
-    return hmac.compare_digest(sign(completion), completion.signature or "")
+    return _matches(completion.key_id, _signed_text(completion), completion.signature)
 
 
 def sign_revocation(revocation: Revocation, code: str) -> str:
-    """Binds the revocation to its completion's code; the `revocation_of` key keeps these
-    texts apart from completion texts signed with the same key."""
-    return _hmac(_canonical({
-        "revocation_of": code, "reason": revocation.reason, "by": revocation.revoked_by_id,
-        "at": revocation.revoked_at.isoformat(timespec="seconds")}))
+    kid, key = keyring.current("completion")
+    revocation.key_id = kid
+    return _hmac(key, _revocation_text(revocation, code))
 
 
 def revocation_valid(revocation: Revocation, code: str) -> bool:
-    return bool(revocation.signature) and hmac.compare_digest(
-        sign_revocation(revocation, code), revocation.signature)
+    return bool(revocation.signature) and _matches(
+        revocation.key_id, _revocation_text(revocation, code), revocation.signature)
 
 
 def active_completion(user_id: int, course_slug: str) -> Completion | None:
@@ -277,7 +292,11 @@ def integrity_problems() -> list[Problem]:
         .execution_options(yield_per=1000))
     for completion, revocation in rows:
         code = codes.display(completion.code)
-        if not signature_valid(completion):
+        if keyring.secret_for("completion", completion.key_id) is None:
+            problems.append(Problem(code, _(
+                "signed with key %(kid)s, which is not in the completion keyring (restore "
+                "it from a backup)", kid=completion.key_id)))
+        elif not signature_valid(completion):
             problems.append(Problem(code, _("the completion record was changed (its signature "
                                             "does not match)")))
         elif completion.revoked and revocation is None:
