@@ -56,3 +56,15 @@ def pledge_status_label(status: str) -> str:
 def completion_method_label(method: str) -> str:
     """How a completion was earned, as the verify page and the centre list say it."""
     return str(_l("studied online") if method == "online" else _l("studied in class"))
+
+
+_PACKAGE_STATUSES = {
+    "staged": _l("waiting for activation"), "active": _l("active"),
+    "superseded": _l("superseded"), "rejected": _l("rejected (the check failed)"),
+}
+
+
+def package_status_label(status: str) -> str:
+    """The reader's-language name of an uploaded course package's status."""
+    label = _PACKAGE_STATUSES.get(str(status))
+    return str(label) if label is not None else str(status)
