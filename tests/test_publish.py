@@ -143,6 +143,12 @@ def test_package_upload_diff_preview_activate_and_old_completions_still_verify(s
     lesson = learner.get("/courses/khoa-thu/lessons/02-hai").get_data(as_text=True)
     assert "Bài hai viết lại." in lesson
 
+    # Only authors see uploads and previews; only admins activate.
+    for path in (f"/author/courses/{pid}", f"/author/courses/{pid}/preview",
+                 "/author/courses/upload"):
+        assert learner.get(path).status_code == 403
+    assert author.post(f"/admin/courses/{pid}/activate",
+                       data={"csrf_token": csrf_token(author, "/author/")}).status_code == 403
     verdict = learner.get(f"/api/v1/verify/{old_code}").get_json()
     assert verdict["status"] == "valid" and verdict["course"]["version"] == "1.0"
 
