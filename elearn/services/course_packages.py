@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..clock import utcnow
 from ..content.errors import ContentError, CourseLoadError
-from ..content.loader import COURSE_FILE, is_course_folder, load_course
+from ..content.loader import COURSE_FILE, SLUG, is_course_folder, load_course
 from ..content.model import Course
 from ..content.packages import CourseDiff, PackageRefused, diff_courses, unpack
 from ..content.yamlsource import YamlSyntaxError, load_yaml
@@ -290,6 +290,8 @@ def reload_courses(user_id: int | None, seen_revision: int | None = None) -> boo
 def site_folder(slug: str) -> Path | None:
     """The folder of course `slug` on the site's course path (COURSE_DIRS and the plugins'
     folders), whether or not it loads, so an author sees its errors too."""
+    if not SLUG.match(slug):  # a slug, never a path: "..", "x/../y" name nothing
+        return None
     registry = current_registry()
     course = registry.course(slug)
     candidates: list[Path] = []

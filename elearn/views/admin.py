@@ -58,7 +58,9 @@ def reload_courses():
     form = CourseReloadForm()
     if not form.validate_on_submit():
         return _courses_page(status=400)
-    seen = int(form.revision.data) if form.revision.data else None
+    # Optional() lets blank-ish text ("\r\n") through: only digits name a revision.
+    text = (form.revision.data or "").strip()
+    seen = int(text) if text.isdecimal() else None
     course_packages.reload_courses(current_user.id, seen)
     flash(_("The courses were read again on every worker."), "info")
     return redirect(url_for("admin.courses"), 303)
