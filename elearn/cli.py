@@ -360,6 +360,7 @@ def courses_group() -> click.Group:
         """Make every running worker read the course folders again (no restart needed)."""
         from .services import course_packages
 
+        course_packages.current_revision(strict=True)  # an unusable database: said in one line
         course_packages.reload_courses(None)
         click.echo(_("courses will be read again by every worker (revision %(num)s)",
                      num=course_packages.current_revision()))

@@ -40,6 +40,7 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("audit", "export"): [],
     ("audit", "seal"): [],
     ("audit", "verify"): [],
+    ("courses", "reload"): [],
     ("demo", "load"): [],
     ("invitations", "create"): ["--unit", "T-DEMO"],
     ("people", "create-admin"): ["quantri", "--unit", "T-DEMO", "--name", "Quản Trị",
@@ -58,6 +59,8 @@ DATABASE_FREE: dict[tuple[str, ...], list[str]] = {
     ("courses", "check"): [str(PROJECT_ROOT / "courses")],
     ("courses", "list"): [],
     ("courses", "new"): ["khoa-moi", "--dir", "{tmp}/courses"],
+    ("courses", "package"): [str(PROJECT_ROOT / "courses" / "cd-2016-toan-khoa"),
+                             "--out", "{tmp}/khoa.zip"],
     ("plugins",): [],
 }
 

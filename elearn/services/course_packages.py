@@ -206,8 +206,12 @@ def published_folders() -> list[tuple[str, Path]]:
 
 # -- activation and reload ------------------------------------------------------------------
 
-def current_revision() -> int | None:
-    """The registry revision in the database; None when it cannot be read."""
+def current_revision(strict: bool = False) -> int | None:
+    """The registry revision in the database; None when it cannot be read (`strict`: the
+    database error is raised, for a command to say what is wrong)."""
+    if strict:
+        return db.session.scalar(select(CourseRegistryRevision.revision)
+                                 .where(CourseRegistryRevision.id == 1)) or 0
     try:
         return db.session.scalar(select(CourseRegistryRevision.revision)
                                  .where(CourseRegistryRevision.id == 1)) or 0
