@@ -15,7 +15,7 @@ from . import jobqueue, question_templates, security, shared_state, web_input
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
-from .services import job_handlers
+from .services import course_runtime, job_handlers
 from .services import plugin_failures
 from .services.sessions import load_session
 from .plugin_guard import call_all
@@ -54,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["elearn.plugin_manager"] = pm
     registry = build_registry(pm, app)
     app.extensions["elearn.registry"] = registry
+    course_runtime.init_app(app)
 
     from . import views
 

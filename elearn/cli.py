@@ -335,6 +335,44 @@ def courses_group() -> click.Group:
             click.echo(f"{failures} problem(s) found", err=True)
             sys.exit(1)
 
+    @courses.command("package")
+    @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Zip file to write (default: SLUG-VERSION.zip here).")
+    @with_appcontext
+    def package_course(path: Path, out: Path | None) -> None:
+        """Check a course folder and write it as a zip that /author/courses/upload accepts.
+        The zip is deterministic: the same folder always gives the same bytes."""
+        from .content.packages import build_zip
+        from .services.course_packages import check_folder
+
+        if not is_course_folder(path):
+            raise click.UsageError(_("%(path)s has no course.yaml", path=path))
+        report = check_folder(path, path.parent)
+        if not report.ok:
+            # One line: the first problem; `courses check` lists them all.
+            click.echo(_("not packaged: %(error)s (%(num)d problem(s); flask elearn courses "
+                         "check %(path)s lists them all)", error=report.errors[0],
+                         num=len(report.errors), path=path), err=True)
+            sys.exit(1)
+        course = report.course
+        target = out or Path(f"{course.slug}-{course.version}.zip")
+        target.write_bytes(build_zip(path))
+        click.echo(_("wrote %(file)s (%(slug)s v%(version)s, content hash %(hash)s)",
+                     file=target, slug=course.slug, version=course.version,
+                     hash=course.content_hash[:16]))
+
+    @courses.command("reload")
+    @with_appcontext
+    def reload_command() -> None:
+        """Make every running worker read the course folders again (no restart needed)."""
+        from .services import course_packages
+
+        course_packages.current_revision(strict=True)  # an unusable database: said in one line
+        course_packages.reload_courses(None)
+        click.echo(_("courses will be read again by every worker (revision %(num)s)",
+                     num=course_packages.current_revision()))
+
     @courses.command("new")
     @click.argument("slug")
     @click.option("--dir", "root", default="courses", show_default=True,

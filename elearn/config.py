@@ -70,6 +70,13 @@ class Defaults:
     JOBS_RETRY_DELAY = 10                       # seconds, doubled on each retry
     # A running job whose worker has not reported for this long is run again elsewhere.
     JOBS_STALE_SECONDS = 120
+    # Published courses (issue #13): uploads are extracted here, one folder per content hash
+    # (default instance/course-packages); each worker looks at the registry revision in the
+    # database at most this often and rebuilds its courses when another worker changed them.
+    COURSE_PACKAGES_DIR: str | None = None
+    COURSE_REVISION_CHECK_SECONDS = 2.0
+    COURSE_UPLOAD_MAX_FILES = 2000
+    COURSE_UPLOAD_MAX_BYTES = 50 * 1024 * 1024     # unpacked, all files together
     # How passwords people choose are hashed (werkzeug method string). Tests use a cheaper
     # scrypt cost so thousands of test sign-ins stay fast; production keeps the default.
     PASSWORD_HASH = "scrypt"

@@ -389,3 +389,20 @@ class WordLessonsForm(AppForm):
         FileRequired(_l("Choose a file.")),
         FileAllowed(["docx"], _l("Choose a Word document (.docx)."))])
     submit = SubmitField(_l("Convert"))
+
+
+class CourseUploadForm(AppForm):
+    file = FileField(_l("Course package (.zip or plugin .whl)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["zip", "whl"], _l("Choose a .zip or .whl file."))])
+    submit = SubmitField(_l("Upload and check"))
+
+
+class CourseActivateForm(AppForm):
+    submit = SubmitField(_l("Activate"))
+
+
+class CourseReloadForm(AppForm):
+    # The revision the page showed: duplicates of one press reload once.
+    revision = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    submit = SubmitField(_l("Reload courses"))

@@ -65,3 +65,15 @@ def course_title(slug: str) -> str:
     a course no longer installed, so old records still say which course they were."""
     course = current_registry().course(slug)
     return course.title.get(str(get_locale() or "vi")) if course is not None else slug
+
+
+_PACKAGE_STATUSES = {
+    "staged": _l("waiting for activation"), "active": _l("active"),
+    "superseded": _l("superseded"), "rejected": _l("rejected (the check failed)"),
+}
+
+
+def package_status_label(status: str) -> str:
+    """The reader's-language name of an uploaded course package's status."""
+    label = _PACKAGE_STATUSES.get(str(status))
+    return str(label) if label is not None else str(status)

@@ -238,3 +238,22 @@ def build_registry(pm: pluggy.PluginManager, app: Flask) -> Registry:
         exporters=MappingProxyType(exporters),
         owners=MappingProxyType(owners),
     )
+
+
+def rebuild_courses(registry: Registry, pm: pluggy.PluginManager, app: Flask,
+                    published: Iterable[tuple[str, Path]] = ()) -> Registry:
+    """`registry` with its courses read again: the plugins' folders (re-scanned: a changed
+    folder is parsed again, an unchanged one comes from the loader's cache), then the courses
+    published through the site (`(source, folder)`), each replacing the folder course of the
+    same slug. Question types, rules and the rest stay as they were built at start-up."""
+    courses, problems = collect_courses(pm, app, registry.question_types)
+    for source, folder in published:
+        try:
+            course = load_course(folder, registry.question_types)
+        except CourseLoadError as exc:
+            problems.append(CourseProblem(source, folder, tuple(exc.errors)))
+            continue
+        courses[course.slug] = _with_source(course, source)
+    _drop_refused_rules(courses, registry.completion_rules, problems)
+    ordered = dict(sorted(courses.items(), key=lambda kv: (kv[1].year, kv[1].kind, kv[0])))
+    return replace(registry, courses=MappingProxyType(ordered), course_problems=tuple(problems))

@@ -42,6 +42,7 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("audit", "verify"): [],
     ("backup", "create"): ["--out", "{tmp}/backup"],
     ("backup", "restore"): ["{tmp}"],
+    ("courses", "reload"): [],
     ("demo", "load"): [],
     ("invitations", "create"): ["--unit", "T-DEMO"],
     ("keys", "rotate"): ["audit"],
@@ -62,6 +63,8 @@ DATABASE_FREE: dict[tuple[str, ...], list[str]] = {
     ("courses", "list"): [],
     ("courses", "new"): ["khoa-moi", "--dir", "{tmp}/courses"],
     ("keys", "list"): [],
+    ("courses", "package"): [str(PROJECT_ROOT / "courses" / "cd-2016-toan-khoa"),
+                             "--out", "{tmp}/khoa.zip"],
     ("plugins",): [],
 }
 

@@ -190,6 +190,14 @@ ROUTES: dict[str, Case] = {
     "author.index": Case("GET", fixed("/author/"), only(Role.AUTHOR)),
     "author.questions": Case("GET", fixed("/author/courses/khoa-thu/questions"),
                              only(Role.AUTHOR)),
+    # Publishing (issue #13): no upload 999 exists, so even an author gets 404 there (that
+    # authors may open an upload and learners may not is in tests/test_publish.py).
+    "author.upload": Case("GET", fixed("/author/courses/upload"), only(Role.AUTHOR)),
+    "author.package": Case("GET", fixed("/author/courses/999"), only()),
+    "author.package_preview": Case("GET", fixed("/author/courses/999/preview"), only()),
+    "author.preview": Case("GET", fixed("/author/preview/khoa-thu"), only(Role.AUTHOR)),
+    "admin.activate_course": Case("POST", fixed("/admin/courses/999/activate"), only()),
+    "admin.reload_courses": Case("POST", fixed("/admin/courses/reload"), only(Role.ADMIN)),
     # Question banks: converted from the upload, nothing stored; a bare POST is a 400 form.
     "banks.index": Case("GET", fixed("/author/banks/"), only(Role.AUTHOR)),
     "banks.template": Case("GET", fixed("/author/banks/template.xlsx"), only(Role.AUTHOR)),

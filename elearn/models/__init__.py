@@ -1,5 +1,6 @@
 """Database models: people, organisations and learner state. Course content is not here."""
 from .committees import CommitteeSeat, Position
+from .course_packages import CoursePackage, CourseRegistryRevision, PackageStatus
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
 from .jobs import Job, JobStatus
 from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
@@ -28,4 +29,5 @@ __all__ = [
     "UnitMembership",
     "User", "UserSession", "PluginFailureEntry", "FormSubmission",
     "Notification", "NotificationPreference",
+    "CoursePackage", "CourseRegistryRevision", "PackageStatus",
 ]
