@@ -63,6 +63,8 @@ DATABASE_FREE: dict[tuple[str, ...], list[str]] = {
     ("courses", "list"): [],
     ("courses", "new"): ["khoa-moi", "--dir", "{tmp}/courses"],
     ("keys", "list"): [],
+    # After `courses new` (the table runs in order): a Word lesson into that new course.
+    ("lessons", "import"): ["{docx}", "--course", "{tmp}/courses/khoa-moi"],
     ("courses", "package"): [str(PROJECT_ROOT / "courses" / "cd-2016-toan-khoa"),
                              "--out", "{tmp}/khoa.zip"],
     ("plugins",): [],
@@ -90,7 +92,15 @@ def flask_elearn(database_url: str, tmp_path: Path, *words: str, locale: str = "
 def arguments(template: list[str], tmp_path: Path) -> list[str]:
     csv = tmp_path / "rows.csv"
     csv.write_text("code,name,level,parent_code\nX1,Xã Một,grassroots,\n", encoding="utf-8")
-    return [word.format(csv=csv, tmp=tmp_path) for word in template]
+    docx = tmp_path / "bai-hoc.docx"
+    if any("{docx}" in word for word in template):
+        from docx import Document
+
+        document = Document()
+        document.add_heading("Bài 3: Học và làm theo", level=1)
+        document.add_paragraph("Mỗi đảng viên đăng ký việc làm cụ thể, sát nhiệm vụ.")
+        document.save(docx)
+    return [word.format(csv=csv, tmp=tmp_path, docx=docx) for word in template]
 
 
 def assert_one_line(result: subprocess.CompletedProcess[str], *expected: str) -> str:
