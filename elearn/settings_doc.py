@@ -58,6 +58,14 @@ DESCRIPTIONS: dict[str, str] = {
                              "`redis://…` shared by all workers)",
     "RATELIMIT_HEADERS_ENABLED": "send rate-limit headers",
     "DASHBOARD_CACHE_SECONDS": "how long a dashboard result is reused",
+    "ANNOUNCE_HOST": "a name sent as `X-Elearn-Host` on every response (to see which app "
+                     "server answered behind a load balancer); unset: no header",
+    "COURSE_PACKAGES_DIR": "where each host unpacks activated course uploads; unset: "
+                           "`instance/course-packages/`",
+    "COURSE_REVISION_CHECK_SECONDS": "how often a worker looks whether courses were "
+                                     "activated or reloaded elsewhere",
+    "COURSE_UPLOAD_MAX_FILES": "files an uploaded course package may hold",
+    "COURSE_UPLOAD_MAX_BYTES": "unpacked size an uploaded course package may reach",
     "PROXY_FIX_X_FOR": "trusted reverse proxies in front of the app (1 behind nginx)",
     "PUBLIC_URL": "the public address (`https://hoctap.example.vn`) for QR codes and links",
     "MAX_CONTENT_LENGTH": "largest request body in bytes (nginx `client_max_body_size` "
