@@ -7,6 +7,7 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 import io
+import threading
 import re
 import shutil
 import stat
@@ -337,6 +338,32 @@ def test_reload_and_activation_reach_another_worker_without_restart(
     visitor.get("/")
     assert running(other).version == "2.0"  # extracted on the other host from the database
     assert (tmp_path / "other-host").is_dir()
+
+
+def test_racing_duplicate_uploads_store_one_package_with_one_audit_entry(site, tmp_path):
+    """A phone resending the upload (or a double tap) while the first is being checked."""
+    from elearn.content.packages import build_zip
+
+    data = build_zip(version_two(tmp_path))
+    with serve(site) as base:
+        tabs = signed_in_tabs(base, "tac.gia", PASSWORD, "/author/courses/upload", 4)
+        barrier, answers = threading.Barrier(len(tabs)), []
+
+        def send(tab, token):
+            barrier.wait()
+            answers.append(tab.open("POST", "/author/courses/upload", {"csrf_token": token},
+                                    files={"file": ("khoa.zip", data)}))
+
+        threads = [threading.Thread(target=send, args=pair) for pair in tabs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    assert sorted(answer.status for answer in answers) == [303] * 4
+    assert len({answer.headers["Location"] for answer in answers}) == 1
+    assert audit_count(site, "course.upload") == 1
+    with site.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CoursePackage)) == 1
 
 
 def test_racing_activations_activate_once_with_one_audit_entry(site, tmp_path):

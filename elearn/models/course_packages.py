@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
@@ -26,6 +26,7 @@ class PackageStatus(StrEnum):
 
 class CoursePackage(db.Model):
     __tablename__ = "course_packages"
+    __table_args__ = (UniqueConstraint("uploaded_by", "data_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), index=True)
@@ -33,6 +34,9 @@ class CoursePackage(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(200))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    # One package per person and file: two simultaneous sends of one upload meet this
+    # constraint, and the loser is given the winner's package.
+    data_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default=PackageStatus.STAGED)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

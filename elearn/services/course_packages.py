@@ -9,6 +9,8 @@ so earlier versions stay verifiable.
 """
 from __future__ import annotations
 
+import hashlib
+
 import os
 import shutil
 import tempfile
@@ -104,17 +106,16 @@ def stage(data: bytes, filename: str, user_id: int) -> CoursePackage:
         slug, version = _identity(folder, report.course)
         content_hash = report.course.content_hash if report.course else ""
 
+    digest = hashlib.sha256(data).hexdigest()
+
     def write() -> CoursePackage:
         same = db.session.scalar(select(CoursePackage).where(
-            CoursePackage.content_hash == content_hash, CoursePackage.slug == slug,
-            CoursePackage.uploaded_by == user_id,
-            CoursePackage.status.in_([PackageStatus.STAGED, PackageStatus.REJECTED]))
-            .order_by(CoursePackage.id).limit(1))
-        if same is not None and same.data == data:
+            CoursePackage.uploaded_by == user_id, CoursePackage.data_sha256 == digest))
+        if same is not None:
             return same
         package = CoursePackage(
             slug=slug, version=version, content_hash=content_hash, filename=filename[:200],
-            data=data, uploaded_by=user_id,
+            data=data, data_sha256=digest, uploaded_by=user_id,
             status=PackageStatus.STAGED if report.ok else PackageStatus.REJECTED)
         db.session.add(package)
         db.session.flush()

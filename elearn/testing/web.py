@@ -98,15 +98,21 @@ class Browser:
         self._lock = threading.Lock()
 
     def open(self, method: str, path: str, data: dict | list | None = None,
-             headers: dict[str, str] | None = None) -> Answer:
-        """Send one request; form `data` is URL-encoded (lists as repeated fields)."""
+             headers: dict[str, str] | None = None,
+             files: dict[str, tuple[str, bytes]] | None = None) -> Answer:
+        """Send one request; form `data` is URL-encoded (lists as repeated fields), or sent as
+        multipart/form-data together with `files` ({field: (file name, bytes)})."""
         connection = http.client.HTTPConnection(self._host, self._port, timeout=60)
         with self._lock:
             cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         sent = {"User-Agent": "elearn-test", **({"Cookie": cookie} if cookie else {}),
                 **(headers or {})}
         body = None
-        if data is not None:
+        if files is not None:
+            from urllib3 import encode_multipart_formdata  # comes with selenium (tests only)
+
+            body, sent["Content-Type"] = encode_multipart_formdata({**(data or {}), **files})
+        elif data is not None:
             body = urlencode(data, doseq=True)
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         try:

@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('data_sha256', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('uploaded_by', sa.Integer(), nullable=False),
     sa.Column('uploaded_at', sa.DateTime(), nullable=False),
@@ -33,7 +34,8 @@ def upgrade():
     sa.Column('activated_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['activated_by'], ['users.id'], name=op.f('fk_course_packages_activated_by_users')),
     sa.ForeignKeyConstraint(['uploaded_by'], ['users.id'], name=op.f('fk_course_packages_uploaded_by_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_packages'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_packages')),
+    sa.UniqueConstraint('uploaded_by', 'data_sha256', name=op.f('uq_course_packages_uploaded_by')),
     )
     with op.batch_alter_table('course_packages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_course_packages_slug'), ['slug'], unique=False)
