@@ -21,8 +21,9 @@ from .answer_fields import (
 )
 from .form_base import AppForm, AppSubForm
 from .interfaces import (
-    Arrangement, CertificateData, CertificateRenderer, CheckResult, CompletionRule, Exporter,
-    Grade, InvalidAnswer, LearnerRecord, PlanCourse, PledgeAuthor, PledgeCheck, PledgeContext,
+    Arrangement, CertificateData, CertificateRenderer, CheckResult, CompletionRule,
+    DeliveryFailed, DeliveryRefused, Exporter, Grade, InvalidAnswer, LearnerRecord,
+    NotificationChannel, OutgoingMessage, PlanCourse, PledgeAuthor, PledgeCheck, PledgeContext,
     QuestionType, tokenised,
 )
 from .models import Role, User
@@ -52,6 +53,8 @@ __all__ = [
     "CheckResult", "PledgeContext", "PledgeAuthor", "PlanCourse",
     # events after commit (track_event)
     "Event", "EVENT_NAMES", "listener_session",
+    # notification channels (register_notification_channels)
+    "NotificationChannel", "OutgoingMessage", "DeliveryFailed", "DeliveryRefused",
     # content
     "Course", "Lesson", "Question", "LocalText", "ParseContext", "ContentError",
     "CourseLoadError",

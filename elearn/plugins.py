@@ -22,6 +22,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.pledge_checks", "elearn.builtins.pledge_checks"),
     ("elearn.exporters", "elearn.builtins.exporters"),
     ("elearn.notifications", "elearn.builtins.notifications"),
+    ("elearn.email", "elearn.builtins.email"),
 )
 
 

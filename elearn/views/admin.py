@@ -1,12 +1,14 @@
 """Administration home, and what loaded, what did not and why."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..models import JobStatus, Role
 from ..registry import current_registry
 from ..security import permission
 from ..services import jobs as job_service
+from ..services import outbox as outbox_service
 from ..services import plugin_failures
 from .scoping import admin_paths
 
@@ -33,6 +35,22 @@ def jobs():
         abort(400)
     return render_template("admin/jobs.html", status=status, statuses=list(JobStatus),
                            jobs=job_service.jobs_for_admin(admin_paths(), status))
+
+
+@bp.get("/outbox")
+@permission(Role.ADMIN)
+def outbox():
+    """Deliveries that failed for good (e-mail, webhooks, xAPI), with their last error."""
+    return render_template("admin/outbox.html", counts=outbox_service.counts(),
+                           failed=outbox_service.failed_entries())
+
+
+@bp.post("/outbox/<int:entry_id>/retry")
+@permission(Role.ADMIN)
+def outbox_retry(entry_id: int):
+    if outbox_service.retry_failed(entry_id):
+        flash(_("The delivery is queued again."))
+    return redirect(url_for("admin.outbox"), 303)
 
 
 @bp.get("/plugins")
