@@ -22,7 +22,7 @@ from elearn.services.orgs import create_unit
 from elearn.testing import login, wait_for_outbox
 
 from kit import PASSWORD, csrf
-from test_events import YEAR, cell_with_plan, file_pledge
+from test_events import YEAR, cell_with_plan, file_pledge, plugin_module  # noqa: F401
 from test_notifications import return_pledge_of
 
 PUBLIC = "https://hoctap.example.vn"
@@ -247,3 +247,71 @@ def test_a_returned_pledge_reaches_the_person_by_email(make_app, smtp_server):
     assert [(row.channel, row.status) for row in rows] == [("email", "sent")]
     [message] = smtp_server.messages
     assert message["To"].endswith("<dv1@example.vn>")
+
+
+CHANNELS = """
+    from elearn.api import DeliveryFailed, NotificationChannel, hookimpl, lazy_gettext
+    SENT = []
+    FLAKY = {"left": 1}
+
+    class Gateway(NotificationChannel):
+        name = "gateway"
+        label = lazy_gettext("Gateway")
+        opt_in = False   # every notification, whatever the person chose
+
+        def deliver(self, message):
+            if FLAKY["left"]:
+                FLAKY["left"] -= 1
+                raise DeliveryFailed("busy")
+            SENT.append(message)
+
+    class Buggy(NotificationChannel):
+        name = "buggy"
+        opt_in = False
+
+        def deliver(self, message):
+            raise KeyError("a bug in the plugin")
+
+    @hookimpl
+    def register_notification_channels():
+        return [Gateway(), Buggy]
+    """
+
+
+def test_hook_register_notification_channels_adds_channels_each_guarded(
+        make_app, smtp_server, plugin_module):
+    from elearn.models import PluginFailureEntry
+
+    channels = plugin_module("my_channels", CHANNELS)
+    plugin_module("broken_channels", """
+        from elearn.api import hookimpl
+        @hookimpl
+        def register_notification_channels():
+            raise RuntimeError("no channels today")
+        """)
+    app = make_app(PUBLIC_URL=PUBLIC, PLUGINS=["broken_channels", "my_channels"],
+                   **smtp_server.config())
+    with app.app_context():
+        unit = create_unit("C", "Chi bộ", "cell")
+        person = create_user("dv1", "Nguyễn Văn Một", PASSWORD, unit)
+        person.phone = "0901234567"
+        db.session.commit()
+    notify(app)
+    with EmbeddedWorker(app):
+        rows = {row.channel: row for row in wait_for_outbox(app, count=2)}
+    # In-app is the person's choice: no e-mail row; both always-on channels got one.
+    assert set(rows) == {"gateway", "buggy"}
+    assert rows["gateway"].status == "sent" and rows["gateway"].attempts == 2
+    [message] = channels.SENT
+    assert message.phone == "0901234567" and message.language == "vi"
+    assert message.text.startswith(f"Bản cam kết năm {YEAR}")
+    assert message.link == f"{PUBLIC}/pledges/{YEAR}"
+    assert message.key == rows["gateway"].key
+    # The buggy channel failed that delivery only, once, and is listed for administrators.
+    assert rows["buggy"].status == "failed" and rows["buggy"].attempts == 1
+    assert "a bug in the plugin" in rows["buggy"].last_error
+    with app.app_context():
+        kinds = {(failure.plugin, failure.kind) for failure in
+                 db.session.scalars(select(PluginFailureEntry))}
+    assert ("broken_channels", "register_notification_channels") in kinds
+    assert smtp_server.messages == []
