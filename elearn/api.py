@@ -33,6 +33,13 @@ from .spreadsheet import safe_row
 from .urls import public_url_for
 
 
+def setting(name: str, default: object = None) -> object:
+    """A setting of the running app (`ELEARN_<NAME>` in the environment, or instance/config.py):
+    how a plugin reads its own configuration."""
+    from flask import current_app
+    return current_app.config.get(name, default)
+
+
 def config_list(value: object) -> list[str]:
     """A list setting as plugins receive it: a list, or comma-separated text from the
     environment (`ELEARN_COURSE_DIRS=a,b`)."""
@@ -66,5 +73,5 @@ __all__ = [
     "public_url_for", "find_user", "create_user", "authenticate_local",
     # text, dates, files
     "gettext", "lazy_gettext", "ngettext", "format_day", "format_moment", "safe_row",
-    "config_list",
+    "config_list", "setting",
 ]
