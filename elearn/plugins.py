@@ -23,6 +23,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.exporters", "elearn.builtins.exporters"),
     ("elearn.notifications", "elearn.builtins.notifications"),
     ("elearn.email", "elearn.builtins.email"),
+    ("elearn.xapi", "elearn.builtins.xapi"),
 )
 
 
