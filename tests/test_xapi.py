@@ -21,6 +21,8 @@ from elearn.services.accounts import create_user, find_user
 from elearn.services.orgs import create_unit
 from elearn.testing import wait_for_outbox
 
+from kit import PASSWORD
+
 PUBLIC = "https://hoctap.example.vn"
 AUTH = "Basic " + base64.b64encode(b"lrs-user:lrs-pass").decode()
 
@@ -83,6 +85,10 @@ def test_statements_reach_the_lrs_once_each_with_ids_verbs_and_results(make_app,
         db.session.commit()
         pid = person.id
         happened = [
+            event("lesson.opened", f"lesson.opened:user:{pid}:k:l1", pid, course="k",
+                  lesson="l1"),
+            event("attempt.started", f"attempt.started:user:{pid}:k:1", pid, course="k",
+                  number=1),
             event("lesson.studied", f"lesson.studied:user:{pid}:k:l1", pid, course="k",
                   lesson="l1"),
             event("attempt.graded", "attempt.graded:attempt:1", pid, course="k", score=40,
@@ -95,13 +101,15 @@ def test_statements_reach_the_lrs_once_each_with_ids_verbs_and_results(make_app,
         for each in happened + happened[:2]:   # two redelivered: nothing more
             dispatch(each)
     with EmbeddedWorker(app):
-        rows = wait_for_outbox(app, count=4)
-    assert [row.status for row in rows] == ["sent"] * 4 and LRS.refused == []
-    assert sorted(row.attempts for row in rows) == [1, 1, 1, 2]
+        rows = wait_for_outbox(app, count=6)
+    assert [row.status for row in rows] == ["sent"] * 6 and LRS.refused == []
+    assert sorted(row.attempts for row in rows) == [1, 1, 1, 1, 1, 2]
     stored = LRS.statements
-    assert len(stored) == 4
+    assert len(stored) == 6
     by_verb = [(s["verb"]["id"].rsplit("/", 1)[1], s["object"]["id"]) for s in
-               sorted(stored.values(), key=lambda s: s["result"].get("score", {}).get("raw", -1))]
+               stored.values()]
+    assert ("launched", f"{PUBLIC}/courses/k/lessons/l1") in by_verb
+    assert ("launched", f"{PUBLIC}/courses/k/quiz") in by_verb
     assert ("completed", f"{PUBLIC}/courses/k/lessons/l1") in by_verb
     assert ("failed", f"{PUBLIC}/courses/k/quiz") in by_verb
     assert ("passed", f"{PUBLIC}/courses/k/quiz") in by_verb
@@ -144,3 +152,40 @@ def test_a_refusing_lrs_fails_the_statement_for_admins_to_see(make_app, lrs):
         [row] = wait_for_outbox(app, count=1)
     assert row.status == "failed" and row.attempts == 1 and "HTTP 400" in row.last_error
     assert LRS.refused == ["auth"] and LRS.statements == {}
+
+
+def test_opening_a_lesson_and_starting_the_quiz_are_launched_statements(make_app, lrs,
+                                                                         tmp_path, clock):
+    from elearn.testing import csrf_token, login, write_course
+
+    write_course(tmp_path / "courses")
+    app = make_app(PUBLIC_URL=PUBLIC, COURSE_DIRS=[str(tmp_path / "courses")],
+                   XAPI_ENDPOINT=f"http://127.0.0.1:{lrs.server_port}/xapi",
+                   XAPI_USERNAME="lrs-user", XAPI_PASSWORD="lrs-pass")
+    with app.app_context():
+        create_user("dv1", "Một", PASSWORD, create_unit("C", "Chi bộ", "cell"))
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, "dv1", PASSWORD).status_code == 302
+    course = "/courses/khoa-thu"
+    for lesson in ("01-mot", "02-hai", "01-mot"):   # opened again: the first opening only
+        assert client.get(f"{course}/lessons/{lesson}").status_code == 200
+    clock.advance(3600)   # the reading time has passed
+    for lesson in ("01-mot", "02-hai"):
+        path = f"{course}/lessons/{lesson}"
+        assert client.post(f"{path}/studied", data={
+            "csrf_token": csrf_token(client, path)}).status_code in (302, 303)
+    started = client.post(f"{course}/quiz/start",
+                          data={"csrf_token": csrf_token(client, f"{course}/quiz/")})
+    assert "/quiz/" in started.headers["Location"] and \
+        not started.headers["Location"].endswith("/quiz/")
+    with EmbeddedWorker(app):
+        rows = wait_for_outbox(app, count=5)
+    assert {row.status for row in rows} == {"sent"} and len(rows) == 5
+    assert sorted((s["verb"]["id"].rsplit("/", 1)[1], s["object"]["id"])
+                  for s in LRS.statements.values()) == [
+        ("completed", f"{PUBLIC}/courses/khoa-thu/lessons/01-mot"),
+        ("completed", f"{PUBLIC}/courses/khoa-thu/lessons/02-hai"),
+        ("launched", f"{PUBLIC}/courses/khoa-thu/lessons/01-mot"),
+        ("launched", f"{PUBLIC}/courses/khoa-thu/lessons/02-hai"),
+        ("launched", f"{PUBLIC}/courses/khoa-thu/quiz")]

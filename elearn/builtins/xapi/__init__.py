@@ -1,6 +1,6 @@
 """The xAPI plugin: elearn activity as xAPI statements in a centre's LRS (Learning Record
-Store), so centres that already run one see lessons studied, quizzes passed or failed and
-courses completed there.
+Store), so centres that already run one see lessons opened and studied, quizzes started,
+passed or failed, and courses completed there.
 
 Built in (not a separate package) because any centre may have an LRS and it needs only the
 standard library; it does nothing until ELEARN_XAPI_ENDPOINT is set (with
@@ -39,7 +39,7 @@ def _base() -> str:
 def track_event(event: Event) -> None:
     if not current_app.config.get("XAPI_ENDPOINT") or event.person_id is None:
         return
-    if event.name not in ("lesson.studied", "attempt.graded", "completion.issued"):
+    if event.name not in statements.HEARD:
         return
     base = _base()
     with listener_session() as session:

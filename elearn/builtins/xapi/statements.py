@@ -20,6 +20,8 @@ VERBS = {
     "passed": ADL + "passed",
     "failed": ADL + "failed",
 }
+HEARD = frozenset({"lesson.opened", "attempt.started", "lesson.studied", "attempt.graded",
+                   "completion.issued"})
 COURSE_TYPE = "http://adlnet.gov/expapi/activities/course"
 LESSON_TYPE = "http://adlnet.gov/expapi/activities/lesson"
 ASSESSMENT_TYPE = "http://adlnet.gov/expapi/activities/assessment"
@@ -49,14 +51,24 @@ def for_event(event: Event, base: str, who: dict[str, Any],
     """The statement an event makes, or None for events the LRS does not hear of.
     `titles` maps a course slug to its title (for the activity's name)."""
     data = event.data
+    result: dict[str, Any] | None
     course = str(data.get("course", ""))
     course_iri = f"{base}/courses/{course}/"
     title = titles.get(course, course)
-    if event.name == "lesson.studied":
+    if event.name == "lesson.opened":
+        lesson = str(data.get("lesson", ""))
+        verb = "launched"
+        target = _activity(f"{course_iri}lessons/{lesson}", LESSON_TYPE, lesson)
+        result = None
+    elif event.name == "attempt.started":
+        verb = "launched"
+        target = _activity(f"{course_iri}quiz", ASSESSMENT_TYPE, title)
+        result = None
+    elif event.name == "lesson.studied":
         lesson = str(data.get("lesson", ""))
         verb = "completed"
         target = _activity(f"{course_iri}lessons/{lesson}", LESSON_TYPE, lesson)
-        result: dict[str, Any] = {"completion": True}
+        result = {"completion": True}
     elif event.name == "attempt.graded":
         passed = bool(data.get("passed"))
         verb = "passed" if passed else "failed"
@@ -71,14 +83,16 @@ def for_event(event: Event, base: str, who: dict[str, Any],
         result = {"completion": True, "success": True}
     else:
         return None
-    return {
+    statement: dict[str, Any] = {
         "id": statement_id(base, event.key),
         "actor": who,
         "verb": _verb(verb),
         "object": target,
-        "result": result,
         "context": {"contextActivities": {"parent": [{"id": course_iri}]}
                     if event.name != "completion.issued" else {},
                     "platform": "elearn"},
         "timestamp": event.occurred_at.replace(microsecond=0).isoformat() + "Z",
     }
+    if result is not None:
+        statement["result"] = result
+    return statement
