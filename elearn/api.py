@@ -21,8 +21,9 @@ from .answer_fields import (
 )
 from .form_base import AppForm, AppSubForm
 from .interfaces import (
-    Arrangement, CertificateData, CertificateRenderer, CheckResult, CompletionRule, Exporter,
-    Grade, InvalidAnswer, LearnerRecord, PlanCourse, PledgeAuthor, PledgeCheck, PledgeContext,
+    Arrangement, CertificateData, CertificateRenderer, CheckResult, CompletionRule,
+    DeliveryFailed, DeliveryRefused, Exporter, Grade, InvalidAnswer, LearnerRecord,
+    NotificationChannel, OutgoingMessage, PlanCourse, PledgeAuthor, PledgeCheck, PledgeContext,
     QuestionType, tokenised,
 )
 from .models import Role, User
@@ -30,6 +31,13 @@ from .security import AUTHENTICATED, PUBLIC, permission
 from .services.accounts import authenticate_local, create_user, find_user
 from .spreadsheet import safe_row
 from .urls import public_url_for
+
+
+def setting(name: str, default: object = None) -> object:
+    """A setting of the running app (`ELEARN_<NAME>` in the environment, or instance/config.py):
+    how a plugin reads its own configuration."""
+    from flask import current_app
+    return current_app.config.get(name, default)
 
 
 def config_list(value: object) -> list[str]:
@@ -52,6 +60,8 @@ __all__ = [
     "CheckResult", "PledgeContext", "PledgeAuthor", "PlanCourse",
     # events after commit (track_event)
     "Event", "EVENT_NAMES", "listener_session",
+    # notification channels (register_notification_channels)
+    "NotificationChannel", "OutgoingMessage", "DeliveryFailed", "DeliveryRefused",
     # content
     "Course", "Lesson", "Question", "LocalText", "ParseContext", "ContentError",
     "CourseLoadError",
@@ -63,5 +73,5 @@ __all__ = [
     "public_url_for", "find_user", "create_user", "authenticate_local",
     # text, dates, files
     "gettext", "lazy_gettext", "ngettext", "format_day", "format_moment", "safe_row",
-    "config_list",
+    "config_list", "setting",
 ]

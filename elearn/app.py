@@ -16,7 +16,7 @@ from .cli import make_cli
 from .config import load_config
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from .services import course_runtime, job_handlers
-from .services import plugin_failures
+from .services import outbox, plugin_failures
 from .services.sessions import load_session
 from .plugin_guard import call_all
 from .plugins import make_plugin_manager
@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_login(app)
     security.init_app(app)
     jobqueue.init_app(app, job_handlers.runner())
+    outbox.init_app(app)
     plugin_failures.init_app(app)
 
     pm = make_plugin_manager(app.config)

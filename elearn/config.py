@@ -77,6 +77,28 @@ class Defaults:
     COURSE_REVISION_CHECK_SECONDS = 2.0
     COURSE_UPLOAD_MAX_FILES = 2000
     COURSE_UPLOAD_MAX_BYTES = 50 * 1024 * 1024     # unpacked, all files together
+    # Outbox deliveries (e-mail, webhooks, xAPI): tries after the first, first delay doubled
+    # each time; a delivery claimed longer ago than OUTBOX_STALE_SECONDS is tried again.
+    OUTBOX_RETRIES = 5
+    OUTBOX_RETRY_DELAY = 30
+    OUTBOX_STALE_SECONDS = 300
+    # E-mail (Flask-Mailman). Secrets come from the environment (ELEARN_MAIL_PASSWORD) or
+    # instance/config.py, never from the repository.
+    # Flask-Mailman would swap in an in-memory backend under TESTING; tests use a real server.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "elearn@localhost"
+    MAIL_TIMEOUT = 30
+    # xAPI: statements go to this LRS (…/xapi/, statements are PUT to …/statements) when set.
+    XAPI_ENDPOINT: str | None = None
+    XAPI_USERNAME: str | None = None
+    XAPI_PASSWORD: str | None = None
+    XAPI_ACTOR_EMAIL = False     # True: identify people by mbox (their e-mail), else by account
     # How passwords people choose are hashed (werkzeug method string). Tests use a cheaper
     # scrypt cost so thousands of test sign-ins stay fast; production keeps the default.
     PASSWORD_HASH = "scrypt"

@@ -35,7 +35,9 @@ PENDING = "elearn_events"
 # The closed set of event names; docs/plugins.md lists them with their `data`.
 EVENT_NAMES: frozenset[str] = frozenset({
     "plan.assigned",         # a study plan was created for a unit (unit_id; person_id None)
+    "lesson.opened",         # a learner opened a lesson for the first time
     "lesson.studied",        # a learner marked a lesson studied
+    "attempt.started",       # a learner started a quiz attempt
     "attempt.graded",        # a quiz attempt was submitted or closed and graded
     "completion.issued",     # a completion (certificate) was issued
     "completion.revoked",    # a completion was revoked

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from .content.model import Course
     from .events import Event
     from .interfaces import (
-        CertificateRenderer, CompletionRule, Exporter, PledgeCheck, QuestionType,
+        CertificateRenderer, CompletionRule, Exporter, NotificationChannel, PledgeCheck,
+        QuestionType,
     )
     from .models import User
 
@@ -153,3 +154,11 @@ def track_event(event: "Event") -> None:
     own `listener_session()`. A listener that raises is logged and listed on /admin/plugins;
     the request and the other listeners carry on.
     """
+
+
+@hookspec
+def register_notification_channels() -> "list[NotificationChannel | type[NotificationChannel]]":
+    """Return notification channels (instances, or classes made with no arguments): each has a
+    `name`, a translated `label` and `deliver(message)`, raising `DeliveryFailed` (retry later)
+    or `DeliveryRefused` (give up). Deliveries go through the outbox and the job queue: once per
+    (notification, channel), retried with backoff, failures listed on /admin/outbox."""

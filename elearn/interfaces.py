@@ -248,3 +248,59 @@ class Exporter:
 
     def stream(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[bytes]:
         raise NotImplementedError
+
+
+# -- notification channels (register_notification_channels) -------------------------------
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One notification for one person, ready for a channel: texts already in the person's
+    language, links absolute on ELEARN_PUBLIC_URL. `key` is the same on every attempt (use it
+    as the gateway's idempotency key or the e-mail's Message-ID)."""
+
+    key: str
+    kind: str
+    user_id: int
+    recipient_name: str
+    email: str | None
+    phone: str | None
+    language: str
+    subject: str
+    text: str
+    link: str
+    unsubscribe_url: str
+    data: Mapping[str, Any]
+
+
+class DeliveryFailed(Exception):
+    """A channel could not deliver. `retryable` True (the default: server down, 4xx, timeout)
+    lets the outbox try again later with backoff; raise `DeliveryRefused` for a failure that
+    will not heal (no address, 5xx): the delivery is marked failed at once. Either way the
+    message (`str(exc)`) is kept for administrators on /admin/outbox."""
+
+    retryable: bool = True
+
+
+class DeliveryRefused(DeliveryFailed):
+    """A permanent failure: do not try again."""
+
+    retryable = False
+
+
+class NotificationChannel:
+    """A way to reach a person outside the site (e-mail, a webhook, an SMS or Zalo gateway).
+
+    Subclasses set `name` (unique, stored with each delivery) and `label` (translated, shown to
+    people choosing their channel) and implement `deliver(message)`: return when it is
+    delivered, raise `DeliveryFailed` / `DeliveryRefused`. Anything else it raises is a bug:
+    the guard logs it, lists it on /admin/plugins and fails that delivery only.
+
+    `opt_in` True: only people who chose this channel in their preferences get it (e-mail).
+    False: every notification goes to it (a centre's gateway that decides itself)."""
+
+    name: ClassVar[str]
+    label: ClassVar[Any] = ""
+    opt_in: ClassVar[bool] = True
+
+    def deliver(self, message: OutgoingMessage) -> None:
+        raise NotImplementedError

@@ -12,7 +12,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from datetime import datetime, timezone
+from typing import Any, Callable
 
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
@@ -45,17 +46,38 @@ class JobQueue:
         self._lock = threading.Lock()
         # Periodic work a built-in feature adds (reminders): (name, function, crontab).
         self.periodic: list[tuple[str, Callable[[], None], dict[str, str]]] = []
+        # Further tasks a feature adds (outbox deliveries): name -> (function, huey options).
+        self.tasks: dict[str, tuple[Callable[..., None], dict[str, Any]]] = {}
+        self._wrappers: dict[str, TaskWrapper] = {}
 
     def every(self, name: str, function: Callable[[], None], **when: str) -> None:
         """Run `function` in an app context on a schedule (crontab fields, UTC). Register at
         start-up, before the queue is first used."""
         self.periodic.append((name, function, when))
 
+    def task(self, name: str, function: Callable[..., None], **options: Any) -> None:
+        """A task run in an app context as `function(*args, retries_left=n)`; `options` are
+        Huey's (retries, retry_delay). Register at start-up, before the queue is first used."""
+        self.tasks[name] = (function, options)
+
+    def call(self, name: str, *args: Any, eta: datetime | None = None) -> None:
+        """Put one call of a registered task on the queue (at `eta`, naive UTC, if given)."""
+        self.huey
+        wrapper = self._wrappers[name]
+        if eta is None:
+            wrapper(*args)
+        else:
+            # Huey reads a naive eta as local time; ours are naive UTC.
+            wrapper.schedule(args, eta=eta.replace(tzinfo=timezone.utc))
+
     @property
     def huey(self) -> Huey:
         with self._lock:
             if self._huey is None:
                 self._huey, self._run_job = _build(self.app, self.runner, self.periodic)
+                for name, (function, options) in self.tasks.items():
+                    self._wrappers[name] = _add_task(self.app, self._huey, name, function,
+                                                     options)
         return self._huey
 
     @property
@@ -91,6 +113,15 @@ def _build(app: Flask, runner: JobRunner,
                 function()
         huey.periodic_task(crontab(**when), name=name)(scheduled)
     return huey, task
+
+
+def _add_task(app: Flask, huey: Huey, name: str, function: Callable[..., None],
+              options: dict[str, Any]) -> TaskWrapper:
+    def run(*args: Any, task=None) -> None:
+        with app.app_context():
+            function(*args, retries_left=task.retries if task is not None else 0)
+
+    return huey.task(context=True, name=name, retry_backoff=2, **options)(run)
 
 
 def init_app(app: Flask, runner: JobRunner) -> None:

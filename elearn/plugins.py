@@ -22,6 +22,8 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.pledge_checks", "elearn.builtins.pledge_checks"),
     ("elearn.exporters", "elearn.builtins.exporters"),
     ("elearn.notifications", "elearn.builtins.notifications"),
+    ("elearn.email", "elearn.builtins.email"),
+    ("elearn.xapi", "elearn.builtins.xapi"),
 )
 
 

@@ -36,3 +36,18 @@ def public_url_for(endpoint: str, **values: Any) -> str:
     if script_root and path.startswith(script_root):
         path = path[len(script_root):]
     return base + path
+
+
+def public_url_outside_request(endpoint: str, **values: Any) -> str:
+    """An address on ELEARN_PUBLIC_URL built where there is no request (a queue worker writing
+    an e-mail). Without ELEARN_PUBLIC_URL the address is relative to http://localhost, which is
+    why deployments that send mail must set it."""
+    base = current_app.config.get("PUBLIC_URL") or "http://localhost"
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    return base + adapter.build(endpoint, values)
+
+
+def public_address(path: str) -> str:
+    """A site path ("/pledges/2026") on ELEARN_PUBLIC_URL, without a request."""
+    base = current_app.config.get("PUBLIC_URL") or "http://localhost"
+    return base + (path if path.startswith("/") else "/" + path)

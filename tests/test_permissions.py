@@ -11,7 +11,9 @@ from datetime import date
 from typing import Callable
 
 import pytest
+from itsdangerous import URLSafeSerializer
 
+from elearn.builtins.notifications.unsubscribe import SALT as UNSUBSCRIBE_SALT
 from elearn.models import Role
 from elearn.testing import csrf_token, login, write_course
 
@@ -57,6 +59,7 @@ def only(*roles) -> frozenset:
 
 
 COURSE = "/courses/khoa-thu"
+UNSUBSCRIBE_TOKEN = URLSafeSerializer("test-secret-key", salt=UNSUBSCRIBE_SALT).dumps([1, "reminder"])
 YEAR = date.today().year
 ROUTES: dict[str, Case] = {
     "main.index": Case("GET", fixed("/"), frozenset(EVERYONE)),
@@ -186,6 +189,11 @@ ROUTES: dict[str, Case] = {
     "jobs.show": Case("GET", fixed("/jobs/999"), only()),
     "jobs.download": Case("GET", fixed("/jobs/999/download"), only()),
     "admin.jobs": Case("GET", fixed("/admin/jobs"), only(Role.ADMIN)),
+    "admin.outbox": Case("GET", fixed("/admin/outbox"), only(Role.ADMIN)),
+    "admin.outbox_retry": Case("POST", fixed("/admin/outbox/999999/retry"), only(Role.ADMIN)),
+    # The one-click unsubscribe link is its own permission (a signed token); a page asks first.
+    "notifications_unsubscribe.confirm": Case("GET", fixed(
+        f"/unsubscribe/{UNSUBSCRIBE_TOKEN}"), frozenset(EVERYONE)),
     "admin.plugins": Case("GET", fixed("/admin/plugins"), only(Role.ADMIN)),
     "author.index": Case("GET", fixed("/author/"), only(Role.AUTHOR)),
     "author.questions": Case("GET", fixed("/author/courses/khoa-thu/questions"),

@@ -6,6 +6,7 @@ from .jobs import Job, JobStatus
 from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .notifications import Notification, NotificationPreference
 from .org import Unit
+from .outbox import OutboxEntry
 from .plugin_failures import PluginFailureEntry
 from .people import (
     Invitation, PersonAudience, Role, RoleGrant, ThrottleCounter, ThrottleEvent, UnitMembership,
@@ -28,6 +29,6 @@ __all__ = [
     "Invitation", "PersonAudience", "Role", "RoleGrant", "ThrottleCounter", "ThrottleEvent", "Unit",
     "UnitMembership",
     "User", "UserSession", "PluginFailureEntry", "FormSubmission",
-    "Notification", "NotificationPreference",
+    "Notification", "NotificationPreference", "OutboxEntry",
     "CoursePackage", "CourseRegistryRevision", "PackageStatus",
 ]

@@ -11,7 +11,7 @@ from ..jobqueue import JobRunner
 from ..models import Unit, User
 from ..plugin_guard import PluginFailed, run_export
 from ..registry import current_registry
-from . import exports, imports, jobs
+from . import exports, imports, jobs, outbox
 from .jobs import JobContext, JobRejected
 from .orgs import unit_by_code
 
@@ -127,5 +127,5 @@ def runner() -> JobRunner:
         run=lambda job_id, retries_left: jobs.execute(job_id, HANDLERS,
                                                       retries_left=retries_left),
         # Looked up at each call, so a test may replace a sweep on the module.
-        housekeeping=lambda: jobs.housekeeping(),
-        requeue_orphans=lambda: jobs.requeue_orphans())
+        housekeeping=lambda: (jobs.housekeeping(), outbox.requeue_stuck()),
+        requeue_orphans=lambda: (jobs.requeue_orphans(), outbox.requeue_stuck()))

@@ -74,6 +74,10 @@ def open_lesson(user: User, course: Course, lesson: Lesson) -> LessonView:
                       course_version=course.version, content_hash=course.content_hash,
                       opened_at=clock.utcnow())
     db.session.add(view)
+    # The first opening only (the row is unique): the xAPI "launched" statement.
+    events.emit("lesson.opened", key=f"lesson.opened:user:{user.id}:{course.slug}:{lesson.slug}",
+                person_id=user.id, actor_id=user.id, unit_id=user.unit_id,
+                data={"course": course.slug, "lesson": lesson.slug})
     try:
         db.session.commit()
     except IntegrityError:  # the same lesson opened in two tabs at once

@@ -216,6 +216,11 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
                   if quiz.time_limit_minutes else None),
         answers=[QuizAnswer(question_id=qid, position=index) for index, qid in enumerate(ids)])
     db.session.add(attempt)
+    # Keyed like the unique (person, course, number): two tabs starting at once are one event.
+    events.emit("attempt.started",
+                key=f"attempt.started:user:{user.id}:{course.slug}:{attempt.number}",
+                person_id=user.id, actor_id=user.id, unit_id=user.unit_id,
+                data={"course": course.slug, "number": attempt.number})
     try:
         db.session.commit()
     except IntegrityError:

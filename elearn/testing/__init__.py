@@ -36,6 +36,7 @@ pytest.register_assert_rewrite("elearn.testing.courses", "elearn.testing.jobs",
 from .clock import MovableClock, clock  # noqa: E402, F401  (the fixture, for pytest)
 from .courses import write_course
 from .jobs import job_id_from, run_queued_jobs, wait_until_finished
+from .mail import MailServer, smtp_server, wait_for_outbox  # noqa: F401  (fixture)
 from .pages import Elements
 from .web import (
     Answer, AuthActions, Browser, csrf_from, csrf_token, login, race, serve, signed_in_client,
@@ -43,7 +44,8 @@ from .web import (
 )
 
 __all__ = [
-    "BACKENDS", "PROJECT_ROOT", "Answer", "AuthActions", "Browser", "Elements", "MovableClock",
+    "BACKENDS", "PROJECT_ROOT", "Answer", "AuthActions", "Browser", "Elements", "MailServer",
+    "MovableClock", "wait_for_outbox",
     "base_config", "csrf_from", "csrf_token", "job_id_from", "login", "migrate_database", "race",
     "run_queued_jobs", "serve", "signed_in_client", "signed_in_tabs", "wait_until_finished",
     "write_course",
@@ -147,6 +149,7 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., Flask]]:
         overrides.setdefault("JOBS_QUEUE_FILE", str(tmp_path / "jobs-queue.sqlite3"))
         overrides.setdefault("JOBS_DIR", str(tmp_path / "jobs"))
         overrides.setdefault("JOBS_RETRY_DELAY", 0.2)
+        overrides.setdefault("OUTBOX_RETRY_DELAY", 0.2)
         app = create_app(base_config(database_url, **overrides))
         apps.append(app)
         return app

@@ -11,6 +11,7 @@ from ..registry import current_registry
 from ..security import permission
 from ..services import course_packages
 from ..services import jobs as job_service
+from ..services import outbox as outbox_service
 from ..services import plugin_failures
 from .scoping import admin_paths
 
@@ -74,6 +75,22 @@ def jobs():
         abort(400)
     return render_template("admin/jobs.html", status=status, statuses=list(JobStatus),
                            jobs=job_service.jobs_for_admin(admin_paths(), status))
+
+
+@bp.get("/outbox")
+@permission(Role.ADMIN)
+def outbox():
+    """Deliveries that failed for good (e-mail, webhooks, xAPI), with their last error."""
+    return render_template("admin/outbox.html", counts=outbox_service.counts(),
+                           failed=outbox_service.failed_entries())
+
+
+@bp.post("/outbox/<int:entry_id>/retry")
+@permission(Role.ADMIN)
+def outbox_retry(entry_id: int):
+    if outbox_service.retry_failed(entry_id):
+        flash(_("The delivery is queued again."))
+    return redirect(url_for("admin.outbox"), 303)
 
 
 @bp.get("/plugins")

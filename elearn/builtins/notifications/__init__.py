@@ -54,10 +54,13 @@ def startup(app):
     # Daily at 00:00 UTC = 07:00 in Vietnam: reminders arrive in the morning.
     from ...jobqueue import queue
     from .reminders import send_reminders
+    from .delivery import init_app as init_delivery
+    init_delivery(app)
     queue(app).every("elearn.notifications.reminders", send_reminders, minute="0", hour="0")
 
 
 @hookimpl
 def register_blueprints(app):
+    from .unsubscribe_views import bp as unsubscribe_bp
     from .views import bp
-    return [bp]
+    return [bp, unsubscribe_bp]

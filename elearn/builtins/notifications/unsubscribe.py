@@ -1,0 +1,54 @@
+"""One-click unsubscribe (RFC 8058): a signed token naming (person, kind) turns that kind of
+notification off for that person, with no sign-in — the link in an e-mail is the permission.
+
+The token is signed with the app's secret (itsdangerous) under its own salt, so it cannot be
+made for another person or kind, nor used as any other signed value. It does not expire: an
+e-mail read a year later must still unsubscribe."""
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import IntegrityError
+
+from ...extensions import db
+from ...models import NotificationPreference
+from .texts import KINDS
+
+SALT = "elearn.notifications.unsubscribe"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+
+
+def token_for(user_id: int, kind: str) -> str:
+    return _serializer().dumps([user_id, kind])
+
+
+def read_token(token: str) -> tuple[int, str] | None:
+    """(person id, kind), or None when the token is not one we signed."""
+    try:
+        user_id, kind = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or kind not in KINDS:
+        return None
+    return user_id, kind
+
+
+def turn_off(user_id: int, kind: str) -> None:
+    """Stop `kind` for the person; commits. Twice, or twice at once, is the same as once."""
+    for _try in range(3):
+        found = db.session.get(NotificationPreference, user_id, with_for_update=True)
+        if found is None:
+            db.session.add(NotificationPreference(
+                user_id=user_id, kinds_off=[kind], channel="in_app", language="",
+                quiet_start="", quiet_end=""))
+        elif kind not in (found.kinds_off or []):
+            found.kinds_off = sorted({*(found.kinds_off or []), kind})
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:   # a concurrent first preference row: read it and go on
+            db.session.rollback()
+    raise RuntimeError("could not save the preference")
