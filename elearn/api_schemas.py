@@ -108,3 +108,5 @@ class Problem(Schema):
     detail = fields.String(required=True)
     instance = fields.String(required=True)
     errors = fields.Dict(metadata={"description": "422 only: the bad parameters"})
+    error = fields.String(metadata={"description": "the detail again, as API v1 answered "
+                                                   "errors before problem details"})

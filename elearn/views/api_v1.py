@@ -29,7 +29,8 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
 
 PROBLEMS = {status: {"description": description, "content": {
     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-    for status, description in ((401, "Not signed in"), (403, "Not allowed"),
+    for status, description in ((400, "Refused input (NUL, too long)"), (401, "Not signed in"),
+                                (403, "Not allowed"),
                                 (404, "Not found"), (422, "Bad parameters"))}
 
 
