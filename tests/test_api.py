@@ -134,3 +134,17 @@ def test_the_openapi_document_is_3_1_and_lists_every_operation(app):
     page = app.test_client().get("/api/v1/docs").get_data(as_text=True)
     assert "GET /api/v1/completions" in page and "per_page" in page
     assert "<script" not in page and "cdn" not in page.lower()
+
+
+def test_too_many_lookups_is_a_429_problem_and_verification_stays_as_it_was(make_app):
+    app = make_app(VERIFY_LOOKUPS_PER_MINUTE=2)
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    typo = client.get("/api/v1/verify/KHONG-CO")
+    # The verification endpoint's own answer to a mistyped code is unchanged.
+    assert typo.status_code == 400 and typo.mimetype == "application/json"
+    assert set(typo.get_json()) == {"error", "status"}
+    client.get("/api/v1/verify/KHONG-CO")
+    refused = client.get("/api/v1/verify/KHONG-CO")
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert refused.get_json()["title"] == "Too many requests"
