@@ -111,6 +111,13 @@ ROUTES: dict[str, Case] = {
     "verify.form": Case("GET", fixed("/verify"), frozenset(EVERYONE)),
     "verify.page": Case("GET", by_code("/verify/{code}"), frozenset(EVERYONE)),
     "verify.api": Case("GET", by_code("/api/v1/verify/{code}"), frozenset(EVERYONE)),
+    # JSON API v1: a person's own data; the centre's list in the verifier's subtree.
+    "api_docs.openapi_json": Case("GET", fixed("/api/v1/openapi.json"), frozenset(EVERYONE)),
+    "api_docs.docs": Case("GET", fixed("/api/v1/docs"), frozenset(EVERYONE)),
+    "api_v1.my_courses": Case("GET", fixed("/api/v1/me/courses"), frozenset(SIGNED_IN)),
+    "api_v1.my_completions": Case("GET", fixed("/api/v1/me/completions"), frozenset(SIGNED_IN)),
+    "api_v1.my_pledge": Case("GET", fixed("/api/v1/me/pledge"), frozenset(SIGNED_IN)),
+    "api_v1.unit_completions": Case("GET", fixed("/api/v1/completions"), only(Role.VERIFIER)),
     "certificates.mine": Case("GET", fixed("/certificates/"), frozenset(SIGNED_IN)),
     # Only the holder (not among the role holders here) and verifiers of the holder's unit.
     "certificates.show": Case("GET", by_code("/certificates/{code}"), only(Role.VERIFIER), True),

@@ -24,9 +24,10 @@ class CompletionFilter:
     until: date | None = None  # completed on or before this day
 
 
-def completions_page(paths: list[str], wanted: CompletionFilter, per_page: int = 50
-                     ) -> Pagination:
-    """Completions of people in these subtrees, newest first; the page comes from ?page=."""
+def completions_page(paths: list[str], wanted: CompletionFilter, per_page: int = 50,
+                     page: int | None = None) -> Pagination:
+    """Completions of people in these subtrees, newest first; the page comes from ?page=
+    unless given."""
     statement = (select(Completion).join(User, Completion.user_id == User.id)
                  .join(Unit, User.unit_id == Unit.id)
                  .where(within_any(paths))
@@ -47,4 +48,4 @@ def completions_page(paths: list[str], wanted: CompletionFilter, per_page: int =
     if wanted.until:
         statement = statement.where(Completion.completed_at < datetime.combine(
             wanted.until + timedelta(days=1), datetime.min.time()))
-    return db.paginate(statement, per_page=per_page, error_out=False)
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)

@@ -7,11 +7,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..web_input import InvalidInput
+from . import problems
 
 
 def _messages() -> dict[int, str]:
     return {
         400: _("The request could not be understood. Please check what you entered."),
+        401: _("Please sign in to continue."),
         403: _("You do not have permission to see this page."),
         404: _("The page you asked for does not exist."),
         405: _("This action is not allowed here."),
@@ -21,8 +23,10 @@ def _messages() -> dict[int, str]:
     }
 
 
-def render_error(code: int, message: str | None = None):
+def render_error(code: int, message: str | None = None, errors: dict | None = None):
     message = message or _messages().get(code) or _messages()[400]
+    if problems.wants_problem():
+        return problems.problem(code, message, errors)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message, status=code), code
     return render_template("error.html", code=code, message=message), code
@@ -39,7 +43,14 @@ def register(app: Flask) -> None:
         if isinstance(error, InvalidInput):
             return render_error(400, error.description)
         code = error.code or 500
-        return render_error(code if code in _messages() or code < 500 else 500)
+        # flask-smorest's abort() carries the message, or webargs' refused parameters (422).
+        data = getattr(error, "data", None) or {}
+        if code == 422 and isinstance(data.get("messages"), dict):
+            return render_error(422, problems.bad_parameters(data["messages"]),
+                                errors=data["messages"])
+        return render_error(code if code in _messages() or code < 500 else 500,
+                            data.get("message") if isinstance(data.get("message"), str)
+                            else None)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
