@@ -109,6 +109,9 @@ ROUTES: dict[str, Case] = {
     "verify.page": Case("GET", by_code("/verify/{code}"), frozenset(EVERYONE)),
     "verify.api": Case("GET", by_code("/api/v1/verify/{code}"), frozenset(EVERYONE)),
     "certificates.mine": Case("GET", fixed("/certificates/"), frozenset(SIGNED_IN)),
+    # Open Badges: the platform's public key and issuer profile, for offline verification.
+    "credentials.jwks": Case("GET", fixed("/.well-known/jwks.json"), frozenset(EVERYONE)),
+    "credentials.issuer": Case("GET", fixed("/api/v1/issuer"), frozenset(EVERYONE)),
     # Only the holder (not among the role holders here) and verifiers of the holder's unit.
     "certificates.show": Case("GET", by_code("/certificates/{code}"), only(Role.VERIFIER), True),
     "certificates.download": Case("GET", by_code("/certificates/{code}.pdf"),

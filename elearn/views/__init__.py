@@ -11,6 +11,7 @@ from . import (
 from . import quiz  # the learner's quiz pages
 from . import banks  # question banks from and to other tools
 from . import word_lessons  # lessons from a Word document
+from . import credentials  # public keys and issuer profile for Open Badges
 
 
 def register(app: Flask) -> None:
@@ -21,5 +22,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(quiz.bp)
     app.register_blueprint(banks.bp)
     app.register_blueprint(word_lessons.bp)
+    app.register_blueprint(credentials.bp)
     errors.register(app)
     main.register_context(app)
