@@ -385,3 +385,11 @@ class WordLessonsForm(AppForm):
         FileRequired(_l("Choose a file.")),
         FileAllowed(["docx"], _l("Choose a Word document (.docx)."))])
     submit = SubmitField(_l("Convert"))
+
+
+class IdentifiersForm(AppForm):
+    """A person's identifiers; checked by services.identifiers.normalise (view), empty clears."""
+
+    party_card = StringField(_l("Party card number"), validators=[Length(max=40)])
+    citizen_id = StringField(_l("Citizen ID (CCCD)"), validators=[Length(max=40)])
+    submit = SubmitField(_l("Save identifiers"))

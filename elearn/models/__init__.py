@@ -3,6 +3,7 @@ from .committees import CommitteeSeat, Position
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
 from .jobs import Job, JobStatus
 from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
+from .identifiers import PersonIdentifier
 from .org import Unit
 from .plugin_failures import PluginFailureEntry
 from .people import (
@@ -25,5 +26,5 @@ __all__ = [
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",
     "Invitation", "PersonAudience", "Role", "RoleGrant", "ThrottleCounter", "ThrottleEvent", "Unit",
     "UnitMembership",
-    "User", "UserSession", "PluginFailureEntry", "FormSubmission",
+    "User", "UserSession", "PluginFailureEntry", "FormSubmission", "PersonIdentifier",
 ]

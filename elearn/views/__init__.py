@@ -12,6 +12,7 @@ from . import quiz  # the learner's quiz pages
 from . import banks  # question banks from and to other tools
 from . import word_lessons  # lessons from a Word document
 from . import credentials  # public keys and issuer profile for Open Badges
+from . import person_identifiers  # party card number, citizen ID
 
 
 def register(app: Flask) -> None:
@@ -23,5 +24,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(banks.bp)
     app.register_blueprint(word_lessons.bp)
     app.register_blueprint(credentials.bp)
+    app.register_blueprint(person_identifiers.bp)
     errors.register(app)
     main.register_context(app)
