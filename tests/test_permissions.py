@@ -89,6 +89,8 @@ ROUTES: dict[str, Case] = {
     "admin_people.list_people": Case("GET", fixed("/admin/people/"), only(Role.ADMIN)),
     "admin_people.edit_person": Case("GET", by_id("/admin/people/{person}"), only(Role.ADMIN),
                                      True),
+    "person_identifiers.export": Case("GET", fixed("/admin/people/identifiers.csv"),
+                                      only(Role.ADMIN)),
     "person_identifiers.edit": Case("GET", by_id("/admin/people/{person}/identifiers"),
                                     only(Role.ADMIN), True),
     "admin_people.grant_role": Case("POST", by_id("/admin/people/{person}/roles"),

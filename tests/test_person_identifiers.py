@@ -136,3 +136,27 @@ def test_shown_whole_to_admins_and_the_person_masked_to_others(site):
             assert shown == {"••••5678", "••••••••1234"}
         assert {s.text for s in identifiers.shown_to(None, person)} == {"••••5678",
                                                                        "••••••••1234"}
+
+
+def test_the_person_sees_their_own_identifiers_on_their_profile(site):
+    app, learner, _outsider = site
+    save(signed_in_client(app, "qt.h", PASSWORD), learner, cccd="001234561234")
+    page = signed_in_client(app, "hoc.vien", PASSWORD).get(
+        "/profile/", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    assert "Số căn cước công dân (CCCD)" in page and "001234561234" in page
+    other = signed_in_client(app, "ban.ngoai", PASSWORD).get("/profile/").get_data(as_text=True)
+    assert "001234561234" not in other and "1234561234" not in other
+
+
+def test_the_identifiers_export_is_for_admins_and_their_units_only(site):
+    app, learner, outsider = site
+    save(signed_in_client(app, "qt.h", PASSWORD), learner, card="12345678", cccd="001234561234")
+    save(signed_in_client(app, "qt.k", PASSWORD), outsider, cccd="002234561234")
+    response = signed_in_client(app, "qt.h", PASSWORD).get("/admin/people/identifiers.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert "hoc.vien" in text and "001234561234" in text
+    assert "ban.ngoai" not in text and "002234561234" not in text  # another district's
+    for username in ("ttct", "hoc.vien"):  # a verifier, a learner: no identifiers at all
+        refused = signed_in_client(app, username, PASSWORD).get("/admin/people/identifiers.csv")
+        assert refused.status_code in (403, 404)
