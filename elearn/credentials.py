@@ -24,6 +24,9 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 
 KEY_FILE = "credential_key.jwk.json"
+# "EdDSA" with an Ed25519 key: what VC-JWT verifiers and Open Badges validators accept today.
+# RFC 9864 (2025) prefers the fully-specified name "Ed25519" and joserfc warns about "EdDSA";
+# switch once verifiers read the new name (the key and signatures stay the same).
 ALGORITHM = "EdDSA"
 # VC-JOSE-COSE (W3C VC Data Model 2.0): a JWT whose payload is the credential itself.
 MEDIA_TYPE = "vc+jwt"
