@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from . import __version__, hookimpl
+from .credentials import OB_CONTEXTS as OPEN_BADGES_CONTEXTS, sign_credential
 from .content.errors import ContentError, CourseLoadError
 from .content.model import Course, Lesson, LocalText, Question
 from .content.parsing import ParseContext
@@ -71,6 +72,8 @@ __all__ = [
     # pages, forms and people
     "permission", "PUBLIC", "AUTHENTICATED", "Role", "User", "AppForm", "AppSubForm",
     "public_url_for", "find_user", "create_user", "authenticate_local",
+    # portable credentials
+    "sign_credential", "OPEN_BADGES_CONTEXTS",
     # text, dates, files
     "gettext", "lazy_gettext", "ngettext", "format_day", "format_moment", "safe_row",
     "config_list", "setting",

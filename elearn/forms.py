@@ -406,3 +406,11 @@ class CourseReloadForm(AppForm):
     # The revision the page showed: duplicates of one press reload once.
     revision = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
     submit = SubmitField(_l("Reload courses"))
+
+
+class IdentifiersForm(AppForm):
+    """A person's identifiers; checked by services.identifiers.normalise (view), empty clears."""
+
+    party_card = StringField(_l("Party card number"), validators=[Length(max=40)])
+    citizen_id = StringField(_l("Citizen ID (CCCD)"), validators=[Length(max=40)])
+    submit = SubmitField(_l("Save identifiers"))

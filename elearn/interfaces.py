@@ -1,7 +1,7 @@
 """The classes plugins implement. Hooks only register them; behaviour lives here."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
@@ -169,6 +169,19 @@ class CertificateData:
     verify_url: str
     language: str
     labels: dict[str, str]
+    # For portable credentials (Open Badges); defaults keep older callers working.
+    course_titles: Mapping[str, str] = field(default_factory=dict)
+    """The course title in every language it was written in, e.g. {"vi": …, "en": …}."""
+    holder_identity: str = ""
+    """What other systems know the holder by (email, else `username@host`); a credential
+    carries only its salted hash, never this text."""
+    holder_identity_type: str = "emailAddress"
+    holder_salt: str = ""
+    """Stable per completion, so downloading twice gives the same credential."""
+    issuer_url: str = ""
+    status_url: str = ""
+    """The public verification API for this code; says `revoked` once it is."""
+    criteria: str = ""
 
 
 @dataclass(frozen=True)

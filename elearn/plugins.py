@@ -19,6 +19,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.local_auth", "elearn.builtins.local_auth"),
     ("elearn.completion_rules", "elearn.builtins.completion_rules"),
     ("elearn.certificates", "elearn.builtins.certificates"),
+    ("elearn.open_badges", "elearn.builtins.open_badges"),
     ("elearn.pledge_checks", "elearn.builtins.pledge_checks"),
     ("elearn.exporters", "elearn.builtins.exporters"),
     ("elearn.notifications", "elearn.builtins.notifications"),

@@ -92,6 +92,10 @@ ROUTES: dict[str, Case] = {
     "admin_people.list_people": Case("GET", fixed("/admin/people/"), only(Role.ADMIN)),
     "admin_people.edit_person": Case("GET", by_id("/admin/people/{person}"), only(Role.ADMIN),
                                      True),
+    "person_identifiers.export": Case("GET", fixed("/admin/people/identifiers.csv"),
+                                      only(Role.ADMIN)),
+    "person_identifiers.edit": Case("GET", by_id("/admin/people/{person}/identifiers"),
+                                    only(Role.ADMIN), True),
     "admin_people.grant_role": Case("POST", by_id("/admin/people/{person}/roles"),
                                     only(Role.ADMIN), True),
     "admin_people.confirm_revoke_role": Case(
@@ -119,6 +123,9 @@ ROUTES: dict[str, Case] = {
     "api_v1.my_pledge": Case("GET", fixed("/api/v1/me/pledge"), frozenset(SIGNED_IN)),
     "api_v1.unit_completions": Case("GET", fixed("/api/v1/completions"), only(Role.VERIFIER)),
     "certificates.mine": Case("GET", fixed("/certificates/"), frozenset(SIGNED_IN)),
+    # Open Badges: the platform's public key and issuer profile, for offline verification.
+    "credentials.jwks": Case("GET", fixed("/.well-known/jwks.json"), frozenset(EVERYONE)),
+    "credentials.issuer": Case("GET", fixed("/api/v1/issuer"), frozenset(EVERYONE)),
     # Only the holder (not among the role holders here) and verifiers of the holder's unit.
     "certificates.show": Case("GET", by_code("/certificates/{code}"), only(Role.VERIFIER), True),
     "certificates.download": Case("GET", by_code("/certificates/{code}.pdf"),

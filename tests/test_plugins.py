@@ -364,7 +364,9 @@ def test_hook_register_certificate_renderers_adds_a_download_format(make_app, pl
         def register_certificate_renderers():
             return [PlainText]
         """)
-    app, client = _learner_site(make_app, course_root, PLUGINS=[name])
+    # The built-in Open Badges renderers are blocked: this test is about the one added here.
+    app, client = _learner_site(make_app, course_root, PLUGINS=[name],
+                                BLOCKED_PLUGINS=["elearn.open_badges"])
     assert set(registry_of(app).certificate_renderers) == {"pdf", "text"}
     with app.app_context():
         course = registry_of(app).course("co-chung-nhan")

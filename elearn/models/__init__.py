@@ -5,6 +5,7 @@ from .evidence import AuditEntry, AuditHead, Completion, Revocation
 from .jobs import Job, JobStatus
 from .learning import Accommodation, AttemptState, LessonView, QuizAnswer, QuizAttempt
 from .notifications import Notification, NotificationPreference
+from .identifiers import PersonIdentifier
 from .org import Unit
 from .outbox import OutboxEntry
 from .plugin_failures import PluginFailureEntry
@@ -28,7 +29,7 @@ __all__ = [
     "DeadlineExtension", "Inspection", "Pledge", "PledgeStatus", "PledgeVersion", "StudyPlan",
     "Invitation", "PersonAudience", "Role", "RoleGrant", "ThrottleCounter", "ThrottleEvent", "Unit",
     "UnitMembership",
-    "User", "UserSession", "PluginFailureEntry", "FormSubmission",
+    "User", "UserSession", "PluginFailureEntry", "FormSubmission", "PersonIdentifier",
     "Notification", "NotificationPreference", "OutboxEntry",
     "CoursePackage", "CourseRegistryRevision", "PackageStatus",
 ]

@@ -2,6 +2,10 @@
 audit log's record of verifiers' look-ups (the one audited read of the verify pages)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -45,3 +49,19 @@ def record_lookup(completion: Completion, status: str, *, by: User) -> None:
     audit.record("verification.lookup", actor_id=by.id, subject=completion.code,
                  data={"status": status})
     db.session.commit()
+
+
+def holder_identity(user: User, host: str) -> tuple[str, str]:
+    """(identity, Open Badges identityType) other systems may know the holder by: the email
+    address when there is one, else the account name on this platform's host."""
+    if user.email:
+        return user.email.strip().lower(), "emailAddress"
+    return f"{user.username}@{host}", "identifier"
+
+
+def holder_salt(completion: Completion) -> str:
+    """A salt for the holder's hashed identity, stable per completion (re-downloading gives
+    the same credential) and unguessable without the server's key (the hash cannot be
+    precomputed for a list of known addresses before a credential is seen)."""
+    key = current_app.config["COMPLETION_SIGNING_KEY"].encode()
+    return hmac.new(key, f"badge-salt:{completion.code}".encode(), hashlib.sha256).hexdigest()[:32]

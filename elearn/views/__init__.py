@@ -12,6 +12,8 @@ from . import quiz  # the learner's quiz pages
 from . import banks  # question banks from and to other tools
 from . import word_lessons  # lessons from a Word document
 from . import api_docs  # the JSON API v1 and its OpenAPI document
+from . import credentials  # public keys and issuer profile for Open Badges
+from . import person_identifiers  # party card number, citizen ID
 
 
 def register(app: Flask) -> None:
@@ -22,6 +24,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(quiz.bp)
     app.register_blueprint(banks.bp)
     app.register_blueprint(word_lessons.bp)
+    app.register_blueprint(credentials.bp)
+    app.register_blueprint(person_identifiers.bp)
     api_docs.init_app(app)
     errors.register(app)
     main.register_context(app)

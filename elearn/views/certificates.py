@@ -1,6 +1,8 @@
 """Certificates: a page and downloads (one per renderer plugin) for the holder and verifiers."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import segno
 from flask import Blueprint, Response, abort, render_template
 from flask_babel import format_date, format_decimal, get_locale, gettext as _
@@ -35,6 +37,8 @@ def certificate_data(completion: Completion) -> CertificateData:
              if completion.score is not None else "")
     method = _("studied online") if completion.method == "online" else _("studied in class")
     verify_url = public_url_for("verify.page", code=codes.display(completion.code))
+    identity, identity_type = verification.holder_identity(
+        completion.user, urlsplit(public_url_for("main.index")).hostname or "localhost")
     return CertificateData(
         holder_name=completion.user.full_name,
         unit_name=verification.issuer_name(completion, course, language),
@@ -59,7 +63,14 @@ def certificate_data(completion: Completion) -> CertificateData:
                               hash=completion.content_hash),
             "code_label": _("Verification code"),
             "verify_at": _("Check this certificate at:"),
-        })
+        },
+        course_titles=dict(course.title.values) if course else {"vi": completion.course_slug},
+        holder_identity=identity, holder_identity_type=identity_type,
+        holder_salt=verification.holder_salt(completion),
+        issuer_url=public_url_for("credentials.issuer"),
+        status_url=public_url_for("verify.api", code=codes.display(completion.code)),
+        criteria=_("Studied every lesson of the course and met its completion rule "
+                   "(%(rule)s).", rule=course.completion_rule if course else "-"))
 
 
 @bp.get("/")
@@ -90,7 +101,8 @@ def download(code: str, extension: str):
         abort(404)
     completion = _visible_completion(code)
     if completion.revocation is not None:
-        abort(404)
+        return render_error(410, _("This certificate has been revoked and can no longer be "
+                                   "downloaded. Its verification page shows why."))
     body = run_render(renderer, certificate_data(completion))
     if body is None:
         return render_error(503, _("This format is unavailable right now; try another "

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..forms import PasswordForm, ProfileForm
 from ..security import AUTHENTICATED, permission
-from ..services import accounts
+from ..services import accounts, identifiers
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -24,12 +24,14 @@ def show():
         except accounts.ContactTaken:
             flash(_("This e-mail or phone already belongs to another account."), "error")
             return render_template("profile.html", form=form,
-                                   history=accounts.memberships(current_user)), 409
+                                   history=accounts.memberships(current_user),
+                           identifiers=identifiers.shown_to(current_user, current_user)), 409
         flash(_("Your profile was saved."), "info")
         return redirect(url_for("profile.show"))
     status = 400 if form.is_submitted() else 200
     return render_template("profile.html", form=form,
-                           history=accounts.memberships(current_user)), status
+                           history=accounts.memberships(current_user),
+                           identifiers=identifiers.shown_to(current_user, current_user)), status
 
 
 @bp.route("/password", methods=["GET", "POST"])
