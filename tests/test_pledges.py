@@ -297,3 +297,29 @@ def test_committees_record_inspections_and_the_year_is_summarised(party):
     assert "Chi bộ ấp Phú Hòa" in officer_page and "Hai đảng viên" in officer_page
     assert "<td>Chi bộ</td><td>1</td><td>1</td><td>1</td><td>0</td>" in officer_page.replace(
         "\n", "").replace("    ", "")
+
+
+def test_an_english_readers_bundle_is_in_english(party):
+    """Issue #14 item 8: the bundle follows the reader's language, section titles and counts
+    included, while what people wrote stays as written."""
+    with party.app_context():
+        from elearn.services import pledges as pledge_service
+
+        for username in ("ds", "bt"):  # superiors first, as in the test above
+            user = find_user(username)
+            pledge = pledge_service.pledge_for(user, pledge_service.applicable_plan(user, YEAR))
+            pledge.draft_commitment = json.dumps({"accepted": True})
+            pledge.draft = json.dumps({"ct05": [{"what": "Gương mẫu đi đầu",
+                                                 "by_when": "Cả năm", "how": "Chi bộ đánh giá"}]})
+            pledge_service.file(pledge)
+        db.session.commit()
+    ds = client_for(party, "ds")
+    ds.post("/language", data={"csrf_token": csrf_token(ds, "/"), "language": "en"})
+    pdf = ds.get(f"/review/export.pdf?unit=G&year={YEAR}")
+    assert pdf.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    text = " ".join(text.split())
+    assert "Directive 05-CT/TW" in text and "Studying and following" in text
+    assert "Học tập và làm theo" not in text and "Chỉ thị 05" not in text
+    assert "1 pledge, bundled" in text
+    assert "Gương mẫu đi đầu" in text
