@@ -27,7 +27,6 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from test_learner_journey import browser  # noqa: E402,F401  (the same phone-sized Chromium)
 
 
 @pytest.fixture
