@@ -56,6 +56,8 @@ class Defaults:
     PROXY_FIX_X_FOR = 0
     # A name sent as the X-Elearn-Host header of every response (checking a load balancer).
     ANNOUNCE_HOST: str | None = None
+    # The platform's name as issuer of portable credentials (Open Badges); unset: "elearn".
+    SITE_NAME: str | None = None
     # The address people reach the site at (https://hoctap.example.vn), used in certificates'
     # QR codes and links and in invitation links; unset, the request's host is used.
     PUBLIC_URL: str | None = None

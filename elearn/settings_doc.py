@@ -82,6 +82,7 @@ DESCRIPTIONS: dict[str, str] = {
     "XAPI_USERNAME": "the LRS's Basic-auth user",
     "XAPI_PASSWORD": "the LRS's Basic-auth password",
     "XAPI_ACTOR_EMAIL": "identify people to the LRS by e-mail instead of a site account",
+    "SITE_NAME": "the platform's name as issuer of Open Badges credentials; unset: `elearn`",
     "PROXY_FIX_X_FOR": "trusted reverse proxies in front of the app (1 behind nginx)",
     "PUBLIC_URL": "the public address (`https://hoctap.example.vn`) for QR codes and links",
     "MAX_CONTENT_LENGTH": "largest request body in bytes (nginx `client_max_body_size` "

@@ -681,10 +681,11 @@ def _seed_completions(rng: random.Random, pairs: list[_Pair],
             seq += 1
             payload = audit.canonical(data)
             digest = audit.entry_hash(prev, seq, at, actor, action, record["code"], payload)
+            key_id, mac = audit.entry_mac(digest)
             audit_rows.append({"id": audit_id, "seq": seq, "at": at, "actor_id": actor,
                                "action": action, "subject": record["code"], "data": payload,
-                               "prev_hash": prev, "hash": digest,
-                               "mac": audit.entry_mac(digest)})
+                               "prev_hash": prev, "hash": digest, "mac": mac,
+                               "key_id": key_id})
             audit_id += 1
             prev = digest
         if len(completion_rows) >= BATCH:
