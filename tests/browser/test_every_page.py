@@ -10,7 +10,6 @@ then the links on those pages (one page per route and login), the way a person f
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections import deque
 from urllib.parse import urlsplit
@@ -23,7 +22,7 @@ from elearn.registry import current_registry
 from elearn.services import codes, completions
 from elearn.services.accounts import find_user
 from elearn.services.demo import DEMO_PASSWORD, load_demo
-from elearn.testing import PROJECT_ROOT, base_config
+from elearn.testing import PROJECT_ROOT, base_config, serve
 
 from conftest import HEIGHT, WIDTH
 from pagecheck import axe_violations, layout_problems, nu_errors, screenshot, served_html
@@ -60,8 +59,6 @@ LONG_TITLE = "cd-2017-suy-thoai"
 def demo_site(tmp_path, sqlite_template):
     """The demo province on a migrated SQLite file with the shipped courses and the centre
     plugin, behind a real threaded WSGI server."""
-    from werkzeug.serving import make_server
-
     database = tmp_path / "elearn.sqlite3"
     shutil.copyfile(sqlite_template, database)
     app = create_app(base_config(f"sqlite:///{database}", PLUGINS=["elearn_centre_example"]))
@@ -70,12 +67,8 @@ def demo_site(tmp_path, sqlite_template):
         code = codes.display(completions.issue(
             find_user("dangvien.an"), current_registry().course(LONG_TITLE),
             method=completions.ONLINE, score=90.0).code)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", code
-    server.shutdown()
-    thread.join(10)
+    with serve(app) as base:
+        yield app, base, code
     with app.app_context():
         db.engine.dispose()
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.models import StudyPlan
 from elearn.services.orgs import create_unit
-from elearn.testing import PROJECT_ROOT, base_config
+from elearn.testing import PROJECT_ROOT, base_config, serve
 
 from conftest import HEIGHT, WIDTH
 from kit import write_quiz_course
@@ -65,8 +64,6 @@ TEXT = {
 @pytest.fixture
 def served(tmp_path, sqlite_template):
     """The app on a migrated SQLite file behind a real threaded WSGI server."""
-    from werkzeug.serving import make_server
-
     database = tmp_path / "elearn.sqlite3"
     shutil.copyfile(sqlite_template, database)
     courses = tmp_path / "courses"
@@ -87,12 +84,8 @@ def served(tmp_path, sqlite_template):
         args=["elearn", "invitations", "create", "--unit", "CB-THU", "--uses", "1"])
     assert result.exit_code == 0, result.output
     code = result.output.strip().splitlines()[-1]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", code
-    server.shutdown()
-    thread.join(10)
+    with serve(app) as base:
+        yield app, base, code
     with app.app_context():
         db.engine.dispose()
 
