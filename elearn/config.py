@@ -149,11 +149,22 @@ def finalise(app: Flask) -> None:
 
 
 def _instance_secret(path: Path) -> str:
-    """A per-installation key, generated on first run and never committed."""
+    """A per-installation key, generated on first run and never committed.
+
+    Several workers start at once on a fresh install: each writes its key to a private file
+    and links it into place, which only one can do (`link` refuses an existing name), so every
+    worker ends up reading the one complete key."""
     if path.exists():
         return path.read_text().strip()
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        draft.unlink()
     return key

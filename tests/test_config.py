@@ -35,3 +35,18 @@ def test_no_secrets_or_instance_data_are_tracked_by_git():
     ignored = subprocess.run(["git", "check-ignore", "instance/secret_key"], cwd=PROJECT_ROOT,
                              capture_output=True, text=True)
     assert ignored.returncode == 0
+
+
+def test_workers_starting_together_on_a_fresh_install_share_one_key(tmp_path):
+    """A fresh install starts several workers (gunicorn, xdist) at once: each must read the
+    same generated key, and none may fail because another created the file first."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from elearn.config import _instance_secret
+
+    path = tmp_path / "completion_key"
+    with ProcessPoolExecutor(8) as pool:
+        keys = list(pool.map(_instance_secret, [path] * 32))
+    assert len(set(keys)) == 1 and keys[0] == path.read_text().strip()
+    assert [p.name for p in tmp_path.iterdir()] == ["completion_key"]
+    assert path.stat().st_mode & 0o777 == 0o600
