@@ -11,7 +11,8 @@ from typing import Any, Callable
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-from .extensions import login_manager
+# Re-exported for views: the web layer's extensions, so views never import `extensions` (db).
+from .extensions import limiter, login_manager  # noqa: F401
 from .models import Role, Unit
 
 PUBLIC = "public"

@@ -16,9 +16,8 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from ..extensions import login_manager
-from ..security import PUBLIC, permission
-from . import api_v1
+from ..security import PUBLIC, login_manager, permission
+from .api_v1 import bp as api_v1_bp
 from ..api_schemas import Problem
 from .problems import PROBLEM_JSON
 
@@ -51,8 +50,8 @@ def init_app(app: Flask) -> None:
             "Lists take `page` and `per_page` (at most 100) and give the `next` page.")}})
     register_components(app, api.spec)
     # An API caller who is not signed in gets a 401, not a redirect to the sign-in page.
-    login_manager.blueprint_login_views[api_v1.bp.name] = None
-    api.register_blueprint(api_v1.bp)
+    login_manager.blueprint_login_views[api_v1_bp.name] = None
+    api.register_blueprint(api_v1_bp)
     app.register_blueprint(bp)
     app.extensions["elearn-api"] = api
 

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..web_input import InvalidInput
-from . import problems
+from .problems import bad_parameters, problem, wants_problem
 
 
 def _messages() -> dict[int, str]:
@@ -25,8 +25,8 @@ def _messages() -> dict[int, str]:
 
 def render_error(code: int, message: str | None = None, errors: dict | None = None):
     message = message or _messages().get(code) or _messages()[400]
-    if problems.wants_problem():
-        return problems.problem(code, message, errors)
+    if wants_problem():
+        return problem(code, message, errors)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message, status=code), code
     return render_template("error.html", code=code, message=message), code
@@ -46,7 +46,7 @@ def register(app: Flask) -> None:
         # flask-smorest's abort() carries the message, or webargs' refused parameters (422).
         data = getattr(error, "data", None) or {}
         if code == 422 and isinstance(data.get("messages"), dict):
-            return render_error(422, problems.bad_parameters(data["messages"]),
+            return render_error(422, bad_parameters(data["messages"]),
                                 errors=data["messages"])
         return render_error(code if code in _messages() or code < 500 else 500,
                             data.get("message") if isinstance(data.get("message"), str)

@@ -6,10 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..clock import iso_local
-from ..extensions import limiter
 from ..models import Completion, Role
 from ..registry import current_registry
-from ..security import PUBLIC, has_role, permission
+from ..security import PUBLIC, has_role, limiter, permission
 from ..services import codes, completions, verification
 
 bp = Blueprint("verify", __name__)

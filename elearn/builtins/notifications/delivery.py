@@ -24,7 +24,7 @@ from ...interfaces import DeliveryRefused, OutgoingMessage
 from ...models import Notification, NotificationPreference, OutboxEntry, User
 from ...services import outbox
 from ...urls import public_address, public_url_outside_request
-from . import unsubscribe
+import elearn.builtins.notifications.unsubscribe as unsubscribe  # the module, not the package (no import circle)
 from .texts import render
 
 IN_APP = "in_app"

@@ -13,7 +13,7 @@ from ...clock import utcnow
 from ...extensions import db
 from ...models import Notification, NotificationPreference, Unit, User
 from ...services.orgs import subtree_of
-from . import delivery
+import elearn.builtins.notifications.delivery as delivery  # the module, not the package (no import circle)
 from .texts import KINDS
 
 PAGE_SIZE = 20

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 
 from ...api import PUBLIC, AppForm, permission
 from ...extensions import csrf
-from . import unsubscribe
+import elearn.builtins.notifications.unsubscribe as unsubscribe  # the module, not the package (no import circle)
 from .texts import kind_label
 
 bp = Blueprint("notifications_unsubscribe", __name__, template_folder="templates")

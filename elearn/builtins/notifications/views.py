@@ -8,7 +8,7 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
 from ...api import AUTHENTICATED, AppForm, lazy_gettext as _l, permission
-from . import store
+import elearn.builtins.notifications.store as store  # the module, not the package (no import circle)
 from .texts import KINDS, kind_label, render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications",
