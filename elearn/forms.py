@@ -186,6 +186,20 @@ class RecordCompletionForm(AppForm):
     submit = SubmitField(_l("Record completion"))
 
 
+class BulkCertificatesForm(AppForm):
+    """A class's certificates in one ZIP: a course, and optionally where, how and when."""
+
+    course = SelectField(_l("Course"), choices=[])
+    unit = StringField(_l("Unit code (optional)"), validators=[Length(max=40)])
+    method = SelectField(_l("How they studied"), default="", choices=[
+        SelectChoice("", _l("Online or in class")),
+        SelectChoice("online", _l("studied online")),
+        SelectChoice("in_person", _l("studied in class"))])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+    submit = SubmitField(_l("Prepare the ZIP of certificates"))
+
+
 class AccommodationForm(AppForm):
     username = UsernameField(_l("Username of the person"), validators=[DataRequired(),
                                                                         Length(max=80)])

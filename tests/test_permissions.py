@@ -132,6 +132,8 @@ ROUTES: dict[str, Case] = {
                                   only(Role.VERIFIER), True),
     "centre.completions_list": Case("GET", fixed("/centre/completions"), only(Role.VERIFIER)),
     "centre.record": Case("GET", fixed("/centre/completions/record"), only(Role.VERIFIER)),
+    "centre.bulk_certificates_page": Case("GET", fixed("/centre/certificates"),
+                                          only(Role.VERIFIER)),
     "centre.import_completions": Case("GET", fixed("/centre/completions/import"),
                                       only(Role.VERIFIER)),
     "centre.accommodations_page": Case("GET", fixed("/centre/accommodations"),

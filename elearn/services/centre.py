@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -22,12 +22,19 @@ class CompletionFilter:
     status: str = ""           # "", "valid" or "revoked"
     since: date | None = None  # completed on or after this day
     until: date | None = None  # completed on or before this day
+    method: str = ""           # "", "online" or "in_person"
 
 
 def completions_page(paths: list[str], wanted: CompletionFilter, per_page: int = 50,
                      page: int | None = None) -> Pagination:
     """Completions of people in these subtrees, newest first; the page comes from ?page=
     unless given."""
+    return db.paginate(completions_statement(paths, wanted), page=page, per_page=per_page,
+                       error_out=False)
+
+
+def completions_statement(paths: list[str], wanted: CompletionFilter) -> Select:
+    """The list's query: also what a class's certificate bundle contains (one scope rule)."""
     statement = (select(Completion).join(User, Completion.user_id == User.id)
                  .join(Unit, User.unit_id == Unit.id)
                  .where(within_any(paths))
@@ -42,10 +49,12 @@ def completions_page(paths: list[str], wanted: CompletionFilter, per_page: int =
         statement = statement.where(~Completion.revocation.has())
     elif wanted.status == "revoked":
         statement = statement.where(Completion.revocation.has())
+    if wanted.method:
+        statement = statement.where(Completion.method == wanted.method)
     if wanted.since:
         statement = statement.where(
             Completion.completed_at >= datetime.combine(wanted.since, datetime.min.time()))
     if wanted.until:
         statement = statement.where(Completion.completed_at < datetime.combine(
             wanted.until + timedelta(days=1), datetime.min.time()))
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return statement

@@ -11,7 +11,7 @@ from ..jobqueue import JobRunner
 from ..models import Unit, User
 from ..plugin_guard import PluginFailed, run_export
 from ..registry import current_registry
-from . import exports, imports, jobs, outbox
+from . import bulk_certificates, exports, imports, jobs, outbox
 from .jobs import JobContext, JobRejected
 from .orgs import unit_by_code
 
@@ -118,7 +118,10 @@ def _counting(rows: Iterable[tuple], context: JobContext, total: int | None) -> 
             context.progress(count, total)
 
 
-HANDLERS = {PEOPLE_IMPORT: _run_people_import, EXPORT: _run_export}
+HANDLERS = {PEOPLE_IMPORT: _run_people_import, EXPORT: _run_export,
+            bulk_certificates.KIND: bulk_certificates.run}
+# Jobs whose result is a file the requester downloads (until it expires).
+DOWNLOADS = frozenset({EXPORT, bulk_certificates.KIND})
 
 
 def runner() -> JobRunner:

@@ -114,6 +114,11 @@ def submit(kind: str, params: dict[str, Any], *, requested_by: User | None = Non
            window_seconds: int | None = None) -> Job:
     """Record the job and put it on the queue, once: a duplicate returns the existing job."""
     key = idempotency_key(kind, requested_by, params, data, window_seconds)
+    return _submit_once(key, kind, params, requested_by=requested_by, unit=unit, data=data)
+
+
+def _submit_once(key: str, kind: str, params: dict[str, Any], *, requested_by: User | None,
+                 unit: Unit | None, data: bytes | None = None) -> Job:
     existing = db.session.scalar(select(Job).where(Job.idempotency_key == key))
     if existing is not None:
         return _resubmit(existing)
@@ -129,6 +134,30 @@ def submit(kind: str, params: dict[str, Any], *, requested_by: User | None = Non
         return db.session.scalar(select(Job).where(Job.idempotency_key == key))
     enqueue(job.id)
     return job
+
+
+def submit_while_running(kind: str, params: dict[str, Any], *, requested_by: User,
+                         unit: Unit | None = None) -> Job:
+    """Like `submit`, but "the same work" means "while it is queued or running": pressing
+    twice (or two tabs at once) gives one job; asking once it has finished is new work (new
+    completions since). Each run's key follows from the last finished run of the same
+    params, so duplicates racing past a finished run still collide on one key."""
+    latest = _latest_like(kind, requested_by, params)
+    if latest is not None and not latest.finished:
+        return latest
+    key = idempotency_key(kind, requested_by, {"params": params,
+                                               "after": latest.id if latest else None})
+    return _submit_once(key, kind, params, requested_by=requested_by, unit=unit)
+
+
+def _latest_like(kind: str, requested_by: User, params: dict[str, Any]) -> Job | None:
+    # Params are JSON (not comparable in SQL on every backend): compared here, newest first,
+    # among this person's jobs of this kind only.
+    for job in db.session.scalars(select(Job).where(
+            Job.kind == kind, Job.requested_by_id == requested_by.id).order_by(Job.id.desc())):
+        if job.params == params:
+            return job
+    return None
 
 
 def _resubmit(job: Job) -> Job:

@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from ..clock import local_today
-from ..forms import AccommodationForm, RecordCompletionForm, RevokeForm, SelectChoice
+from ..forms import (
+    AccommodationForm, BulkCertificatesForm, RecordCompletionForm, RevokeForm, SelectChoice,
+)
 from ..models import Completion, Role, Unit, User
 from ..registry import current_registry
 from ..security import has_role, permission, scope_paths
-from ..services import accommodations, centre, codes, completion_imports, completions
+from ..services import (
+    accommodations, bulk_certificates, centre, codes, completion_imports, completions,
+)
 from ..services.accounts import find_user
 from ..services.lookups import find
+from ..services.orgs import unit_by_code
 from .scoping import csv_import_page, get_or_404
 
 bp = Blueprint("centre", __name__, url_prefix="/centre")
@@ -52,6 +57,38 @@ def completions_list():
     return render_template("centre/completions.html", page=page, filters=filters,
                            courses=registry.courses.values(), display=codes.display,
                            revoke_form=RevokeForm())
+
+
+@bp.route("/certificates", methods=["GET", "POST"])
+@permission(Role.VERIFIER)
+def bulk_certificates_page():
+    """One ZIP of a class's certificate PDFs, prepared by a job (progress, then the file).
+    GET may carry the completions list's filters, so the list links here as it is filtered."""
+    form = BulkCertificatesForm()
+    form.course.choices = [SelectChoice(c.slug, c.title.get()) for c in
+                           current_registry().courses.values()]
+    if not form.is_submitted():
+        form.course.data = request.args.get("course") or None
+        form.unit.data = request.args.get("unit", "").strip()
+        form.since.data, form.until.data = _date_arg("from"), _date_arg("to")
+        return render_template("centre/certificates.html", form=form)
+    if form.validate_on_submit():
+        unit_code = (form.unit.data or "").strip()
+        unit = unit_by_code(unit_code) if unit_code else None
+        if unit_code and (unit is None or not has_role(current_user, Role.VERIFIER, unit)):
+            form.unit.errors.append(_("No unit with this code among the units you verify."))
+        if form.since.data and form.until.data and form.since.data > form.until.data:
+            form.until.errors.append(_("The end date is before the start date."))
+        if not form.errors:
+            job = bulk_certificates.submit(
+                scope_paths(current_user, Role.VERIFIER),
+                centre.CompletionFilter(course=form.course.data, unit=unit_code,
+                                        method=form.method.data, since=form.since.data,
+                                        until=form.until.data),
+                requested_by=current_user, base_url=request.url_root,
+                locale=str(get_locale()))
+            return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return render_template("centre/certificates.html", form=form), 400
 
 
 def _record_form() -> RecordCompletionForm:

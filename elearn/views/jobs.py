@@ -33,16 +33,16 @@ def show(job_id: int):
     job = own_job_or_404(job_id)
     report = (job_handlers.import_report(job) if job.kind == job_handlers.PEOPLE_IMPORT
               else None)
-    return render_template("jobs/show.html", job=job, report=report,
-                           downloadable=job.kind == job_handlers.EXPORT
-                           and jobs.result_available(job))
+    offers_file = job.kind in job_handlers.DOWNLOADS
+    return render_template("jobs/show.html", job=job, report=report, offers_file=offers_file,
+                           downloadable=offers_file and jobs.result_available(job))
 
 
 @bp.get("/<int:job_id>/download")
 @permission(AUTHENTICATED)
 def download(job_id: int):
     job = own_job_or_404(job_id)
-    if job.kind != job_handlers.EXPORT or not jobs.result_available(job):
+    if job.kind not in job_handlers.DOWNLOADS or not jobs.result_available(job):
         abort(404)
     return send_file(Path(job.result_path), as_attachment=True,
                      download_name=job.result_name or Path(job.result_path).name,
