@@ -49,6 +49,8 @@ class Defaults:
     COMPLETION_SIGNING_KEY: str | None = None
     AUDIT_KEY: str | None = None
     VERIFY_LOOKUPS_PER_MINUTE = 30
+    # A public look-up's answer is remembered this long (0: never); revocations show at once.
+    VERIFY_CACHE_SECONDS = 300
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     DASHBOARD_CACHE_SECONDS = 60

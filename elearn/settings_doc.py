@@ -54,6 +54,8 @@ DESCRIPTIONS: dict[str, str] = {
     "AUDIT_KEY": "key `k1` of the audit keyring until the first `flask elearn keys rotate "
                  "audit`; unset: `instance/audit_key`",
     "VERIFY_LOOKUPS_PER_MINUTE": "public verification look-ups per address per minute",
+    "VERIFY_CACHE_SECONDS": "how long the answer to a public verification look-up is reused "
+                            "(a revocation shows at once); 0: never",
     "RATELIMIT_STORAGE_URI": "where limits are counted (`memory://` per process; "
                              "`redis://…` shared by all workers)",
     "RATELIMIT_HEADERS_ENABLED": "send rate-limit headers",

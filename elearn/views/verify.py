@@ -5,11 +5,10 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..clock import iso_local
 from ..models import Completion, Role
-from ..registry import current_registry
 from ..security import PUBLIC, has_role, limiter, permission
 from ..services import codes, completions, verification
+from ..services.public_verification import describe, public_answer
 
 bp = Blueprint("verify", __name__)
 
@@ -41,34 +40,6 @@ def _lookup(code: str):
     return result, None, 200
 
 
-def describe(result, full_name: bool) -> dict:
-    data = {"status": result.status.value}
-    completion = result.completion
-    if completion is None or result.status == completions.Status.INVALID:
-        return data
-    course = current_registry().course(completion.course_slug)
-    data.update({
-        "code": codes.display(completion.code),
-        "course": {"slug": completion.course_slug,
-                   "title": course.title.get("vi") if course else completion.course_slug,
-                   "title_en": course.title.get("en") if course else completion.course_slug,
-                   "version": completion.course_version,
-                   "content_hash": completion.content_hash},
-        "score": completion.score,
-        "completed_at": iso_local(completion.completed_at),
-        "method": completion.method,
-        "holder": completion.user.full_name if full_name
-        else completions.mask_name(completion.user.full_name),
-        "unit": completion.unit.name,
-        "issuer": verification.issuer_name(completion, course, "vi"),
-        "issuer_en": verification.issuer_name(completion, course, "en"),
-    })
-    if completion.revocation is not None:
-        data["revoked_at"] = iso_local(completion.revocation.revoked_at)
-        data["revocation_reason"] = completion.revocation.reason
-    return data
-
-
 @bp.get("/verify")
 @permission(PUBLIC)
 def form():
@@ -95,6 +66,13 @@ def page(code: str):
 @permission(PUBLIC)
 @limiter.limit(lookup_limit, scope="verify")
 def api(code: str):
+    if not current_user.is_authenticated:
+        # A stranger's answer is the same for everyone: remembered per code (a verifier's
+        # look-up shows the full name and is audited, so it always reads the record).
+        try:
+            return jsonify(public_answer(code))
+        except codes.MalformedCode:
+            pass  # _lookup words the message
     result, message, status = _lookup(code)
     if result is None:
         return jsonify(error=message, status=status), status
