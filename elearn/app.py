@@ -81,7 +81,9 @@ def select_locale() -> str:
     # `is_anonymous`, not `is_authenticated`: the latter reads the `active` column, which a
     # commit earlier in the request has expired (one more SELECT per write request).
     if current_user and not current_user.is_anonymous:
-        chosen = current_user.request_locale or current_user.locale
+        chosen = current_user.request_locale
+        if chosen is None:  # no snapshot taken this request
+            chosen = current_user.locale
         if chosen in languages:
             return chosen
     cookie = request.cookies.get("lang")

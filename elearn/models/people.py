@@ -65,7 +65,7 @@ class User(UserMixin, db.Model):
                                                          cascade="all, delete-orphan")
     # Set per request by the session loader: which sign-in this request belongs to.
     session_token = None  # str | None; not a column
-    request_locale = None  # str | None; the language chosen, as read when the request began
+    request_locale = None  # str | None; the language chosen, as read when the request began ("" none)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated people cannot sign in

@@ -24,10 +24,11 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, events
@@ -342,12 +343,20 @@ def close_expired(user: User, course: Course) -> int:
     """Close and grade the person's attempts at the course's quiz that are past their
     deadline, on what was saved; returns how many this call graded. The explicit step before
     showing attempts: the course page and the quiz pages call it, readers never do."""
-    at = clock.utcnow()
-    expired = db.session.scalars(
-        select(QuizAttempt).where(
-            QuizAttempt.user_id == user.id, QuizAttempt.course_slug == course.slug,
-            QuizAttempt.state == AttemptState.IN_PROGRESS, QuizAttempt.deadline <= at))
+    expired = db.session.scalars(_expired_query(), {
+        "user_id": user.id, "course_slug": course.slug, "at": clock.utcnow()})
     return sum(close_if_expired(course, attempt) for attempt in list(expired))
+
+
+@cache
+def _expired_query() -> Select:
+    """Built once: every quiz page asks, and composing the statement cost about as much as
+    running it (bench/profile_routes.py quiz)."""
+    return select(QuizAttempt).where(
+        QuizAttempt.user_id == bindparam("user_id"),
+        QuizAttempt.course_slug == bindparam("course_slug"),
+        QuizAttempt.state == AttemptState.IN_PROGRESS,
+        QuizAttempt.deadline <= bindparam("at"))
 
 
 def close_if_expired(course: Course, attempt: QuizAttempt) -> bool:

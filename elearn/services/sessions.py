@@ -75,8 +75,9 @@ def load_session(token: str) -> User | None:
         db.session.commit()
     user.session_token = token
     # A snapshot for the request's language: reading `user.locale` after a commit would reload
-    # the whole row just to pick the language of a flash message.
-    user.request_locale = user.locale
+    # the whole row just to pick the language of a flash message. "" is "read: none chosen"
+    # (None would send select_locale back to the expired column).
+    user.request_locale = user.locale or ""
     return user
 
 

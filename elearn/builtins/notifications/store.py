@@ -3,9 +3,10 @@ counting, listing, marking read, and preferences. Writers commit; views only cal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -65,10 +66,17 @@ def people_under(session: Session, unit_id: int) -> list[int]:
 
 # -- reading ---------------------------------------------------------------------------------
 
+@cache
+def _unread_query() -> Select:
+    """Built once: the header asks on every signed-in page, and composing the statement cost
+    as much as running it (bench/profile_routes.py lesson)."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(user_id: int) -> int:
     """One COUNT on the (user_id, read_at) index, for the header."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_unread_query(), {"user_id": user_id}) or 0
 
 
 @dataclass(frozen=True)
