@@ -154,3 +154,15 @@ def test_a_stopped_replica_falls_back_to_the_primary_with_a_warning(
         assert len(warnings) == 1    # once, not per request
     finally:
         standby.start()
+
+
+def test_a_replica_of_a_database_that_is_not_postgresql_is_refused_at_start(tmp_path):
+    from elearn import create_app
+    from elearn.testing import base_config
+
+    with pytest.raises(ValueError, match="ELEARN_DATABASE_URL is sqlite"):
+        create_app(base_config(f"sqlite:///{tmp_path / 'x.sqlite3'}",
+                               READ_REPLICA_URL="postgresql+psycopg://elearn@127.0.0.1/x"))
+    with pytest.raises(ValueError, match="ELEARN_READ_REPLICA_URL is sqlite"):
+        create_app(base_config("postgresql+psycopg://elearn@127.0.0.1/x",
+                               READ_REPLICA_URL=f"sqlite:///{tmp_path / 'y.sqlite3'}"))

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -54,6 +54,13 @@ def init_app(app: Flask) -> None:
     url = app.config.get("READ_REPLICA_URL")
     if not url:
         return
+    # Streaming replication is PostgreSQL's: a replica of anything else is a mistake to
+    # report at start-up, not a silent read of some other database.
+    for name, value in (("READ_REPLICA_URL", url),
+                        ("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])):
+        if make_url(value).get_backend_name() != "postgresql":
+            raise ValueError(f"ELEARN_READ_REPLICA_URL needs PostgreSQL: ELEARN_{name} is "
+                             f"{make_url(value).get_backend_name()}")
     engine = create_engine(url, pool_pre_ping=True, pool_recycle=1800,
                            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     app.extensions[EXTENSION] = Replica(engine)
@@ -115,17 +122,20 @@ def on_replica(function: F) -> F:
             rows = function(*args, **kwargs)
             engine: Engine | None = None
             decided = False
-            while True:
-                if not decided:
-                    engine, decided = _engine_for_reads(), True
-                token = replica_engine.set(engine)
-                try:
-                    row = next(rows)
-                except StopIteration:
-                    return
-                finally:
-                    replica_engine.reset(token)
-                yield row
+            try:
+                while True:
+                    if not decided:
+                        engine, decided = _engine_for_reads(), True
+                    token = replica_engine.set(engine)
+                    try:
+                        row = next(rows)
+                    except StopIteration:
+                        return
+                    finally:
+                        replica_engine.reset(token)
+                    yield row
+            finally:
+                rows.close()    # a download stopped early frees its cursor now, not at GC
         return streamed  # type: ignore[return-value]
 
     @functools.wraps(function)
