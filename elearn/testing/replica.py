@@ -170,7 +170,7 @@ def streaming_standby(primary_url: str) -> Iterator[Standby]:
     try:
         copied = subprocess.run(
             [*as_owner, str(bindir / "pg_basebackup"), "-D", str(standby.data), "-R",
-             "-X", "stream", "-c", "fast", "-h", primary.host or "127.0.0.1",
+             "-X", "stream", "-c", "fast", "--no-sync", "-h", primary.host or "127.0.0.1",
              "-p", str(primary.port or 5432), "-U", primary.username or "postgres"],
             capture_output=True, text=True, timeout=120)
         if copied.returncode:
