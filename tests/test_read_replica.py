@@ -39,7 +39,7 @@ def on_postgres(database_url):
 
 
 @pytest.fixture
-def standby(on_postgres, standby):  # noqa: F811  (the session's standby, PostgreSQL only)
+def standby(on_postgres, standby):  # noqa: F811  (the module's standby, PostgreSQL only)
     standby.resume_replay()
     standby.wait_for_replay()
     return standby

@@ -162,6 +162,8 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., Flask]]:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+        if "elearn.read_replica" in app.extensions:   # ELEARN_READ_REPLICA_URL's engine
+            app.extensions["elearn.read_replica"].engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 `streaming_standby(primary_url)` copies the running primary with `pg_basebackup -R -X
 stream`, starts the copy in hot standby on its own port and socket folder, and waits until
 it is in recovery and has replayed what the primary had written. The `standby` fixture (one
-per test session, i.e. per xdist worker) wraps it; it skips without PostgreSQL like the
+per test module that asks for it) wraps it; it skips without PostgreSQL like the
 `postgres_template` fixture (and fails under CI=true).
 
 The standby mirrors every database of the primary, so a test's own database (created from
@@ -186,9 +186,11 @@ def streaming_standby(primary_url: str) -> Iterator[Standby]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def standby() -> Iterator[Standby]:
-    """A streaming standby of the test PostgreSQL server (see `streaming_standby`)."""
+    """A streaming standby of the test PostgreSQL server (see `streaming_standby`), for the
+    tests of one module: it is stopped after them, so the rest of the suite does not pay for
+    replaying every test database the primary creates."""
     url = os.environ.get("ELEARN_TEST_POSTGRES_URL")
     if not url:
         if os.environ.get("CI"):
