@@ -166,3 +166,27 @@ def test_a_replica_of_a_database_that_is_not_postgresql_is_refused_at_start(tmp_
     with pytest.raises(ValueError, match="ELEARN_READ_REPLICA_URL is sqlite"):
         create_app(base_config("postgresql+psycopg://elearn@127.0.0.1/x",
                                READ_REPLICA_URL=f"sqlite:///{tmp_path / 'y.sqlite3'}"))
+
+
+def test_every_dashboard_export_and_the_pledge_bundles_work_on_the_replica(
+        make_app, standby, on_postgres):
+    from elearn.services.exports import DATASETS
+    from kit import build_world
+
+    app = make_app(READ_REPLICA_URL=standby.url(on_postgres))
+    with app.app_context():
+        build_world()
+    standby.wait_for_replay()
+    officer = app.test_client()
+    login(officer, "role.officer", PASSWORD)
+    for dataset in DATASETS:
+        response = officer.get(f"/dashboard/export/{dataset}.csv?unit=A&year={YEAR}")
+        assert response.status_code == 200, dataset
+        assert len(response.get_data(as_text=True).splitlines()) >= 2, dataset
+    reviewer = app.test_client()
+    login(reviewer, "role.reviewer", PASSWORD)
+    xlsx = reviewer.get(f"/review/export.xlsx?unit=A&year={YEAR}")
+    assert xlsx.status_code == 200
+    assert "Người A" in {cell for row in load_workbook(io.BytesIO(xlsx.data)).active.values
+                         for cell in row}
+    assert reviewer.get(f"/review/export.pdf?unit=A&year={YEAR}").status_code == 200
