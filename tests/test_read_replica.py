@@ -105,8 +105,12 @@ def test_dashboard_and_csv_export_read_the_replica_and_say_as_of_when_it_lags(
         standby.resume_replay()
     standby.wait_for_replay()
     assert completed(replicated) == 2
-    page = client.get(f"/dashboard/?unit=P&course={COURSE}&year={YEAR}").get_data(as_text=True)
-    assert AS_OF not in page    # caught up: no notice
+    # Caught up: no notice at the default threshold. (At 0 s, the other tests' writes on
+    # the shared primary, not yet replayed at that very instant, would count as lag.)
+    current = make_app(READ_REPLICA_URL=standby.url(on_postgres)).test_client()
+    login(current, "officer", PASSWORD)
+    page = current.get(f"/dashboard/?unit=P&course={COURSE}&year={YEAR}").get_data(as_text=True)
+    assert AS_OF not in page and "Huyện A" in page
 
 
 def test_a_learners_own_progress_after_a_write_is_read_from_the_primary(
@@ -134,7 +138,9 @@ def test_a_learners_own_progress_after_a_write_is_read_from_the_primary(
 
 
 def test_a_stopped_replica_falls_back_to_the_primary_with_a_warning(
-        make_app, standby, on_postgres, caplog):
+        make_app, standby, on_postgres, caplog, monkeypatch):
+    # Not retried within this test however slow the machine: the warning is logged once.
+    monkeypatch.setattr("elearn.services.read_replica.DOWN_RETRY_SECONDS", 600.0)
     replicated = make_app(READ_REPLICA_URL=standby.url(on_postgres))
     province(replicated)
     standby.wait_for_replay()
