@@ -16,7 +16,7 @@ from .cli import make_cli
 from .config import load_config
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from .services import course_runtime, job_handlers
-from .services import outbox, plugin_failures
+from .services import outbox, plugin_failures, read_replica
 from .services.sessions import load_session
 from .plugin_guard import call_all
 from .plugins import make_plugin_manager
@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     jobqueue.init_app(app, job_handlers.runner())
     outbox.init_app(app)
     plugin_failures.init_app(app)
+    read_replica.init_app(app)
 
     pm = make_plugin_manager(app.config)
     app.extensions["elearn.plugin_manager"] = pm

@@ -54,6 +54,10 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     DASHBOARD_CACHE_SECONDS = 60
+    # A streaming PostgreSQL standby that dashboards and exports read from; unset: the primary.
+    READ_REPLICA_URL: str | None = None
+    # Past this lag the dashboard says its figures are "as of" the replica's last replay.
+    READ_REPLICA_LAG_NOTICE_SECONDS = 5
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_FIX_X_FOR = 0
     # A name sent as the X-Elearn-Host header of every response (checking a load balancer).

@@ -60,6 +60,10 @@ DESCRIPTIONS: dict[str, str] = {
                              "`redis://…` shared by all workers)",
     "RATELIMIT_HEADERS_ENABLED": "send rate-limit headers",
     "DASHBOARD_CACHE_SECONDS": "how long a dashboard result is reused",
+    "READ_REPLICA_URL": "a streaming PostgreSQL standby that dashboards and exports read from "
+                        "(see Read replica above); unset: everything reads the primary",
+    "READ_REPLICA_LAG_NOTICE_SECONDS": "past this lag the dashboard says its figures are "
+                                       "\"as of\" the standby's last replayed transaction",
     "ANNOUNCE_HOST": "a name sent as `X-Elearn-Host` on every response (to see which app "
                      "server answered behind a load balancer); unset: no header",
     "COURSE_PACKAGES_DIR": "where each host unpacks activated course uploads; unset: "

@@ -12,11 +12,13 @@ from ..labels import completion_method_label, course_title, pledge_status_label
 from ..models import Completion, Pledge, Revocation, Unit, User
 from . import codes, reports
 from .orgs import subtree_of
+from .read_replica import on_replica
 from .reports import Dashboard
 
 BATCH = 2000
 
 
+@on_replica
 def lazy_rows(statement) -> Iterator[tuple]:
     """Run the query only when the response starts streaming, and read it in batches."""
     yield from db.session.execute(statement.execution_options(yield_per=BATCH))
@@ -42,6 +44,7 @@ def _completions_statement(unit: Unit, course: str | None):
     return statement
 
 
+@on_replica
 def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
     statement = _completions_statement(unit, course)
     valid, revoked = _("valid"), _("revoked")
@@ -65,6 +68,7 @@ def _pledge_statement(unit: Unit, year: int):
             .where(subtree_of(unit.path), User.active).order_by(Unit.path, User.full_name))
 
 
+@on_replica
 def pledge_rows(unit: Unit, year: int) -> Iterator[tuple]:
     statement = _pledge_statement(unit, year)
     for name, username, unit_name, position, status, filed in db.session.execute(
@@ -110,6 +114,7 @@ def dataset(unit: Unit, name: str, *, year: int, course: str | None, audience: s
     raise KeyError(name)
 
 
+@on_replica
 def _row_count(statement) -> int:
     return db.session.scalar(select(func.count()).select_from(
         statement.order_by(None).subquery()))

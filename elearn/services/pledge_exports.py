@@ -18,6 +18,7 @@ from ..models import Pledge, PledgeVolume, Unit
 from ..spreadsheet import safe_cell, safe_row
 from .pledge_review import FiledVersion, as_filed
 from .pledges import plan_template
+from .read_replica import on_replica
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
@@ -51,6 +52,7 @@ def _guards(filed: FiledVersion | None) -> list[str]:
             for m, guard in filed.manifestations]
 
 
+@on_replica
 def bundle_xlsx(unit: Unit, year: int, rows: list[Pledge]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Pledges")[:31])
@@ -123,6 +125,7 @@ def _pledge_block(pdf: FPDF, pledge: Pledge, filed: FiledVersion | None) -> None
             _para(pdf, 5, f"– {line}")
 
 
+@on_replica
 def bundle_pdf(unit: Unit, year: int, rows: list[Pledge]) -> bytes:
     pdf = _document(_("Pledges of %(unit)s, %(year)d", unit=unit.name, year=year))
     pdf.set_font("Noto", "", 10)

@@ -24,6 +24,7 @@ from ..natural import sibling_key
 from ..shared_state import remembered
 from .orgs import subtree_of
 from .pledges import plan_applies
+from .read_replica import on_replica
 
 
 
@@ -120,6 +121,7 @@ def _person_facts(course: str | None, year: int, unit: Unit):
     return studied, completed, pledged
 
 
+@on_replica
 def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all") -> Dashboard:
     studied, completed, pledged = _person_facts(course, year, unit)
     remainder = func.substr(Unit.path, len(unit.path) + 1)
@@ -196,6 +198,7 @@ def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: s
     return statement.order_by(Unit.path, User.full_name)
 
 
+@on_replica
 def missing_page(unit: Unit, *, what: str, course: str | None, year: int,
                  audience: str = "all", per_page: int = 100):
     """One page of `missing` (the page number comes from ?page=)."""

@@ -31,13 +31,14 @@ from flask.testing import FlaskClient
 
 # Plain `assert`s in the helpers explain themselves when they fail, as in a test module.
 pytest.register_assert_rewrite("elearn.testing.courses", "elearn.testing.jobs",
-                               "elearn.testing.web")
+                               "elearn.testing.replica", "elearn.testing.web")
 
 from .clock import MovableClock, clock  # noqa: E402, F401  (the fixture, for pytest)
 from .courses import write_course
 from .jobs import job_id_from, run_queued_jobs, wait_until_finished
 from .mail import MailServer, smtp_server, wait_for_outbox  # noqa: F401  (fixture)
 from .pages import Elements
+from .replica import Standby, standby, streaming_standby  # noqa: F401  (standby: fixture)
 from .web import (
     Answer, AuthActions, Browser, csrf_from, csrf_token, login, race, serve, signed_in_client,
     signed_in_tabs,
@@ -45,7 +46,7 @@ from .web import (
 
 __all__ = [
     "BACKENDS", "PROJECT_ROOT", "Answer", "AuthActions", "Browser", "Elements", "MailServer",
-    "MovableClock", "wait_for_outbox",
+    "MovableClock", "Standby", "streaming_standby", "wait_for_outbox",
     "base_config", "csrf_from", "csrf_token", "job_id_from", "login", "migrate_database", "race",
     "run_queued_jobs", "serve", "signed_in_client", "signed_in_tabs", "wait_until_finished",
     "write_course",
@@ -161,6 +162,8 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., Flask]]:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+        if "elearn.read_replica" in app.extensions:   # ELEARN_READ_REPLICA_URL's engine
+            app.extensions["elearn.read_replica"].engine.dispose()
 
 
 @pytest.fixture

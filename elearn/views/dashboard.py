@@ -12,7 +12,7 @@ from ..models import Role, Unit
 from ..plugin_guard import run_export
 from ..registry import current_registry
 from ..security import has_role, permission
-from ..services import exports, job_handlers, pledge_review, reports
+from ..services import exports, job_handlers, pledge_review, read_replica, reports
 from ..services.orgs import ancestors
 from .scoping import unit_from_query, year_from_query
 
@@ -50,7 +50,8 @@ def index():
                            if has_breakthrough else None,
                            courses=current_registry().courses.values(),
                            exporters=current_registry().exporters.values(),
-                           trail=_visible_ancestors(unit))
+                           trail=_visible_ancestors(unit),
+                           as_of=read_replica.stale_since())
 
 
 @bp.get("/missing")
