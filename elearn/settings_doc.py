@@ -54,6 +54,8 @@ DESCRIPTIONS: dict[str, str] = {
     "AUDIT_KEY": "key `k1` of the audit keyring until the first `flask elearn keys rotate "
                  "audit`; unset: `instance/audit_key`",
     "VERIFY_LOOKUPS_PER_MINUTE": "public verification look-ups per address per minute",
+    "API_TOKEN_RATE_LIMIT": "requests one API token may make, counted per token wherever it "
+                            "is used from (Flask-Limiter notation, e.g. `60 per minute`)",
     "RATELIMIT_STORAGE_URI": "where limits are counted (`memory://` per process; "
                              "`redis://…` shared by all workers)",
     "RATELIMIT_HEADERS_ENABLED": "send rate-limit headers",
