@@ -115,7 +115,7 @@ def test_only_the_hash_is_stored(centre):
         token = db.session.scalar(select(ApiToken))
         assert token.secret_hash != secret and len(token.secret_hash) == 64
         assert secret.startswith(token.prefix) and len(token.prefix) == 12
-        for table in ("api_tokens", "audit_log", "form_submissions"):
+        for table in ("api_tokens", "audit_entries", "form_submissions"):
             rows = db.session.execute(text(f"SELECT * FROM {table}")).all()
             assert secret not in repr(rows) and secret[4:] not in repr(rows)
 
@@ -160,3 +160,114 @@ def test_a_bad_rate_limit_setting_stops_the_start_with_one_clear_line(make_app):
     import pytest
     with pytest.raises(ValueError, match="ELEARN_API_TOKEN_RATE_LIMIT"):
         make_app(API_TOKEN_RATE_LIMIT="lots")
+
+
+# -- the pages --------------------------------------------------------------------------
+
+SECRET = re.compile(r'<code class="code" id="new-token">(elt_[A-Za-z0-9_-]+)</code>')
+
+
+def token_form(client, path: str, **fields) -> dict:
+    html = client.get(path).get_data(as_text=True)
+    key = re.search(r'name="request_key"[^>]*value="([^"]+)"', html)
+    key = key or re.search(r'value="([^"]+)"[^>]*name="request_key"', html)
+    return {"csrf_token": csrf_token(client, path), "request_key": key.group(1),
+            "name": "báo cáo", "scopes": ["read:me"], "expires": "30", **fields}
+
+
+def test_a_person_creates_uses_and_revokes_a_token_on_the_profile_page(centre):
+    client = signed_in_client(centre, "hoc.vien", PASSWORD)
+    assert "Mã truy cập API" in client.get("/profile/").get_data(as_text=True)
+    created = client.post("/profile/tokens", data=token_form(client, "/profile/tokens"))
+    assert created.status_code == 201
+    html = created.get_data(as_text=True)
+    secret = SECRET.search(html).group(1)
+    assert "chỉ hiện một lần" in html
+    api = centre.test_client()
+    assert api.get("/api/v1/me/courses", headers=bearer(secret)).status_code == 200
+    listed = client.get("/profile/tokens").get_data(as_text=True)
+    assert secret not in listed and secret[:12] in listed
+    token_id = re.search(r"/profile/tokens/(\d+)/revoke", listed).group(1)
+    confirm = client.get(f"/profile/tokens/{token_id}/revoke")
+    assert confirm.status_code == 200 and "báo cáo" in confirm.get_data(as_text=True)
+    # Without the CSRF token nothing happens.
+    assert client.post(f"/profile/tokens/{token_id}/revoke").status_code == 400
+    assert api.get("/api/v1/me/courses", headers=bearer(secret)).status_code == 200
+    revoked = client.post(f"/profile/tokens/{token_id}/revoke",
+                          data={"csrf_token": csrf_token(client, "/profile/tokens")})
+    assert revoked.status_code == 303
+    assert api.get("/api/v1/me/courses", headers=bearer(secret)).status_code == 401
+    # Another person cannot see or revoke it.
+    other = signed_in_client(centre, "ban.ngoai", PASSWORD)
+    assert other.get(f"/profile/tokens/{token_id}/revoke").status_code == 404
+
+
+def test_bad_token_forms_are_refused_with_a_message(centre):
+    client = signed_in_client(centre, "hoc.vien", PASSWORD)
+    for fields, message in (({"scopes": ["write:everything"]}, None),
+                            ({"scopes": []}, None),
+                            ({"expires": "date", "until": ""}, "Chọn ngày hết hạn."),
+                            ({"expires": "date", "until": "2099-01-01"},
+                             "Mã truy cập chỉ được có hiệu lực tối đa một năm."),
+                            ({"name": ""}, None)):
+        answer = client.post("/profile/tokens", data=token_form(client, "/profile/tokens",
+                                                                **fields))
+        assert answer.status_code == 400, fields
+        if message:
+            assert message in answer.get_data(as_text=True)
+    assert SECRET.search(client.get("/profile/tokens").get_data(as_text=True)) is None
+
+
+def test_an_admin_makes_a_service_token_bound_to_a_unit_and_roles(centre):
+    with centre.app_context():
+        from elearn.extensions import db
+        from elearn.models import Role
+        from elearn.services.accounts import create_user, grant_role
+        from elearn.services.orgs import unit_by_code
+        grant_role(create_user("qt.h", "Quản trị H", PASSWORD, unit_by_code("H")),
+                   Role.ADMIN, unit_by_code("H"))
+        db.session.commit()
+        complete("hoc.vien")
+        complete("ban.ngoai")
+    admin = signed_in_client(centre, "qt.h", PASSWORD)
+    refused = admin.post("/admin/tokens", data=token_form(
+        admin, "/admin/tokens", unit_code="H", roles=["admin"], scopes=["read:completions"]))
+    assert refused.status_code == 400
+    outside = admin.post("/admin/tokens", data=token_form(
+        admin, "/admin/tokens", unit_code="K", roles=["verifier"], scopes=["read:completions"]))
+    assert outside.status_code == 400
+    made = admin.post("/admin/tokens", data=token_form(
+        admin, "/admin/tokens", unit_code="H", roles=["verifier"],
+        scopes=["read:completions"], expires="90"))
+    assert made.status_code == 201
+    secret = SECRET.search(made.get_data(as_text=True)).group(1)
+    data = centre.test_client().get("/api/v1/completions", headers=bearer(secret)).get_json()
+    assert [item["username"] for item in data["items"]] == ["hoc.vien"]  # H only, not K
+    listed = admin.get("/admin/tokens").get_data(as_text=True)
+    token_id = re.search(r"/admin/tokens/(\d+)/revoke", listed).group(1)
+    assert admin.post(f"/admin/tokens/{token_id}/revoke", data={
+        "csrf_token": csrf_token(admin, "/admin/tokens")}).status_code == 303
+    assert centre.test_client().get("/api/v1/completions",
+                                    headers=bearer(secret)).status_code == 401
+    assert audit_actions(centre)[-1] == "api_token.revoked"
+
+
+def test_duplicate_creations_and_revocations_through_a_real_server_have_one_effect(centre):
+    with serve(centre) as base:
+        tab = Browser(base)
+        tab.login("hoc.vien", PASSWORD)
+        html = tab.request("/profile/tokens")[1]
+        key = re.search(r'name="request_key"[^>]*value="([^"]+)"', html).group(1)
+        tabs = [(tab, tab.csrf("/profile/tokens")) for _ in range(6)]
+        answers = race(tabs, "/profile/tokens", {
+            "request_key": key, "name": "đua", "scopes": "read:me", "expires": "30"})
+        assert sorted({status for status, _ in answers}) == [201]
+        assert sum(1 for _, body in answers if SECRET.search(body)) == 1
+        with centre.app_context():
+            from elearn.services.accounts import find_user
+            tokens = _service().tokens_of(find_user("hoc.vien"))
+            assert len(tokens) == 1
+            token_id = tokens[0].id
+        answers = race(tabs, f"/profile/tokens/{token_id}/revoke", {})
+        assert {status for status, _ in answers} == {303}
+    assert audit_actions(centre) == ["api_token.created", "api_token.revoked"]

@@ -118,6 +118,17 @@ ROUTES: dict[str, Case] = {
     # JSON API v1: a person's own data; the centre's list in the verifier's subtree.
     "api_docs.openapi_json": Case("GET", fixed("/api/v1/openapi.json"), frozenset(EVERYONE)),
     "api_docs.docs": Case("GET", fixed("/api/v1/docs"), frozenset(EVERYONE)),
+    # API tokens: one's own under the profile; the admin's page for the units they manage.
+    "api_tokens.mine": Case("GET", fixed("/profile/tokens"), frozenset(SIGNED_IN)),
+    "api_tokens.create_mine": Case("POST", fixed("/profile/tokens"), frozenset(SIGNED_IN)),
+    "api_tokens.confirm_revoke_mine": Case("GET", fixed("/profile/tokens/999/revoke"), only()),
+    "api_tokens.revoke_mine": Case("POST", fixed("/profile/tokens/999/revoke"), only()),
+    "api_tokens.admin_list": Case("GET", fixed("/admin/tokens"), only(Role.ADMIN)),
+    "api_tokens.admin_create": Case("POST", fixed("/admin/tokens"), only(Role.ADMIN)),
+    "api_tokens.admin_confirm_revoke": Case("GET", by_id("/admin/tokens/{token}/revoke"),
+                                            only(Role.ADMIN), True),
+    "api_tokens.admin_revoke": Case("POST", by_id("/admin/tokens/{token}/revoke"),
+                                    only(Role.ADMIN), True),
     "api_v1.my_courses": Case("GET", fixed("/api/v1/me/courses"), frozenset(SIGNED_IN)),
     "api_v1.my_completions": Case("GET", fixed("/api/v1/me/completions"), frozenset(SIGNED_IN)),
     "api_v1.my_pledge": Case("GET", fixed("/api/v1/me/pledge"), frozenset(SIGNED_IN)),
@@ -258,6 +269,27 @@ def app(make_app, course_root):
     folder = write_course(course_root)
     (folder / "assets" / "so-do.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     return make_app(COURSE_DIRS=[str(course_root)])
+
+
+@pytest.fixture
+def world(app) -> World:
+    """kit's world, plus a personal API token of the person on each side."""
+    from datetime import timedelta
+
+    from elearn.clock import utcnow
+    from elearn.extensions import db
+    from elearn.models import User
+    from elearn.services import api_tokens
+    from kit import build_world
+
+    with app.app_context():
+        built = build_world()
+        for side in ("a", "b"):
+            made = api_tokens.create_personal(
+                db.session.get(User, built.ids[f"person_{side}"]), name=side,
+                scopes=["read:me"], expires_at=utcnow() + timedelta(days=30))
+            built.ids[f"token_{side}"] = made.token.id
+        return built
 
 
 def test_every_route_against_every_role_in_and_out_of_scope(app, world, tmp_path):
