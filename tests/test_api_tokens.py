@@ -27,11 +27,15 @@ def make_token(app, username="hoc.vien", scopes=("read:me",), days=30) -> str:
         return made.secret
 
 
-def bearer(secret: str, language: str | None = None) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {secret}"}
-    if language:
-        headers["Cookie"] = f"lang={language}"
-    return headers
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def english(app):
+    """A client whose caller reads English (the language cookie, as the pages set it)."""
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    return client
 
 
 def audit_actions(app, prefix="api_token.") -> list[str]:
@@ -54,7 +58,7 @@ def test_a_token_reads_my_data_until_it_expires(make_app, clock):
     assert answer.get_json()["total"] == 1
     assert "Set-Cookie" not in answer.headers  # a token request starts no session
     clock.advance(31 * 24 * 3600)
-    expired = client.get("/api/v1/me/completions", headers=bearer(secret, "en"))
+    expired = english(app).get("/api/v1/me/completions", headers=bearer(secret))
     assert expired.status_code == 401
     assert expired.mimetype == "application/problem+json"
     assert expired.get_json()["detail"] == "This API token has expired."
@@ -74,15 +78,15 @@ def test_revoked_unknown_and_malformed_tokens_are_401_in_the_callers_language(ma
     revoked = client.get("/api/v1/me/courses", headers=bearer(secret))
     assert revoked.status_code == 401
     assert revoked.get_json()["detail"] == "Mã truy cập API này đã bị thu hồi."
-    unknown = client.get("/api/v1/me/courses", headers=bearer("elt_" + "x" * 43, "en"))
+    unknown = english(app).get("/api/v1/me/courses", headers=bearer("elt_" + "x" * 43))
     assert unknown.status_code == 401
     assert unknown.get_json()["detail"] == "This API token is not valid."
-    assert client.get("/api/v1/me/courses", headers=bearer("", "en")).status_code == 401
+    assert client.get("/api/v1/me/courses", headers=bearer("")).status_code == 401
 
 
 def test_a_token_without_the_scope_gets_403_naming_it(centre):
     secret = make_token(centre, "ttct", scopes=("read:me",))
-    answer = centre.test_client().get("/api/v1/completions", headers=bearer(secret, "en"))
+    answer = english(centre).get("/api/v1/completions", headers=bearer(secret))
     assert answer.status_code == 403
     assert "read:completions" in answer.get_json()["detail"]
     allowed = make_token(centre, "ttct", scopes=("read:completions",))
@@ -148,7 +152,7 @@ def test_each_token_has_its_own_rate_limit(make_app):
     statuses = [client.get("/api/v1/me/courses", headers=bearer(first)).status_code
                 for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    limited = client.get("/api/v1/me/courses", headers=bearer(first, "en"))
+    limited = client.get("/api/v1/me/courses", headers=bearer(first))
     assert limited.mimetype == "application/problem+json"
     assert client.get("/api/v1/me/courses", headers=bearer(second)).status_code == 200
     # The cookie sign-in is not counted against tokens.

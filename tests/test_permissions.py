@@ -271,27 +271,6 @@ def app(make_app, course_root):
     return make_app(COURSE_DIRS=[str(course_root)])
 
 
-@pytest.fixture
-def world(app) -> World:
-    """kit's world, plus a personal API token of the person on each side."""
-    from datetime import timedelta
-
-    from elearn.clock import utcnow
-    from elearn.extensions import db
-    from elearn.models import User
-    from elearn.services import api_tokens
-    from kit import build_world
-
-    with app.app_context():
-        built = build_world()
-        for side in ("a", "b"):
-            made = api_tokens.create_personal(
-                db.session.get(User, built.ids[f"person_{side}"]), name=side,
-                scopes=["read:me"], expires_at=utcnow() + timedelta(days=30))
-            built.ids[f"token_{side}"] = made.token.id
-        return built
-
-
 def test_every_route_against_every_role_in_and_out_of_scope(app, world, tmp_path):
     people = {ANONYMOUS: None, "signed-in": "khong.vai.tro", **{r: f"role.{r.value}" for r in ROLES}}
     clients = {}

@@ -23,7 +23,7 @@ from ..clock import LOCAL_ZONE, utcnow
 from ..extensions import db
 from ..models import ApiToken, Role, Unit, User
 from . import audit, submissions
-from .accounts import create_user, grant_role, hash_password
+from .accounts import create_user, grant_role
 from .unit_of_work import until_it_stands
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def create_service(admin: User, *, name: str, unit: Unit, roles: list[str],
     """A service token: a service account in `unit` holding `roles` (each held by the admin
     on that unit, never admin), and a token acting as it."""
     name, scopes = _clean_name(name), check_scopes(scopes)
-    chosen = [Role(role) for role in roles if role in {r.value for r in SERVICE_ROLES}]
+    chosen = [role for role in SERVICE_ROLES if role.value in roles]
     if len(chosen) != len(set(roles)):
         raise TokenError(_("A service token cannot hold the admin role."))
     # The admin grants these roles as they could grant them to a person: only in a unit
@@ -120,10 +120,10 @@ def create_service(admin: User, *, name: str, unit: Unit, roles: list[str],
     unit_id, admin_id = unit.id, admin.id
 
     def make_account() -> int:
+        # A random password nobody is told: the account signs in by its token only.
         account = create_user(f"api.{secrets.token_hex(5)}", f"{name} (API)",
                               secrets.token_urlsafe(32), db.session.get(Unit, unit_id),
                               is_party_member=False)
-        account.password_hash = "!" + hash_password(secrets.token_urlsafe(32))  # no sign-in
         for role in chosen:
             grant_role(account, role, account.unit, granted_by=db.session.get(User, admin_id))
         db.session.flush()
