@@ -75,6 +75,12 @@ def token_scope(scope: str) -> Callable:
             return view(*args, **kwargs)
 
         checked.elearn_token_scope = scope
+        # flask-smorest's documentation of the view: the operation's OpenAPI security names
+        # the scope (applied under @bp.route, over the view's other documentation).
+        apidoc = dict(getattr(view, "_apidoc", {}))
+        apidoc["manual_doc"] = {**apidoc.get("manual_doc", {}),
+                                "security": [{"apiToken": [scope]}, {"session": []}]}
+        checked._apidoc = apidoc
         return checked
 
     return decorate

@@ -275,3 +275,15 @@ def test_duplicate_creations_and_revocations_through_a_real_server_have_one_effe
         answers = race(tabs, f"/profile/tokens/{token_id}/revoke", {})
         assert {status for status, _ in answers} == {303}
     assert audit_actions(centre) == ["api_token.created", "api_token.revoked"]
+
+
+def test_the_openapi_document_declares_the_token_and_each_operations_scope(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["apiToken"]["type"] == "http" and schemes["apiToken"]["scheme"] == "bearer"
+    operations = document["paths"]
+    assert operations["/api/v1/me/completions"]["get"]["security"][0] == {
+        "apiToken": ["read:me"]}
+    assert operations["/api/v1/completions"]["get"]["security"][0] == {
+        "apiToken": ["read:completions"]}
+    assert operations["/api/v1/verify/{code}"]["get"]["security"] == []

@@ -31,7 +31,8 @@ PROBLEMS = {status: {"description": description, "content": {
     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     for status, description in ((400, "Refused input (NUL, too long)"), (401, "Not signed in"),
                                 (403, "Not allowed"),
-                                (404, "Not found"), (422, "Bad parameters"))}
+                                (404, "Not found"), (422, "Bad parameters"),
+                                (429, "Too many requests with this API token"))}
 
 
 def _language() -> str:
