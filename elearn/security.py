@@ -150,6 +150,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if response.status_code == 401 and presented_secret() is not None:
+            # RFC 6750: tell the client the token is what was refused.
+            response.headers["WWW-Authenticate"] = 'Bearer realm="elearn", error="invalid_token"'
         if _is_personal(request.endpoint):
             # Signed-in pages and files (certificates, exports) must not stay in a shared
             # computer's cache or a proxy after the person signs out.

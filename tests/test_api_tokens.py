@@ -62,6 +62,7 @@ def test_a_token_reads_my_data_until_it_expires(make_app, clock):
     assert expired.status_code == 401
     assert expired.mimetype == "application/problem+json"
     assert expired.get_json()["detail"] == "This API token has expired."
+    assert expired.headers["WWW-Authenticate"].startswith("Bearer ")
 
 
 def test_revoked_unknown_and_malformed_tokens_are_401_in_the_callers_language(make_app):
