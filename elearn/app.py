@@ -16,7 +16,8 @@ from .cli import make_cli
 from .config import load_config
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from .services import course_runtime, job_handlers
-from .services import outbox, plugin_failures, read_replica
+from .services import api_tokens, outbox, plugin_failures, read_replica
+from .bearer import presented_secret
 from .services.sessions import load_session
 from .plugin_guard import call_all
 from .plugins import make_plugin_manager
@@ -101,4 +102,12 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
+        if presented_secret() is not None:
+            # A Bearer request acts as its token only, never as a cookie sent along: that
+            # is what makes it safe to exempt from CSRF (security.py).
+            return None
         return load_session(token)
+
+    @login_manager.request_loader
+    def load_token_user(_request):
+        return api_tokens.user_for_request()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from limits import parse_many
 
 from .shared_state import configure as configure_shared_state
 from .urls import check_public_url
@@ -51,6 +52,8 @@ class Defaults:
     VERIFY_LOOKUPS_PER_MINUTE = 30
     # A public look-up's answer is remembered this long (0: never); revocations show at once.
     VERIFY_CACHE_SECONDS = 300
+    # Requests one API token may make (Flask-Limiter notation), counted per token.
+    API_TOKEN_RATE_LIMIT = "600 per hour;60 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     DASHBOARD_CACHE_SECONDS = 60
@@ -147,6 +150,11 @@ def finalise(app: Flask) -> None:
             raise ValueError(f"ELEARN_{name} must be a number, not {config[name]!r}") from None
         if config[name] <= 0:
             raise ValueError(f"ELEARN_{name} must be greater than 0")
+    try:
+        parse_many(str(config["API_TOKEN_RATE_LIMIT"]))
+    except ValueError:
+        raise ValueError("ELEARN_API_TOKEN_RATE_LIMIT must read like '60 per minute', not "
+                         f"{config['API_TOKEN_RATE_LIMIT']!r}") from None
     configure_shared_state(config)
     config["PUBLIC_URL"] = check_public_url(config.get("PUBLIC_URL"))
     if config.get("COURSE_DIRS") is None:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from flask_babel import Babel
 from flask_caching import Cache
-from flask_limiter import Limiter
+from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from .read_routing import RoutingSession
+from . import bearer
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -35,11 +37,27 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+
+
+class BearerAwareCSRF(CSRFProtect):
+    """CSRF protection, except for a request with an API token: a token request is never
+    signed in by the cookie a browser would send along (app.load_user ignores the cookie
+    then), and a page elsewhere cannot make a browser send an Authorization header."""
+
+    def protect(self, *args: Any, **kwargs: Any) -> None:
+        if bearer.presented_secret() is not None:
+            return None
+        return super().protect(*args, **kwargs)
+
+
+csrf = BearerAwareCSRF()
 # Per-address limits on public lookups, counted in memory by default (per worker) so a lookup
 # costs no database write; with ELEARN_REDIS_URL (or RATELIMIT_STORAGE_URI) the counts live
 # in Redis, shared between workers and hosts (see shared_state).
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=get_remote_address, default_limits=[], application_limits=[
+    # Every API token has its own budget (ELEARN_API_TOKEN_RATE_LIMIT), counted by token.
+    ApplicationLimit(limit_provider=bearer.token_rate_limit, key_function=bearer.rate_key,
+                     exempt_when=bearer.without_token, scope="api-token")])
 
 # Cached figures: per worker (SimpleCache) by default, Redis with ELEARN_REDIS_URL.
 cache = Cache()

@@ -8,8 +8,12 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from flask_smorest import abort as api_abort
+
+from .bearer import SCOPE_NAMES, presented_secret
 
 # Re-exported for views: the web layer's extensions, so views never import `extensions` (db).
 from .extensions import limiter, login_manager  # noqa: F401
@@ -53,6 +57,44 @@ def permission(*requirements: str | Role, scope: ScopeResolver | None = None) ->
         return guarded
 
     return decorate
+
+
+def token_scope(scope: str) -> Callable:
+    """Declare, next to `permission`, the API token scope a view needs. A request signed in by
+    the session cookie is unaffected; a token without the scope gets a 403 naming it. A token
+    is refused on every non-public route without this declaration (deny by default)."""
+    assert scope in SCOPE_NAMES, f"unknown token scope {scope!r}"
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any):
+            token = g.get("api_token")
+            if token is not None and scope not in token.scope_list:
+                api_abort(403, message=_("This API token lacks the scope %(scope)s.",
+                                         scope=scope))
+            return view(*args, **kwargs)
+
+        checked.elearn_token_scope = scope
+        # flask-smorest's documentation of the view: the operation's OpenAPI security names
+        # the scope (applied under @bp.route, over the view's other documentation).
+        apidoc = dict(getattr(view, "_apidoc", {}))
+        apidoc["manual_doc"] = {**apidoc.get("manual_doc", {}),
+                                "security": [{"apiToken": [scope]}, {"session": []}]}
+        checked._apidoc = apidoc
+        return checked
+
+    return decorate
+
+
+def _check_token(app: Flask, endpoint: str) -> None:
+    """A Bearer request: the token must sign someone in (401 with the reason) and the route
+    must declare a token scope, unless it is public."""
+    if not current_user.is_authenticated:
+        api_abort(401, message=g.get("api_token_refusal") or _("This API token is not valid."))
+    view = app.view_functions.get(endpoint)
+    if (getattr(view, "elearn_token_scope", None) is None
+            and declared_permission(app, endpoint) != PUBLIC):
+        api_abort(403, message=_("This address cannot be used with an API token."))
 
 
 def held_roles(user: Any) -> list[tuple[str, Unit]]:
@@ -108,6 +150,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if response.status_code == 401 and presented_secret() is not None:
+            # RFC 6750: tell the client the token is what was refused.
+            response.headers["WWW-Authenticate"] = 'Bearer realm="elearn", error="invalid_token"'
         if _is_personal(request.endpoint):
             # Signed-in pages and files (certificates, exports) must not stay in a shared
             # computer's cache or a proxy after the person signs out.
@@ -122,6 +167,8 @@ def init_app(app: Flask) -> None:
             return None
         if declared_permission(app, endpoint) is None:
             abort(403)
+        if presented_secret() is not None:
+            return _check_token(app, endpoint)
         if (current_user.is_authenticated and current_user.must_change_password
                 and endpoint not in _PASSWORD_CHANGE_EXEMPT):
             return redirect(url_for("profile.password"))

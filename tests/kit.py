@@ -24,10 +24,11 @@ from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.interfaces import Arrangement
 from elearn.models import (
-    Exemplar, Inspection, LessonView, Pledge, PledgeVersion, PledgeVolume, Position, QuizAttempt,
-    Role, StudyPlan, Unit, User,
+    ApiToken, Exemplar, Inspection, LessonView, Pledge, PledgeVersion, PledgeVolume, Position,
+    QuizAttempt, Role, StudyPlan, Unit, User,
 )
 from elearn.registry import current_registry
+from elearn.clock import utcnow
 from elearn.services import codes, completions
 from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.committees import set_seat
@@ -385,6 +386,13 @@ def build_world() -> World:
                     f"exemplar_{side}": exemplar.id, f"seat_{side}": seat.id,
                     f"district_{side}": unit.id})
     db.session.flush()
+    for side, person in (("a", person_a), ("b", person_b)):  # an API token on each side
+        token = ApiToken(kind="personal", user_id=person.id, created_by_id=person.id,
+                         name=side, scopes="read:me", prefix=f"elt_{side}",
+                         secret_hash=f"{side}" * 64, expires_at=utcnow() + timedelta(days=30))
+        db.session.add(token)
+        db.session.flush()
+        ids[f"token_{side}"] = token.id
     world.ids.update(unit_a=cell_a.id, unit_b=cell_b.id, person_a=person_a.id,
                      person_b=person_b.id, grant_a=grant_a.id, grant_b=grant_b.id,
                      invitation_a=invitation_a.id, invitation_b=invitation_b.id,

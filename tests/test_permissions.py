@@ -118,6 +118,17 @@ ROUTES: dict[str, Case] = {
     # JSON API v1: a person's own data; the centre's list in the verifier's subtree.
     "api_docs.openapi_json": Case("GET", fixed("/api/v1/openapi.json"), frozenset(EVERYONE)),
     "api_docs.docs": Case("GET", fixed("/api/v1/docs"), frozenset(EVERYONE)),
+    # API tokens: one's own under the profile; the admin's page for the units they manage.
+    "api_tokens.mine": Case("GET", fixed("/profile/tokens"), frozenset(SIGNED_IN)),
+    "api_tokens.create_mine": Case("POST", fixed("/profile/tokens"), frozenset(SIGNED_IN)),
+    "api_tokens.confirm_revoke_mine": Case("GET", fixed("/profile/tokens/999/revoke"), only()),
+    "api_tokens.revoke_mine": Case("POST", fixed("/profile/tokens/999/revoke"), only()),
+    "api_tokens.admin_list": Case("GET", fixed("/admin/tokens"), only(Role.ADMIN)),
+    "api_tokens.admin_create": Case("POST", fixed("/admin/tokens"), only(Role.ADMIN)),
+    "api_tokens.admin_confirm_revoke": Case("GET", by_id("/admin/tokens/{token}/revoke"),
+                                            only(Role.ADMIN), True),
+    "api_tokens.admin_revoke": Case("POST", by_id("/admin/tokens/{token}/revoke"),
+                                    only(Role.ADMIN), True),
     "api_v1.my_courses": Case("GET", fixed("/api/v1/me/courses"), frozenset(SIGNED_IN)),
     "api_v1.my_completions": Case("GET", fixed("/api/v1/me/completions"), frozenset(SIGNED_IN)),
     "api_v1.my_pledge": Case("GET", fixed("/api/v1/me/pledge"), frozenset(SIGNED_IN)),

@@ -1,4 +1,5 @@
 """Database models: people, organisations and learner state. Course content is not here."""
+from .api_tokens import ApiToken
 from .committees import CommitteeSeat, Position
 from .course_packages import CoursePackage, CourseRegistryRevision, PackageStatus
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
@@ -22,6 +23,7 @@ from .pledges import (
 )
 
 __all__ = [
+    "ApiToken",
     "Breakthrough", "CellMeeting", "CommitteeSeat", "Exemplar", "ExemplarStatus",
     "PledgeCheckin", "PledgeVolume", "Position", "Job", "JobStatus",
     "Accommodation", "AttemptState", "LessonView", "QuizAnswer", "QuizAttempt",

@@ -14,6 +14,7 @@ from . import word_lessons  # lessons from a Word document
 from . import api_docs  # the JSON API v1 and its OpenAPI document
 from . import credentials  # public keys and issuer profile for Open Badges
 from . import person_identifiers  # party card number, citizen ID
+from . import api_tokens  # personal and service API tokens
 
 
 def register(app: Flask) -> None:
@@ -26,6 +27,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(word_lessons.bp)
     app.register_blueprint(credentials.bp)
     app.register_blueprint(person_identifiers.bp)
+    app.register_blueprint(api_tokens.bp)
     api_docs.init_app(app)
     errors.register(app)
     main.register_context(app)

@@ -44,11 +44,19 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", None)  # we serve the document ourselves
     api = ElearnApi(app, spec_kwargs={
         "title": "elearn API", "version": "1", "openapi_version": "3.1.0",
+        "security": [{"apiToken": []}, {"session": []}],
         "info": {"description": (
-            "Sign in on the site first: the API uses the site's session cookie (API tokens "
-            "come later). Errors are RFC 9457 problem details in the caller's language. "
+            "Authenticate with an API token (`Authorization: Bearer elt_…`, made on your "
+            "profile page) or the site's session cookie. Errors are RFC 9457 problem details in the caller's language. "
             "Lists take `page` and `per_page` (at most 100) and give the `next` page.")}})
     register_components(app, api.spec)
+    api.spec.components.security_scheme("apiToken", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "elt_…",
+        "description": "A personal or service API token; each operation needs one scope "
+                       "(403 names a missing one)."})
+    api.spec.components.security_scheme("session", {
+        "type": "apiKey", "in": "cookie", "name": "session",
+        "description": "The site's session cookie, after signing in on the site."})
     # An API caller who is not signed in gets a 401, not a redirect to the sign-in page.
     login_manager.blueprint_login_views[api_v1_bp.name] = None
     api.register_blueprint(api_v1_bp)
@@ -79,7 +87,7 @@ def register_components(app: Flask, spec: Any) -> None:
             "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == "verify.api")
     spec.path(rule=rule, operations={"get": {
-        "tags": ["verify"], "operationId": "verify",
+        "tags": ["verify"], "operationId": "verify", "security": [],
         "summary": "Check a completion code (public; rate-limited per address)",
         "responses": {
             "200": {"description": "what the code certifies",

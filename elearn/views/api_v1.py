@@ -1,7 +1,7 @@
 """JSON API v1: a person's catalogue, completions and pledge; a centre's completions.
 
-Signed in by the site's session cookie for now (the same sign-in as the pages; API tokens
-come later). Every route declares its permission like the pages do, and answers errors as
+Signed in by the site's session cookie or by an API token (`Authorization: Bearer elt_…`);
+each route declares the token scope it needs with `token_scope`. Every route declares its permission like the pages do, and answers errors as
 RFC 9457 problem details (`views/problems.py`). Views parse, call a service, shape the answer.
 """
 from __future__ import annotations
@@ -19,19 +19,20 @@ from ..clock import iso_local, local_today
 from ..labels import pledge_status_label
 from ..models import Completion, Role
 from ..registry import current_registry
-from ..security import AUTHENTICATED, permission, scope_paths
+from ..security import AUTHENTICATED, permission, scope_paths, token_scope
 from ..services import catalogue, centre, codes, completions, next_steps, verification
 from ..services.progress import progress_for
 from ..urls import public_url_for
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
-               description="JSON API v1 (signed in by the site's session cookie)")
+               description="JSON API v1 (session cookie or API token)")
 
 PROBLEMS = {status: {"description": description, "content": {
     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     for status, description in ((400, "Refused input (NUL, too long)"), (401, "Not signed in"),
                                 (403, "Not allowed"),
-                                (404, "Not found"), (422, "Bad parameters"))}
+                                (404, "Not found"), (422, "Bad parameters"),
+                                (429, "Too many requests with this API token"))}
 
 
 def _language() -> str:
@@ -65,6 +66,7 @@ def _completion(completion: Completion) -> dict[str, Any]:
 
 
 @bp.route("/me/courses", methods=["GET"])
+@token_scope("read:me")
 @permission(AUTHENTICATED)
 @bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.MyCoursesPage)
@@ -92,6 +94,7 @@ def my_courses(page: int, per_page: int):
 
 
 @bp.route("/me/completions", methods=["GET"])
+@token_scope("read:me")
 @permission(AUTHENTICATED)
 @bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.MyCompletionsPage)
@@ -104,6 +107,7 @@ def my_completions(page: int, per_page: int):
 
 
 @bp.route("/me/pledge", methods=["GET"])
+@token_scope("read:me")
 @permission(AUTHENTICATED)
 @bp.response(200, schemas.MyPledge)
 @bp.doc(responses=PROBLEMS)
@@ -126,6 +130,7 @@ def my_pledge():
 
 
 @bp.route("/completions", methods=["GET"])
+@token_scope("read:completions")
 @permission(Role.VERIFIER)
 @bp.arguments(schemas.CompletionFilterArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.UnitCompletionsPage)
