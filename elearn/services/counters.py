@@ -14,7 +14,7 @@ anyway. Recounting the unit's own members (tens to hundreds of people) is a hand
 aggregate queries, obviously equal to the full recount, and concurrency-safe by one rule:
 
 * every transaction that moved a unit's figures takes the unit's row lock (PostgreSQL:
-  ``SELECT … FOR UPDATE``; SQLite has one writer anyway) *after* its own change is flushed,
+  ``SELECT … FOR NO KEY UPDATE``; SQLite has one writer anyway) *after* its own change is flushed,
   then recounts. Two writers in one unit serialise on that lock; the second recounts after the
   first has committed (READ COMMITTED: each statement sees every commit), so it counts both
   and no count is lost. Locks are taken in id order, so two movers never deadlock.
@@ -182,8 +182,10 @@ def refresh_units(unit_ids: Iterable[int]) -> None:
     if not ids:
         return
     # The lock first (see the module docstring), then our own rows go, then the recount.
+    # FOR NO KEY UPDATE: writers serialise on it, while rows that merely reference the
+    # unit (a completion's unit_id takes KEY SHARE) do not deadlock against it.
     db.session.execute(select(Unit.id).where(Unit.id.in_(ids)).order_by(Unit.id)
-                       .with_for_update())
+                       .with_for_update(key_share=True))
     db.session.execute(delete(UnitCounter).where(UnitCounter.unit_id.in_(ids)))
     _write(recount(ids))
 
