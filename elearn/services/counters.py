@@ -37,7 +37,9 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import and_, case, delete, event, func, insert, literal, or_, select, union
+from sqlalchemy import (
+    and_, case, delete, event, func, insert, literal, or_, select, tuple_, union,
+)
 from sqlalchemy.orm import Session, attributes
 
 from ..extensions import db
@@ -186,8 +188,14 @@ def refresh_units(unit_ids: Iterable[int]) -> None:
     # unit (a completion's unit_id takes KEY SHARE) do not deadlock against it.
     db.session.execute(select(Unit.id).where(Unit.id.in_(ids)).order_by(Unit.id)
                        .with_for_update(key_share=True))
-    db.session.execute(delete(UnitCounter).where(UnitCounter.unit_id.in_(ids)))
-    _write(recount(ids))
+    have, want = stored(ids), recount(ids)
+    # Only what moved is written: opening an already-opened lesson leaves the table alone.
+    gone = [key for key in have if want.get(key) != have[key]]
+    for start in range(0, len(gone), 500):
+        db.session.execute(delete(UnitCounter).where(tuple_(
+            UnitCounter.unit_id, UnitCounter.year, UnitCounter.course_slug,
+            UnitCounter.audience, UnitCounter.metric).in_(gone[start:start + 500])))
+    _write({key: n for key, n in want.items() if have.get(key) != n})
 
 
 def refresh_planned(years: Iterable[int]) -> None:
