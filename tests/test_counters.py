@@ -173,6 +173,15 @@ def test_rebuild_and_check_commands(app):
     result = runner.invoke(args=["elearn", "counters", "rebuild", "--batch", "2"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["elearn", "counters", "check"]).exit_code == 0
+    # The whole tree in one batch (whole-table recount) puts a wrong row right as well.
+    with app.app_context():
+        db.session.execute(update(UnitCounter).where(UnitCounter.metric == "people")
+                           .values(n=UnitCounter.n + 1))
+        db.session.commit()
+    assert runner.invoke(args=["elearn", "counters", "check"]).exit_code == 1
+    result = runner.invoke(args=["elearn", "counters", "rebuild", "--batch", "100000"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["elearn", "counters", "check"]).exit_code == 0
     with app.app_context():
         assert dashboard(unit_by_code(province), course=None, year=YEAR).total.people == 4
     bad = runner.invoke(args=["elearn", "counters", "rebuild", "--batch", "0"])
