@@ -530,6 +530,9 @@ def print_table(results: dict[str, Any]) -> None:
             print(f"root dashboard query (reports.dashboard): cold {value['cold_ms']} ms, "
                   f"warm {value['warm_ms']} ms, {value['people']} people "
                   "(target < 200 ms)")
+        elif name == "dashboard_first_request":
+            print(f"root dashboard page, first request after the server started: "
+                  f"{value['status']} in {value['ms']} ms (target < 1 s)")
         else:
             print(f"XLSX export of all completions: {value['rows']} rows, "
                   f"{value['bytes'] / 1e6:.1f} MB in {value['seconds']} s, "
