@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import jobqueue, question_templates, security, shared_state, web_input
@@ -16,7 +17,7 @@ from .cli import make_cli
 from .config import load_config
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from .services import course_runtime, job_handlers
-from .services import api_tokens, outbox, plugin_failures, read_replica
+from .services import api_tokens, counters, outbox, plugin_failures, read_replica
 from .bearer import presented_secret
 from .services.sessions import load_session
 from .plugin_guard import call_all
@@ -40,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.session_interface = HttpsAwareSessionInterface()
     db.init_app(app)
+    counters.install(FlaskSession)  # dashboard counters move in the changing transaction
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

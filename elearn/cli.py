@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from . import jobqueue
 from .bank_cli import bank_group
+from .counters_cli import counters_group
 from .cli_errors import AnswerInOneLine
 from .content.english_coverage import english_gaps
 from .content.errors import CourseLoadError
@@ -51,6 +52,7 @@ def make_cli() -> click.Group:
     cli.add_command(lessons_group())
     cli.add_command(keys_group())
     cli.add_command(backup_group())
+    cli.add_command(counters_group())
     return cli
 
 

@@ -80,24 +80,28 @@ def test_no_view_reaches_the_database_itself():
 # once per LAST_SEEN_RESOLUTION) by the session loader, before any view runs.
 ANY_REQUEST = frozenset({"user_sessions"})
 # Learner state written on GET without an audit entry (see GET_WRITES).
-UNAUDITED = frozenset({"lesson_views", "quiz_attempts"})
+UNAUDITED = frozenset({"lesson_views", "quiz_attempts", "unit_counters"})
 # A timed-out attempt is closed and graded on the learner's next visit (quiz.close_expired, the
 # explicit step before attempts are shown): the learner's own state, as a submit at the deadline
 # would have written; a completion it earns is issued, signed and audited by completions.evaluate.
-_CLOSES_EXPIRED = frozenset({"quiz_attempts", "completions", "audit_entries", "audit_head"})
+_CLOSES_EXPIRED = frozenset({"quiz_attempts", "completions", "audit_entries", "audit_head",
+                             "unit_counters"})
 # The GET writes that remain, and why. Each is a named service call.
 GET_WRITES = {
     # Opening a lesson starts its server-side reading clock (progress.open_lesson): the time a
     # lesson was first opened is the evidence that min_reading_seconds passed.
     # Not audited: it is learner state like an answer saved, not an act on someone else.
-    "courses.lesson": frozenset({"lesson_views"}),
+    # The first opening enrols the person: the dashboard counters move with it (derived
+    # figures, kept in the same transaction; services/counters.py).
+    "courses.lesson": frozenset({"lesson_views", "unit_counters"}),
     # A verifier looking a code up is recorded in the audit log (verification.record_lookup):
     # who checked whose certificate is itself evidence.
     "verify.page": frozenset({"audit_entries", "audit_head"}),
     "verify.api": frozenset({"audit_entries", "audit_head"}),
     # Opening the pledge editor opens the person's draft (and the year's default plan, from
     # course.yaml, when no plan exists yet): plans.open_pledge, audited.
-    "pledges.edit": frozenset({"pledges", "study_plans", "audit_entries", "audit_head"}),
+    "pledges.edit": frozenset({"pledges", "study_plans", "audit_entries", "audit_head",
+                               "unit_counters"}),
     # A bound volume's downloads are counted for the committee (record_volume_download).
     "review.volume": frozenset({"audit_entries", "audit_head"}),
     "courses.course": _CLOSES_EXPIRED,

@@ -142,3 +142,31 @@ def test_the_product_has_no_bench_command(app, bench_app):
     bad = bench_app.test_cli_runner().invoke(args=["elearn", "bench", "seed", "--units", "0"])
     assert bad.exit_code == 2 and len(bad.stderr.splitlines()) == 1, bad.output
     assert bad.stderr.startswith("Lỗi: giá trị không hợp lệ cho --units")
+
+
+def test_copy_seed_counts_what_the_dashboard_shows(bench_app):
+    """The national-size seed (COPY, PostgreSQL only): the counters are rebuilt after it and
+    the root dashboard shows exactly what was written; SQLite is refused in one line."""
+    from datetime import date
+
+    from elearn.models.pledges import FILED_OR_LATER
+    from elearn.services import counters
+    from elearn.services.reports import dashboard
+
+    runner = bench_app.test_cli_runner()
+    result = runner.invoke(args=["elearn", "bench", "seed", "--copy", "--units", "30",
+                                 "--people", "300", "--completions", "1100", "--pledges", "60"])
+    with bench_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            assert result.exit_code == 1 and "needs PostgreSQL" in result.output
+            return
+        assert result.exit_code == 0, result.output
+        assert counters.check() == []
+        root = db.session.scalar(select(Unit).where(Unit.code == seeding.BENCH_ROOT_CODE))
+        total = dashboard(root, course=None, year=date.today().year).total
+        assert total.people == count(User) == 303
+        # Person × course pairs first; past them, re-issues that revoke an earlier record.
+        pairs = 300 * len(current_registry().courses)
+        assert count(Completion) == 1100 and count(Revocation) == max(0, 1100 - pairs)
+        assert total.completed == total.enrolled == min(300, 1100)
+        assert total.filed == count(Pledge, Pledge.status.in_(FILED_OR_LATER)) > 0

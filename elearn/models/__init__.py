@@ -1,6 +1,7 @@
 """Database models: people, organisations and learner state. Course content is not here."""
 from .api_tokens import ApiToken
 from .committees import CommitteeSeat, Position
+from .counters import UnitCounter
 from .course_packages import CoursePackage, CourseRegistryRevision, PackageStatus
 from .evidence import AuditEntry, AuditHead, Completion, Revocation
 from .jobs import Job, JobStatus
@@ -33,5 +34,5 @@ __all__ = [
     "UnitMembership",
     "User", "UserSession", "PluginFailureEntry", "FormSubmission", "PersonIdentifier",
     "Notification", "NotificationPreference", "OutboxEntry",
-    "CoursePackage", "CourseRegistryRevision", "PackageStatus",
+    "CoursePackage", "CourseRegistryRevision", "PackageStatus", "UnitCounter",
 ]

@@ -23,6 +23,7 @@ from .accounts import (
     hash_temporary_password, normalise_email, normalise_phone, temporary_password,
     username_base,
 )
+from . import counter_marks
 from .orgs import UnitError, create_unit, move_unit, unit_by_code, validate_unit_fields
 
 UNIT_COLUMNS = ("code", "name", "level", "parent_code")
@@ -360,6 +361,7 @@ def _write_people(people: list[_PersonRow]) -> None:
             "must_change_password": True, "created_at": now})
     ids = db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True),
                              records).all()
+    counter_marks.touch_users(ids)  # their units' dashboard counters
     db.session.execute(insert(UnitMembership), [
         {"user_id": user_id, "unit_id": record["unit_id"], "position": record["position"],
          "started_at": now} for user_id, record in zip(ids, records)])

@@ -23,6 +23,7 @@ from ..models.pledges import ACKNOWLEDGED_OR_LATER, EDITABLE
 from ..registry import current_registry
 from ..plugin_guard import run_pledge_check
 from .. import events
+from . import counter_marks
 from . import audit, catalogue, committees, completions
 from .orgs import ancestors, subtree_of
 
@@ -286,6 +287,8 @@ def _claim(pledge: Pledge, from_statuses: tuple[str, ...], **values: Any) -> boo
     moved = db.session.execute(
         update(Pledge).where(Pledge.id == pledge.id, Pledge.status.in_(from_statuses))
         .values(**values).execution_options(synchronize_session=False))
+    if moved.rowcount == 1:
+        counter_marks.touch_users([pledge.user_id])  # the dashboards' filed/assessed figures
     return moved.rowcount == 1
 
 

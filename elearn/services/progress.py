@@ -18,7 +18,7 @@ from .. import clock, events
 from ..content.model import Course, Lesson
 from ..extensions import db
 from ..models import LessonView, User
-from . import completions
+from . import completions, counter_marks
 from .learner_record import lesson_views, quiz_results, studied_by_course, studied_lessons
 
 __all__ = ["Progress", "StudyResult", "course_progress", "lesson_views", "mark_studied",
@@ -126,6 +126,7 @@ def mark_studied(user: User, course: Course, lesson: Lesson) -> StudyResult:
                 content_hash=course.content_hash)
         .execution_options(synchronize_session=False)).rowcount == 1
     if stamped:
+        counter_marks.touch_users([user.id])  # the dashboards' lessons studied
         events.emit("lesson.studied",
                     key=f"lesson.studied:user:{user.id}:{course.slug}:{lesson.slug}",
                     person_id=user.id, actor_id=user.id, unit_id=user.unit_id,

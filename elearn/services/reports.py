@@ -1,8 +1,8 @@
-"""Dashboards: who studied, completed and filed, per unit, aggregated in SQL.
+"""Dashboards: who studied, completed and filed, per unit.
 
-One query answers a whole drill-down level: every person in the chosen unit's subtree is
-bucketed by the child unit on their path, and all counts are conditional aggregates over
-indexed joins. Nothing is loaded row by row into Python.
+A drill-down level sums the per-unit counters (`services/counters.py`) of the chosen unit's
+subtree, bucketed by the child unit on each unit's path: its cost follows the number of units,
+not of people. The lists of who is missing are per-person queries over the subtree.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from sqlalchemy import String, and_, case, func, literal, or_, select, true
+from sqlalchemy import String, case, func, literal, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import FunctionElement
@@ -22,6 +22,7 @@ from ..models import (
 from ..models.pledges import ACKNOWLEDGED_OR_LATER, FILED_OR_LATER
 from ..natural import sibling_key
 from ..shared_state import remembered
+from . import counters
 from .orgs import subtree_of
 from .pledges import plan_applies
 from .read_replica import on_replica
@@ -123,39 +124,23 @@ def _person_facts(course: str | None, year: int, unit: Unit):
 
 @on_replica
 def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all") -> Dashboard:
-    studied, completed, pledged = _person_facts(course, year, unit)
+    """One drill-down level from the per-unit counters (`services/counters.py`): the rows of
+    the subtree summed per child unit, so the page costs what the number of units costs."""
     remainder = func.substr(Unit.path, len(unit.path) + 1)
     bucket = case((Unit.path == unit.path, literal("")), else_=first_segment(remainder))
-    conditions = [subtree_of(unit.path), User.active]
-    if audience in ("cadre", "student"):
-        conditions.append(User.audience == audience)
-    # Enrolled counts in-person completions too (nobody completes without enrolling).
-    statement = (
-        select(bucket.label("bucket"), func.count(User.id),
-               func.sum(case((or_(studied.c.user_id.is_not(None),
-                                  completed.c.user_id.is_not(None)), 1), else_=0)),
-               func.coalesce(func.sum(studied.c.studied), 0),
-               func.count(completed.c.user_id),
-               func.sum(case((pledged.c.rank >= 1, 1), else_=0)),
-               func.sum(case((pledged.c.rank >= 2, 1), else_=0)),
-               func.sum(case((pledged.c.rank >= 3, 1), else_=0)),
-               func.sum(case((plan_applies(year), 1), else_=0)))
-        .select_from(User).join(Unit, User.unit_id == Unit.id)
-        .outerjoin(studied, studied.c.user_id == User.id)
-        .outerjoin(completed, completed.c.user_id == User.id)
-        .outerjoin(pledged, pledged.c.user_id == User.id)
-        .where(and_(*conditions)).group_by(bucket))
-    results = db.session.execute(statement).all()
-    child_ids = [int(r[0]) for r in results if r[0]]
+    figures = counters.subtree_figures(unit.path, bucket, course=course, year=year,
+                                       audience=audience)
+    # A bucket is shown when it has people (every figure counts active members).
+    results = [(key, figures[key]) for key in figures if figures[key].get("people")]
+    child_ids = [int(key) for key, _ in results if key]
     children = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(child_ids)))}
     total, rows = Row(UnitRef.of(unit)), []
-    for bucket_id, *counts in results:
-        counts = [int(c or 0) for c in counts]
+    for bucket_id, counts in results:
         child = children.get(int(bucket_id)) if bucket_id else None
-        row = Row(UnitRef.of(child) if child else None, *counts)
+        row = Row(UnitRef.of(child) if child else None,
+                  **{name: counts.get(name, 0) for name in _FIGURES})
         rows.append(row)
-        for name in ("people", "enrolled", "lessons_studied", "completed", "filed",
-                     "acknowledged", "assessed", "planned"):
+        for name in _FIGURES:
             setattr(total, name, getattr(total, name) + getattr(row, name))
     # Units without anyone yet still appear, so a drill-down shows the whole level.
     for child in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
@@ -163,6 +148,10 @@ def dashboard(unit: Unit, *, course: str | None, year: int, audience: str = "all
             rows.append(Row(UnitRef.of(child)))
     rows.sort(key=lambda r: (r.unit is not None, sibling_key(r.unit) if r.unit else ()))
     return Dashboard(UnitRef.of(unit), total, rows)
+
+
+_FIGURES = ("people", "enrolled", "lessons_studied", "completed", "filed", "acknowledged",
+            "assessed", "planned")
 
 
 def cached_dashboard(unit: Unit, *, course: str | None, year: int,
