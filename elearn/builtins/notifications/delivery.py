@@ -2,8 +2,8 @@
 
 `schedule(notification)` is called once for each notification row, right after it is added,
 in the same transaction (so a rolled-back notification schedules nothing). In-app delivery
-needs nothing more: the row is the delivery. For every other channel the person chose (or a
-channel that takes every notification, `opt_in = False`), one outbox row is added, keyed on
+needs nothing more: the row is the delivery. For every other channel the person chose for
+that kind (or that is on by default, choices.py), one outbox row is added, keyed on
 (notification, channel); the outbox queues it after the commit and sends it once
 (elearn/services/outbox.py). Quiet hours delay a delivery to their end, never drop it.
 
@@ -25,9 +25,8 @@ from ...models import Notification, NotificationPreference, OutboxEntry, User
 from ...services import outbox
 from ...urls import public_address, public_url_outside_request
 import elearn.builtins.notifications.unsubscribe as unsubscribe  # the module, not the package (no import circle)
+import elearn.builtins.notifications.choices as choices  # the module, not the package
 from .texts import render
-
-IN_APP = "in_app"
 
 
 def schedule(notification: Notification, session: Session | None = None) -> None:
@@ -37,10 +36,12 @@ def schedule(notification: Notification, session: Session | None = None) -> None
     if not available:
         return
     preference = session.get(NotificationPreference, notification.user_id)
-    chosen = preference.channel if preference is not None else IN_APP
+    person = session.get(User, notification.user_id)
+    saved = preference.channels if preference is not None else None
+    email = person.email if person is not None else None
     wait_until = quiet_until(preference, utcnow())
     for name, channel in available.items():
-        if channel.opt_in and name != chosen:
+        if not choices.chosen(saved, notification.kind, name, channel, email):
             continue
         outbox.add(session, key=f"notification:{notification.id}:{name}", channel=name,
                    user_id=notification.user_id, notification_id=notification.id,

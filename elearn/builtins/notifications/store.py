@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from ...clock import utcnow
 from ...extensions import db
 from ...models import Notification, NotificationPreference, Unit, User
+from ...services import outbox
 from ...services.orgs import subtree_of
 import elearn.builtins.notifications.delivery as delivery  # the module, not the package (no import circle)
+import elearn.builtins.notifications.choices as choices  # the module, not the package
 from .texts import KINDS
 
 PAGE_SIZE = 20
-CHANNELS = ("in_app", "email")
 
 
 def _insert_once(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -109,19 +110,33 @@ def owns(user_id: int, notification_id: int) -> bool:
 
 def preferences_of(user_id: int) -> NotificationPreference:
     found = db.session.get(NotificationPreference, user_id)
-    return found or NotificationPreference(user_id=user_id, kinds_off=[], channel="in_app",
+    return found or NotificationPreference(user_id=user_id, kinds_off=[], channels={},
                                            language="", quiet_start="", quiet_end="")
 
 
-def save_preferences(user_id: int, *, kinds_on: Iterable[str], channel: str, language: str,
-                     quiet_start: str, quiet_end: str) -> None:
-    """Validated by the form; commits. Saving the same twice changes nothing."""
+def channel_table(user_id: int) -> dict[str, dict[str, bool]]:
+    """Kind × installed channel (beyond in-app): on or off for this person, defaults included."""
+    person = db.session.get(User, user_id)
+    return choices.table(preferences_of(user_id).channels, KINDS, outbox.channels(),
+                         person.email if person is not None else None)
+
+
+def channel_labels() -> dict[str, str]:
+    """The installed channels beyond in-app, name → label in the reader's language."""
+    return {name: str(channel.label or name) for name, channel in outbox.channels().items()}
+
+
+def save_preferences(user_id: int, *, kinds_on: Iterable[str],
+                     by: Mapping[str, Iterable[str]], language: str, quiet_start: str,
+                     quiet_end: str) -> None:
+    """Validated by the form; commits. `by`: per kind, the channels beyond in-app checked
+    (an installed channel left out is refused). Saving the same twice changes nothing."""
     found = db.session.get(NotificationPreference, user_id)
     if found is None:
         found = NotificationPreference(user_id=user_id)
         db.session.add(found)
     on = set(kinds_on)
     found.kinds_off = sorted(kind for kind in KINDS if kind not in on)
-    found.channel = channel if channel in CHANNELS else "in_app"
+    found.channels = choices.from_form(by, KINDS, outbox.channels())
     found.language, found.quiet_start, found.quiet_end = language, quiet_start, quiet_end
     db.session.commit()

@@ -42,7 +42,7 @@ def turn_off(user_id: int, kind: str) -> None:
         found = db.session.get(NotificationPreference, user_id, with_for_update=True)
         if found is None:
             db.session.add(NotificationPreference(
-                user_id=user_id, kinds_off=[kind], channel="in_app", language="",
+                user_id=user_id, kinds_off=[kind], channels={}, language="",
                 quiet_start="", quiet_end=""))
         elif kind not in (found.kinds_off or []):
             found.kinds_off = sorted({*(found.kinds_off or []), kind})
