@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 IN_APP = "in_app"
 EMAIL = "email"
-BY_EMAIL_UNLESS_REFUSED = frozenset({"reminder", "pledge.returned", "digest"})
+BY_EMAIL_UNLESS_REFUSED = frozenset({"reminder", "pledge.returned", "digest", "digest.officer"})
 
 
 def default_on(kind: str, name: str, channel: Any, email: str | None) -> bool:

@@ -26,7 +26,7 @@ from ...services import outbox
 from ...urls import public_address, public_url_outside_request
 import elearn.builtins.notifications.unsubscribe as unsubscribe  # the module, not the package (no import circle)
 import elearn.builtins.notifications.choices as choices  # the module, not the package
-from .texts import render
+from .texts import breakdown, render
 
 
 def schedule(notification: Notification, session: Session | None = None) -> None:
@@ -91,10 +91,13 @@ def message_for(entry: OutboxEntry) -> OutgoingMessage:
     language = language_of(person, preference)
     with force_locale(language):
         text = render(notification.kind, notification.params or {})
+        details = breakdown(notification.kind, notification.params or {})
+    # The subject is the summary; the body adds an officer digest's lines, each with its link.
+    body = "\n".join([text, *(f"- {line}: {public_address(path)}" for line, path in details)])
     return OutgoingMessage(
         key=entry.key, kind=notification.kind, user_id=person.id,
         recipient_name=person.full_name, email=person.email, phone=person.phone,
-        language=language, subject=text if len(text) <= 120 else text[:117] + "…", text=text,
+        language=language, subject=text if len(text) <= 120 else text[:117] + "…", text=body,
         link=public_address(notification.link or "/notifications/"),
         unsubscribe_url=public_url_outside_request(
             "notifications_unsubscribe.confirm",

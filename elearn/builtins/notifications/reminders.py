@@ -1,5 +1,6 @@
 """Scheduled reminders: the deadline in 7 / 3 / 1 days to people a plan applies to who have
-not filed yet, and a weekly digest for committee members of the pledges waiting for them.
+not filed yet, a weekly digest for committee members of the pledges waiting for them, and
+the officers' weekly digest of their subtree (officer_digest.py).
 
 Run daily by a periodic Huey task (registered at start-up). Each reminder is one row however
 often the task runs: its key is (plan, milestone) or the ISO week, unique per person.
@@ -17,6 +18,7 @@ from ...models.pledges import FILED_OR_LATER
 from ...services import pledges
 from ...services.orgs import subtree_of
 import elearn.builtins.notifications.store as store  # the module, not the package (no import circle)
+from .officer_digest import officer_digest
 
 MILESTONES = (7, 3, 1)
 
@@ -73,6 +75,6 @@ def weekly_digest(today: date) -> int:
 def send_reminders(today: date | None = None) -> int:
     """Both kinds; commits. Returns how many notifications were made."""
     today = today or local_today()
-    made = deadline_reminders(today) + weekly_digest(today)
+    made = deadline_reminders(today) + weekly_digest(today) + officer_digest(today)
     db.session.commit()
     return made

@@ -9,7 +9,7 @@ from wtforms.validators import Optional, Regexp
 
 from ...api import AUTHENTICATED, AppForm, lazy_gettext as _l, permission
 import elearn.builtins.notifications.store as store  # the module, not the package (no import circle)
-from .texts import KINDS, kind_label, render
+from .texts import KINDS, breakdown, kind_label, render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications",
                template_folder="templates")
@@ -48,7 +48,8 @@ def header_count():
 @permission(AUTHENTICATED)
 def index():
     page = store.page_of(current_user.id, request.args.get("page", 1, type=int) or 1)
-    return render_template("notifications/index.html", page=page, render=render)
+    return render_template("notifications/index.html", page=page, render=render,
+                           breakdown=breakdown)
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
