@@ -24,14 +24,15 @@ def confirm(token: str):
         abort(404)
     user_id, kind = found
     if request.method == "POST":
-        if request.form.get("List-Unsubscribe") != "One-Click":
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        if not one_click:
             try:
                 validate_csrf(request.form.get("csrf_token"))
             except CSRFError:
                 abort(400)
             except Exception:  # noqa: BLE001 - wtforms ValidationError: missing or wrong
                 abort(400)
-        unsubscribe.turn_off(user_id, kind)
+        unsubscribe.turn_off(user_id, kind, how="one-click" if one_click else "page")
         return render_template("notifications/unsubscribed.html", label=kind_label(kind))
     return render_template("notifications/unsubscribe.html", label=kind_label(kind),
                            form=AppForm())
