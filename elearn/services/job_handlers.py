@@ -11,7 +11,7 @@ from ..jobqueue import JobRunner
 from ..models import Unit, User
 from ..plugin_guard import PluginFailed, run_export
 from ..registry import current_registry
-from . import exports, imports, jobs, outbox
+from . import exports, imports, jobs, outbox, pledges
 from .jobs import JobContext, JobRejected
 from .orgs import unit_by_code
 
@@ -118,7 +118,15 @@ def _counting(rows: Iterable[tuple], context: JobContext, total: int | None) -> 
             context.progress(count, total)
 
 
-HANDLERS = {PEOPLE_IMPORT: _run_people_import, EXPORT: _run_export}
+# --- "you can file now" -------------------------------------------------------------------
+
+def _run_can_file(context: JobContext) -> None:
+    params = context.job.params
+    context.progress(pledges.tell_who_can_file(int(params["filer"]), int(params["year"])))
+
+
+HANDLERS = {PEOPLE_IMPORT: _run_people_import, EXPORT: _run_export,
+            pledges.CAN_FILE_JOB: _run_can_file}
 
 
 def runner() -> JobRunner:
