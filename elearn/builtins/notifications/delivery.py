@@ -18,12 +18,11 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from ...clock import LOCAL_ZONE, utcnow
-from ...extensions import db
-from ...interfaces import DeliveryRefused, OutgoingMessage
-from ...models import Notification, NotificationPreference, OutboxEntry, User
-from ...services import outbox
-from ...urls import public_address, public_url_outside_request
+from ...api import (
+    LOCAL_ZONE, DeliveryRefused, Notification, NotificationPreference, OutboxEntry,
+    OutgoingMessage, User, add_to_outbox, db_session, notification_channels, public_address,
+    public_url_outside_request, set_message_builder, utcnow,
+)
 import elearn.builtins.notifications.unsubscribe as unsubscribe  # the module, not the package (no import circle)
 import elearn.builtins.notifications.choices as choices  # the module, not the package
 from .texts import breakdown, render
@@ -31,8 +30,8 @@ from .texts import breakdown, render
 
 def schedule(notification: Notification, session: Session | None = None) -> None:
     """Add the notification's outbox rows to `session` (no commit): one per channel it goes to."""
-    session = session or db.session
-    available = outbox.channels()
+    session = session or db_session()
+    available = notification_channels()
     if not available:
         return
     preference = session.get(NotificationPreference, notification.user_id)
@@ -43,7 +42,7 @@ def schedule(notification: Notification, session: Session | None = None) -> None
     for name, channel in available.items():
         if not choices.chosen(saved, notification.kind, name, channel, email):
             continue
-        outbox.add(session, key=f"notification:{notification.id}:{name}", channel=name,
+        add_to_outbox(session, key=f"notification:{notification.id}:{name}", channel=name,
                    user_id=notification.user_id, notification_id=notification.id,
                    not_before=wait_until)
 
@@ -82,12 +81,12 @@ def language_of(person: User, preference: NotificationPreference | None) -> str:
 
 def message_for(entry: OutboxEntry) -> OutgoingMessage:
     """The message for one outbox row, texts in the person's language."""
-    notification = db.session.get(Notification, entry.notification_id) \
+    notification = db_session().get(Notification, entry.notification_id) \
         if entry.notification_id is not None else None
-    person = db.session.get(User, entry.user_id) if entry.user_id is not None else None
+    person = db_session().get(User, entry.user_id) if entry.user_id is not None else None
     if notification is None or person is None:
         raise DeliveryRefused("the notification or its person no longer exists")
-    preference = db.session.get(NotificationPreference, person.id)
+    preference = db_session().get(NotificationPreference, person.id)
     language = language_of(person, preference)
     with force_locale(language):
         text = render(notification.kind, notification.params or {})
@@ -106,4 +105,4 @@ def message_for(entry: OutboxEntry) -> OutgoingMessage:
 
 
 def init_app(app) -> None:
-    outbox.set_message_builder(app, message_for)
+    set_message_builder(app, message_for)

@@ -7,8 +7,7 @@ from urllib.parse import urlencode
 
 from flask_babel import get_locale, lazy_gettext as _l, ngettext
 
-from ...dates import format_day
-from ...registry import current_registry
+from ...api import find_course, format_day
 
 KINDS: dict[str, Any] = {
     "plan.assigned": _l("A study plan has started: %(title)s, due %(deadline)s."),
@@ -47,7 +46,7 @@ def kind_label(kind: str) -> str:
 
 
 def _course_title(slug: str) -> str:
-    course = current_registry().course(slug)
+    course = find_course(slug)
     return course.title.get(str(get_locale() or "vi")) if course is not None else slug
 
 

@@ -9,10 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ...extensions import db
-from ...models import NotificationPreference, User
-from ...services import audit
-from ...services.unit_of_work import until_it_stands
+from ...api import NotificationPreference, User, audit_record, db_session, until_it_stands
 from .texts import KINDS
 
 SALT = "elearn.notifications.unsubscribe"
@@ -34,7 +31,7 @@ def read_token(token: str) -> tuple[int, str] | None:
         return None
     if not isinstance(user_id, int) or kind not in KINDS:
         return None
-    if db.session.get(User, user_id) is None:   # signed for someone since deleted
+    if db_session().get(User, user_id) is None:   # signed for someone since deleted
         return None
     return user_id, kind
 
@@ -44,19 +41,19 @@ def turn_off(user_id: int, kind: str, *, how: str = "page") -> bool:
     Twice, or twice at once, is the same as once: one change, one audit entry (the loser of
     a race meets the winner's row, sees the kind already off, and writes nothing)."""
     def write() -> bool:
-        found = db.session.get(NotificationPreference, user_id, with_for_update=True)
+        found = db_session().get(NotificationPreference, user_id, with_for_update=True)
         if found is None:
-            db.session.add(NotificationPreference(
+            db_session().add(NotificationPreference(
                 user_id=user_id, kinds_off=[kind], channels={}, language="",
                 quiet_start="", quiet_end=""))
         elif kind in (found.kinds_off or []):
-            db.session.rollback()
+            db_session().rollback()
             return False
         else:
             found.kinds_off = sorted({*(found.kinds_off or []), kind})
         # The signed link is the person's own act, though nobody is signed in.
-        audit.record("notifications.unsubscribed", actor_id=user_id, subject=f"user:{user_id}",
+        audit_record("notifications.unsubscribed", actor_id=user_id, subject=f"user:{user_id}",
                      data={"kind": kind, "how": how})
-        db.session.commit()
+        db_session().commit()
         return True
     return until_it_stands(write, what="the unsubscription")

@@ -7,8 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from ...api import PUBLIC, AppForm, permission
-from ...extensions import csrf
+from ...api import PUBLIC, AppForm, csrf_exempt, permission
 import elearn.builtins.notifications.unsubscribe as unsubscribe  # the module, not the package (no import circle)
 from .texts import kind_label
 
@@ -17,7 +16,7 @@ bp = Blueprint("notifications_unsubscribe", __name__, template_folder="templates
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @permission(PUBLIC)
-@csrf.exempt
+@csrf_exempt
 def confirm(token: str):
     found = unsubscribe.read_token(token)
     if found is None:
