@@ -27,11 +27,21 @@ from .interfaces import (
     NotificationChannel, OutgoingMessage, PlanCourse, PledgeAuthor, PledgeCheck, PledgeContext,
     QuestionType, tokenised,
 )
-from .models import Role, User
+from .clock import LOCAL_ZONE, local_today, utcnow
+from .models import Notification, NotificationPreference, OutboxEntry, Role, User
 from .security import AUTHENTICATED, PUBLIC, permission
 from .services.accounts import authenticate_local, create_user, find_user
+from .services.audit import record as audit_record
+from .services.outbox import (
+    add as add_to_outbox, channels as notification_channels, register_sender,
+    set_message_builder,
+)
+from .services.reminder_targets import (
+    OfficerDigest, Reminder, due_reminders, officer_digests, people_under, reviewers_waiting,
+)
+from .services.unit_of_work import until_it_stands
 from .spreadsheet import safe_row
-from .urls import public_url_for
+from .urls import public_address, public_url_for, public_url_outside_request
 
 
 def setting(name: str, default: object = None) -> object:
@@ -39,6 +49,34 @@ def setting(name: str, default: object = None) -> object:
     how a plugin reads its own configuration."""
     from flask import current_app
     return current_app.config.get(name, default)
+
+
+def db_session():
+    """The current unit of work's SQLAlchemy session (the request's, or the worker's): for a
+    plugin's reads and writes of the tables it is given here (`Notification`, …). The plugin's
+    own service functions commit; its views only call them."""
+    from .extensions import db
+    return db.session()
+
+
+def csrf_exempt(view):
+    """Exempt a view from the CSRF check, for a request no browser form makes (an RFC 8058
+    one-click unsubscribe, a webhook): the view must carry its own permission (a signature)."""
+    from .extensions import csrf
+    return csrf.exempt(view)
+
+
+def find_course(slug: str) -> Course | None:
+    """The installed course with this slug, or None."""
+    from .registry import current_registry
+    return current_registry().course(slug)
+
+
+def every(app, name: str, function, **when: str) -> None:
+    """Run `function()` in an app context on a schedule of the job queue (crontab fields in
+    UTC: `minute="0", hour="0"` is 07:00 in Vietnam). Call it from your `startup` hook."""
+    from .jobqueue import queue
+    queue(app).every(name, function, **when)
 
 
 def config_list(value: object) -> list[str]:
@@ -77,4 +115,11 @@ __all__ = [
     # text, dates, files
     "gettext", "lazy_gettext", "ngettext", "format_day", "format_moment", "safe_row",
     "config_list", "setting",
+    # notifications: storage, outbox, schedule, and who the scheduled ones are for
+    "db_session", "Notification", "NotificationPreference", "OutboxEntry",
+    "notification_channels", "add_to_outbox", "set_message_builder", "register_sender",
+    "public_address",
+    "public_url_outside_request", "audit_record", "until_it_stands", "csrf_exempt",
+    "find_course", "every", "utcnow", "local_today", "LOCAL_ZONE", "people_under",
+    "due_reminders", "Reminder", "reviewers_waiting", "officer_digests", "OfficerDigest",
 ]

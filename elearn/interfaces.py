@@ -308,8 +308,10 @@ class NotificationChannel:
     delivered, raise `DeliveryFailed` / `DeliveryRefused`. Anything else it raises is a bug:
     the guard logs it, lists it on /admin/plugins and fails that delivery only.
 
-    `opt_in` True: only people who chose this channel in their preferences get it (e-mail).
-    False: every notification goes to it (a centre's gateway that decides itself)."""
+    People choose channels per kind of notification (a table on their settings page).
+    `opt_in` True: off for a kind until the person ticks it (e-mail, which the notifications
+    plugin turns on by default for what needs acting on). False: on for every kind until the
+    person unticks it (a centre's gateway that decides itself)."""
 
     name: ClassVar[str]
     label: ClassVar[Any] = ""

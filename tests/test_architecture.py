@@ -74,6 +74,68 @@ def test_no_view_reaches_the_database_itself():
     assert problems == [], "move these into a service:\n" + "\n".join(problems)
 
 
+# -- built-in plugins use the public API only ------------------------------------------------
+
+BUILTINS = VIEWS.parent / "builtins"
+# Built-ins that are plugins in all but packaging: from elearn they import `elearn.api` (the
+# stable façade) and their own modules, nothing else, so they could ship on their own.
+PLUGIN_PACKAGES = ("notifications", "email", "xapi")
+
+
+def core_imports(source: str, filename: str, package: str) -> list[str]:
+    """Every import in a module of `elearn.builtins.<package>` that reaches past elearn.api."""
+    own = f"elearn.builtins.{package}"
+    problems = []
+    for node in ast.walk(ast.parse(source, filename)):
+        where = f"{filename}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 1:          # from . / from .sibling: the plugin's own modules
+                continue
+            if node.level == 3 and node.module == "api":   # from ...api
+                continue
+            if node.level:
+                problems.append(f"{where} imports {'.' * node.level}{node.module or ''}")
+                continue
+            names = [node.module or ""]
+        else:
+            continue
+        problems += [f"{where} imports {name}" for name in names
+                     if name.split(".")[0] == "elearn" and name != "elearn.api"
+                     and name != own and not name.startswith(own + ".")]
+    return problems
+
+
+def test_the_plugin_import_checker_finds_core_imports():
+    """The check below can fail: each way of reaching the core is found in a sample."""
+    sample = "\n".join([
+        "from ...extensions import db",
+        "from ...services import outbox",
+        "import elearn.models",
+        "from elearn.clock import utcnow",
+        "from .. import certificates",
+    ])
+    found = core_imports(sample, "sample.py", "notifications")
+    assert sorted(int(problem.split(":")[1].split()[0]) for problem in found) == \
+        [1, 2, 3, 4, 5], found
+    clean = "\n".join(["from ...api import hookimpl, db_session", "from . import store",
+                       "from .texts import render", "import elearn.api",
+                       "import elearn.builtins.notifications.store as store",
+                       "from sqlalchemy import select"])
+    assert core_imports(clean, "clean.py", "notifications") == []
+
+
+@pytest.mark.parametrize("package", PLUGIN_PACKAGES)
+def test_built_in_plugins_import_only_the_public_api(package):
+    problems = []
+    for path in sorted((BUILTINS / package).rglob("*.py")):
+        problems += core_imports(path.read_text(encoding="utf-8"),
+                                 str(path.relative_to(BUILTINS)), package)
+    assert problems == [], "use elearn.api (add the name there, documented):\n" + \
+        "\n".join(problems)
+
+
 # -- GET requests never write -----------------------------------------------------------------
 
 # Tables every request may touch: the sign-in session's last-seen time is refreshed (at most

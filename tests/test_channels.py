@@ -38,7 +38,7 @@ def mail_app(make_app, smtp_server):
         create_user("dv2", "Trần Thị Hai", PASSWORD, unit)
         db.session.commit()
         store.save_preferences(person.id, kinds_on=["pledge.returned", "reminder"],
-                               channel="email", language="", quiet_start="", quiet_end="")
+                               by={"pledge.returned": ["email"], "reminder": ["email"]}, language="", quiet_start="", quiet_end="")
     return app
 
 
@@ -139,7 +139,7 @@ def test_a_server_that_is_down_is_retried_until_it_comes_back(make_app, smtp_ser
         person = create_user("dv1", "Một", PASSWORD, unit)
         person.email = "mot@example.vn"
         db.session.commit()
-        store.save_preferences(person.id, kinds_on=["pledge.returned"], channel="email",
+        store.save_preferences(person.id, kinds_on=["pledge.returned"], by={"pledge.returned": ["email"]},
                                language="en", quiet_start="", quiet_end="")
     notify(app)
     with EmbeddedWorker(app):
@@ -220,7 +220,7 @@ def test_quiet_hours_delay_and_do_not_drop():
 def test_quiet_hours_hold_the_email_until_they_end(mail_app, smtp_server):
     with mail_app.app_context():
         person = find_user("dv1")
-        store.save_preferences(person.id, kinds_on=["pledge.returned"], channel="email",
+        store.save_preferences(person.id, kinds_on=["pledge.returned"], by={"pledge.returned": ["email"]},
                                language="", quiet_start="00:00", quiet_end="23:59")
     notify(mail_app)
     with mail_app.app_context():
@@ -238,7 +238,7 @@ def test_a_returned_pledge_reaches_the_person_by_email(make_app, smtp_server):
         person = find_user("dv1")
         person.email = "dv1@example.vn"
         db.session.commit()
-        store.save_preferences(person.id, kinds_on=["pledge.returned"], channel="email",
+        store.save_preferences(person.id, kinds_on=["pledge.returned"], by={"pledge.returned": ["email"]},
                                language="", quiet_start="", quiet_end="")
     assert file_pledge(app, "dv1").status_code == 302
     return_pledge_of(app, "dv1")

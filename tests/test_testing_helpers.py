@@ -29,3 +29,27 @@ def test_auth_actions_sign_in_and_out_through_the_real_forms(app, client, auth):
     assert client.get("/profile/").status_code == 200
     assert auth.logout().status_code == 302
     assert client.get("/profile/").status_code == 302
+
+
+def test_recording_server_answers_as_told_and_records_every_request():
+    import urllib.error
+    import urllib.request
+
+    from elearn.testing import recording_server
+
+    refuse_bad = lambda method, path, headers, body: 400 if body == b"bad" else None  # noqa: E731
+    with recording_server(decide=refuse_bad) as server:
+        server.answers.append(503)
+        codes = []
+        for body in (b"first", b"second", b"bad"):
+            request = urllib.request.Request(f"{server.url}/hook", data=body, method="POST",
+                                             headers={"X-Test": "yes"})
+            try:
+                codes.append(urllib.request.urlopen(request, timeout=10).status)
+            except urllib.error.HTTPError as exc:
+                codes.append(exc.code)
+    assert codes == [503, 200, 400]
+    assert [r.status for r in server.requests] == [503, 200, 400]
+    [(headers, body)] = server.received
+    assert body == b"second" and headers["X-Test"] == "yes"
+    assert server.requests[0].path == "/hook" and server.requests[0].method == "POST"

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import uuid
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,7 +17,7 @@ from elearn.jobqueue import EmbeddedWorker
 from elearn.models import OutboxEntry
 from elearn.services.accounts import create_user, find_user
 from elearn.services.orgs import create_unit
-from elearn.testing import wait_for_outbox
+from elearn.testing import recording_server, wait_for_outbox
 
 from kit import PASSWORD
 
@@ -27,46 +25,41 @@ PUBLIC = "https://hoctap.example.vn"
 AUTH = "Basic " + base64.b64encode(b"lrs-user:lrs-pass").decode()
 
 
-class LRS(BaseHTTPRequestHandler):
+class LRS:
+    """What the LRS stand-in kept: statements by id, refusals, the next answers to give."""
+
     statements: dict[str, dict] = {}
     refused: list[str] = []
     answers: list[int] = []
 
-    def do_PUT(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        problems = []
-        if self.headers.get("X-Experience-API-Version") != "1.0.3":
-            problems.append("version")
-        if self.headers.get("Authorization") != AUTH:
-            problems.append("auth")
-        url = urlsplit(self.path)
-        statement_id = parse_qs(url.query).get("statementId", [""])[0]
-        statement = json.loads(body)
-        if url.path != "/xapi/statements" or statement.get("id") != statement_id:
-            problems.append("address")
-        code = 400 if problems else (self.answers.pop(0) if self.answers else 204)
-        if problems:
-            self.refused.append(",".join(problems))
-        elif code == 204:
-            self.statements.setdefault(statement_id, statement)
-        self.send_response(code)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
 
-    def log_message(self, *args) -> None:
-        pass
+def lrs_answer(method: str, path: str, headers: dict[str, str], body: bytes) -> int:
+    """An LRS's checks: xAPI version, credentials, the statement's own id in the address."""
+    problems = []
+    if method != "PUT":
+        problems.append("method")
+    if headers.get("X-Experience-API-Version") != "1.0.3":
+        problems.append("version")
+    if headers.get("Authorization") != AUTH:
+        problems.append("auth")
+    url = urlsplit(path)
+    statement_id = parse_qs(url.query).get("statementId", [""])[0]
+    statement = json.loads(body)
+    if url.path != "/xapi/statements" or statement.get("id") != statement_id:
+        problems.append("address")
+    code = 400 if problems else (LRS.answers.pop(0) if LRS.answers else 204)
+    if problems:
+        LRS.refused.append(",".join(problems))
+    elif code == 204:
+        LRS.statements.setdefault(statement_id, statement)
+    return code
 
 
 @pytest.fixture
 def lrs():
     LRS.statements, LRS.refused, LRS.answers = {}, [], []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), LRS)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with recording_server(decide=lrs_answer) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def event(name: str, key: str, person_id: int, **data) -> Event:
@@ -75,7 +68,7 @@ def event(name: str, key: str, person_id: int, **data) -> Event:
 
 
 def test_statements_reach_the_lrs_once_each_with_ids_verbs_and_results(make_app, lrs):
-    app = make_app(PUBLIC_URL=PUBLIC, XAPI_ENDPOINT=f"http://127.0.0.1:{lrs.server_port}/xapi/",
+    app = make_app(PUBLIC_URL=PUBLIC, XAPI_ENDPOINT=f"{lrs.url}/xapi/",
                    XAPI_USERNAME="lrs-user", XAPI_PASSWORD="lrs-pass")
     LRS.answers = [503]   # the LRS is busy at first: retried, still once
     with app.test_request_context():
@@ -138,7 +131,7 @@ def test_without_an_endpoint_nothing_is_queued(make_app):
 
 
 def test_a_refusing_lrs_fails_the_statement_for_admins_to_see(make_app, lrs):
-    app = make_app(PUBLIC_URL=PUBLIC, XAPI_ENDPOINT=f"http://127.0.0.1:{lrs.server_port}/xapi",
+    app = make_app(PUBLIC_URL=PUBLIC, XAPI_ENDPOINT=f"{lrs.url}/xapi",
                    XAPI_USERNAME="wrong", XAPI_PASSWORD="x", XAPI_ACTOR_EMAIL=True)
     with app.test_request_context():
         unit = create_unit("C", "Chi bộ", "cell")
@@ -160,7 +153,7 @@ def test_opening_a_lesson_and_starting_the_quiz_are_launched_statements(make_app
 
     write_course(tmp_path / "courses")
     app = make_app(PUBLIC_URL=PUBLIC, COURSE_DIRS=[str(tmp_path / "courses")],
-                   XAPI_ENDPOINT=f"http://127.0.0.1:{lrs.server_port}/xapi",
+                   XAPI_ENDPOINT=f"{lrs.url}/xapi",
                    XAPI_USERNAME="lrs-user", XAPI_PASSWORD="lrs-pass")
     with app.app_context():
         create_user("dv1", "Một", PASSWORD, create_unit("C", "Chi bộ", "cell"))

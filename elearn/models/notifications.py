@@ -38,7 +38,10 @@ class NotificationPreference(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     kinds_off: Mapped[list[str]] = mapped_column(JSON, default=list)
-    channel: Mapped[str] = mapped_column(String(16), default="in_app")
+    # Per kind, the channels beyond in-app the person chose or refused: {kind: {channel: on}}.
+    # A kind or channel not in it (a new one, or never saved) follows the defaults
+    # (notifications/choices.py), so installing a channel needs no data change.
+    channels: Mapped[dict[str, dict[str, bool]]] = mapped_column(JSON, default=dict)
     language: Mapped[str] = mapped_column(String(8), default="")
     # Quiet hours in Vietnam time, "HH:MM"; empty: none. Channels that interrupt wait them out.
     quiet_start: Mapped[str] = mapped_column(String(5), default="")

@@ -11,7 +11,7 @@ from ..jobqueue import JobRunner
 from ..models import Unit, User
 from ..plugin_guard import PluginFailed, run_export
 from ..registry import current_registry
-from . import bulk_certificates, exports, imports, jobs, outbox
+from . import bulk_certificates, exports, imports, jobs, outbox, pledges
 from .jobs import JobContext, JobRejected
 from .orgs import unit_by_code
 
@@ -118,8 +118,16 @@ def _counting(rows: Iterable[tuple], context: JobContext, total: int | None) -> 
             context.progress(count, total)
 
 
+# --- "you can file now" -------------------------------------------------------------------
+
+def _run_can_file(context: JobContext) -> None:
+    params = context.job.params
+    context.progress(pledges.tell_who_can_file(int(params["filer"]), int(params["year"])))
+
+
 HANDLERS = {PEOPLE_IMPORT: _run_people_import, EXPORT: _run_export,
-            bulk_certificates.KIND: bulk_certificates.run}
+            bulk_certificates.KIND: bulk_certificates.run,
+            pledges.CAN_FILE_JOB: _run_can_file}
 # Jobs whose result is a file the requester downloads (until it expires).
 DOWNLOADS = frozenset({EXPORT, bulk_certificates.KIND})
 

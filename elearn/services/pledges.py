@@ -3,6 +3,7 @@ reviewer, review, year-end assessment, publication."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,8 +25,10 @@ from ..registry import current_registry
 from ..plugin_guard import run_pledge_check
 from .. import events
 from . import counter_marks
-from . import audit, catalogue, committees, completions
+from . import audit, catalogue, committees, completions, jobs
 from .orgs import ancestors, subtree_of
+
+log = logging.getLogger(__name__)
 
 LIMITS = {"what": 300, "by_when": 100, "how": 200}
 GUARD_LIMIT = 300          # a guard measure against one manifestation
@@ -335,18 +338,39 @@ def file(pledge: Pledge, today: date | None = None) -> PledgeVersion:
     events.emit("pledge.filed", key=f"pledge.filed:pledge:{pledge.id}:v{number}",
                 person_id=pledge.user_id, actor_id=pledge.user_id, unit_id=route.unit.id,
                 data={"pledge_id": pledge.id, "year": pledge.year, "version": number})
-    for person in newly_free(pledge.user, pledge.year):
-        events.emit("pledge.can_file", key=f"pledge.can_file:user:{person.id}:{pledge.year}",
-                    person_id=person.id, actor_id=pledge.user_id, unit_id=person.unit_id,
-                    data={"year": pledge.year, "after": pledge.user_id})
     db.session.commit()
     db.session.refresh(pledge)
+    # Who may file now is worked out by a queued job, not in this request: on a big committee
+    # it reads every member's plan and superiors. Keyed on this filing: a duplicate is one job.
+    try:
+        jobs.submit(CAN_FILE_JOB, {"filer": pledge.user_id, "year": pledge.year,
+                                   "version": number}, unit=pledge.user.unit)
+    except Exception:  # noqa: BLE001 - the pledge is filed; a lost job only delays the news
+        log.exception("could not queue the can-file job of pledge %s", pledge.id)
     return version
+
+
+CAN_FILE_JOB = "pledge.can_file"
+
+
+def tell_who_can_file(filer_id: int, year: int) -> int:
+    """The queued half of filing: a `pledge.can_file` event for each person the filer's
+    pledge freed. Keyed per (person, year), so a job run twice, or two filings that free the
+    same person, tell them once. No commit (the job's unit of work commits)."""
+    filer = db.session.get(User, filer_id)
+    if filer is None:
+        return 0
+    freed = newly_free(filer, year)
+    for person in freed:
+        events.emit("pledge.can_file", key=f"pledge.can_file:user:{person.id}:{year}",
+                    person_id=person.id, actor_id=filer_id, unit_id=person.unit_id,
+                    data={"year": year, "after": filer_id})
+    return len(freed)
 
 
 def newly_free(filer: User, year: int) -> list[User]:
     """Who waited (superiors first, or party members first) for `filer`, whose filing is
-    already in this transaction, and now waits for nobody: they may file now."""
+    committed (or in this transaction), and now waits for nobody: they may file now."""
     free = []
     for person in committees.not_yet_filed(committees.may_wait_for(filer), year):
         plan = applicable_plan(person, year, create_default=False)

@@ -15,6 +15,8 @@ Helpers for tests of pages (also for plugin authors):
 * the `clock` fixture: move the app's clock forward instead of sleeping;
 * `write_course(root)`: a small valid course folder to load, or to break on purpose;
 * `run_queued_jobs(app)`: run what the job queue holds with a real consumer;
+* `recording_server()`: a real HTTP server on 127.0.0.1 that records each request and answers
+  with the status codes you queue (a webhook gateway, an xAPI LRS);
 * `Elements(html)`: a served page's elements and attributes, as a browser parses them.
 """
 from __future__ import annotations
@@ -38,6 +40,7 @@ from .courses import write_course
 from .jobs import job_id_from, run_queued_jobs, wait_until_finished
 from .mail import MailServer, smtp_server, wait_for_outbox  # noqa: F401  (fixture)
 from .pages import Elements
+from .recording import Recorded, RecordingServer, recording_server
 from .replica import Standby, standby, streaming_standby  # noqa: F401  (standby: fixture)
 from .web import (
     Answer, AuthActions, Browser, csrf_from, csrf_token, login, race, serve, signed_in_client,
@@ -46,7 +49,8 @@ from .web import (
 
 __all__ = [
     "BACKENDS", "PROJECT_ROOT", "Answer", "AuthActions", "Browser", "Elements", "MailServer",
-    "MovableClock", "Standby", "streaming_standby", "wait_for_outbox",
+    "MovableClock", "Standby", "streaming_standby", "wait_for_outbox", "Recorded", "RecordingServer",
+    "recording_server",
     "base_config", "csrf_from", "csrf_token", "job_id_from", "login", "migrate_database", "race",
     "run_queued_jobs", "serve", "signed_in_client", "signed_in_tabs", "wait_until_finished",
     "write_course",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...api import Event, hookimpl, listener_session
+from ...api import Event, every, hookimpl, listener_session, people_under
 from . import store
 
 # Events that tell the person they concern; the others are for other listeners (xAPI…).
@@ -41,7 +41,7 @@ def track_event(event: Event) -> None:
         return
     with listener_session() as session:
         if recipients is None:
-            recipients = store.people_under(session, event.unit_id)
+            recipients = people_under(session, event.unit_id)
             link = f"/pledges/{event.data.get('year', '')}"
         else:
             link = link_for(event)
@@ -52,11 +52,10 @@ def track_event(event: Event) -> None:
 @hookimpl
 def startup(app):
     # Daily at 00:00 UTC = 07:00 in Vietnam: reminders arrive in the morning.
-    from ...jobqueue import queue
     from .reminders import send_reminders
     from .delivery import init_app as init_delivery
     init_delivery(app)
-    queue(app).every("elearn.notifications.reminders", send_reminders, minute="0", hour="0")
+    every(app, "elearn.notifications.reminders", send_reminders, minute="0", hour="0")
 
 
 @hookimpl

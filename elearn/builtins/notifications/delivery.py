@@ -2,8 +2,8 @@
 
 `schedule(notification)` is called once for each notification row, right after it is added,
 in the same transaction (so a rolled-back notification schedules nothing). In-app delivery
-needs nothing more: the row is the delivery. For every other channel the person chose (or a
-channel that takes every notification, `opt_in = False`), one outbox row is added, keyed on
+needs nothing more: the row is the delivery. For every other channel the person chose for
+that kind (or that is on by default, choices.py), one outbox row is added, keyed on
 (notification, channel); the outbox queues it after the commit and sends it once
 (elearn/services/outbox.py). Quiet hours delay a delivery to their end, never drop it.
 
@@ -18,31 +18,31 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from ...clock import LOCAL_ZONE, utcnow
-from ...extensions import db
-from ...interfaces import DeliveryRefused, OutgoingMessage
-from ...models import Notification, NotificationPreference, OutboxEntry, User
-from ...services import outbox
-from ...urls import public_address, public_url_outside_request
+from ...api import (
+    LOCAL_ZONE, DeliveryRefused, Notification, NotificationPreference, OutboxEntry,
+    OutgoingMessage, User, add_to_outbox, db_session, notification_channels, public_address,
+    public_url_outside_request, set_message_builder, utcnow,
+)
 import elearn.builtins.notifications.unsubscribe as unsubscribe  # the module, not the package (no import circle)
-from .texts import render
-
-IN_APP = "in_app"
+import elearn.builtins.notifications.choices as choices  # the module, not the package
+from .texts import breakdown, render
 
 
 def schedule(notification: Notification, session: Session | None = None) -> None:
     """Add the notification's outbox rows to `session` (no commit): one per channel it goes to."""
-    session = session or db.session
-    available = outbox.channels()
+    session = session or db_session()
+    available = notification_channels()
     if not available:
         return
     preference = session.get(NotificationPreference, notification.user_id)
-    chosen = preference.channel if preference is not None else IN_APP
+    person = session.get(User, notification.user_id)
+    saved = preference.channels if preference is not None else None
+    email = person.email if person is not None else None
     wait_until = quiet_until(preference, utcnow())
     for name, channel in available.items():
-        if channel.opt_in and name != chosen:
+        if not choices.chosen(saved, notification.kind, name, channel, email):
             continue
-        outbox.add(session, key=f"notification:{notification.id}:{name}", channel=name,
+        add_to_outbox(session, key=f"notification:{notification.id}:{name}", channel=name,
                    user_id=notification.user_id, notification_id=notification.id,
                    not_before=wait_until)
 
@@ -81,19 +81,22 @@ def language_of(person: User, preference: NotificationPreference | None) -> str:
 
 def message_for(entry: OutboxEntry) -> OutgoingMessage:
     """The message for one outbox row, texts in the person's language."""
-    notification = db.session.get(Notification, entry.notification_id) \
+    notification = db_session().get(Notification, entry.notification_id) \
         if entry.notification_id is not None else None
-    person = db.session.get(User, entry.user_id) if entry.user_id is not None else None
+    person = db_session().get(User, entry.user_id) if entry.user_id is not None else None
     if notification is None or person is None:
         raise DeliveryRefused("the notification or its person no longer exists")
-    preference = db.session.get(NotificationPreference, person.id)
+    preference = db_session().get(NotificationPreference, person.id)
     language = language_of(person, preference)
     with force_locale(language):
         text = render(notification.kind, notification.params or {})
+        details = breakdown(notification.kind, notification.params or {})
+    # The subject is the summary; the body adds an officer digest's lines, each with its link.
+    body = "\n".join([text, *(f"- {line}: {public_address(path)}" for line, path in details)])
     return OutgoingMessage(
         key=entry.key, kind=notification.kind, user_id=person.id,
         recipient_name=person.full_name, email=person.email, phone=person.phone,
-        language=language, subject=text if len(text) <= 120 else text[:117] + "…", text=text,
+        language=language, subject=text if len(text) <= 120 else text[:117] + "…", text=body,
         link=public_address(notification.link or "/notifications/"),
         unsubscribe_url=public_url_outside_request(
             "notifications_unsubscribe.confirm",
@@ -102,4 +105,4 @@ def message_for(entry: OutboxEntry) -> OutgoingMessage:
 
 
 def init_app(app) -> None:
-    outbox.set_message_builder(app, message_for)
+    set_message_builder(app, message_for)

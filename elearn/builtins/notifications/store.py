@@ -10,15 +10,14 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ...clock import utcnow
-from ...extensions import db
-from ...models import Notification, NotificationPreference, Unit, User
-from ...services.orgs import subtree_of
+from ...api import (
+    Notification, NotificationPreference, User, db_session, notification_channels, utcnow,
+)
 import elearn.builtins.notifications.delivery as delivery  # the module, not the package (no import circle)
+import elearn.builtins.notifications.choices as choices  # the module, not the package
 from .texts import KINDS
 
 PAGE_SIZE = 20
-CHANNELS = ("in_app", "email")
 
 
 def _insert_once(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -56,14 +55,6 @@ def notify(session: Session, kind: str, key: str, user_ids: Iterable[int],
         for user_id in wanted_by(session, kind, user_ids)])
 
 
-def people_under(session: Session, unit_id: int) -> list[int]:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        return []
-    return list(session.scalars(select(User.id).join(Unit, User.unit_id == Unit.id).where(
-        subtree_of(unit.path), User.active)))
-
-
 # -- reading ---------------------------------------------------------------------------------
 
 @cache
@@ -76,7 +67,7 @@ def _unread_query() -> Select:
 
 def unread_count(user_id: int) -> int:
     """One COUNT on the (user_id, read_at) index, for the header."""
-    return db.session.scalar(_unread_query(), {"user_id": user_id}) or 0
+    return db_session().scalar(_unread_query(), {"user_id": user_id}) or 0
 
 
 @dataclass(frozen=True)
@@ -88,7 +79,7 @@ class Page:
 
 def page_of(user_id: int, number: int) -> Page:
     number = max(1, number)
-    rows = list(db.session.scalars(
+    rows = list(db_session().scalars(
         select(Notification).where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
@@ -102,34 +93,48 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
                                        Notification.read_at.is_(None))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
-    changed = db.session.execute(query.values(read_at=utcnow())
+    changed = db_session().execute(query.values(read_at=utcnow())
                                  .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    db_session().commit()
     return changed
 
 
 def owns(user_id: int, notification_id: int) -> bool:
-    return db.session.scalar(select(Notification.id).where(
+    return db_session().scalar(select(Notification.id).where(
         Notification.id == notification_id, Notification.user_id == user_id)) is not None
 
 
 # -- preferences -----------------------------------------------------------------------------
 
 def preferences_of(user_id: int) -> NotificationPreference:
-    found = db.session.get(NotificationPreference, user_id)
-    return found or NotificationPreference(user_id=user_id, kinds_off=[], channel="in_app",
+    found = db_session().get(NotificationPreference, user_id)
+    return found or NotificationPreference(user_id=user_id, kinds_off=[], channels={},
                                            language="", quiet_start="", quiet_end="")
 
 
-def save_preferences(user_id: int, *, kinds_on: Iterable[str], channel: str, language: str,
-                     quiet_start: str, quiet_end: str) -> None:
-    """Validated by the form; commits. Saving the same twice changes nothing."""
-    found = db.session.get(NotificationPreference, user_id)
+def channel_table(user_id: int) -> dict[str, dict[str, bool]]:
+    """Kind × installed channel (beyond in-app): on or off for this person, defaults included."""
+    person = db_session().get(User, user_id)
+    return choices.table(preferences_of(user_id).channels, KINDS, notification_channels(),
+                         person.email if person is not None else None)
+
+
+def channel_labels() -> dict[str, str]:
+    """The installed channels beyond in-app, name → label in the reader's language."""
+    return {name: str(channel.label or name) for name, channel in notification_channels().items()}
+
+
+def save_preferences(user_id: int, *, kinds_on: Iterable[str],
+                     by: Mapping[str, Iterable[str]], language: str, quiet_start: str,
+                     quiet_end: str) -> None:
+    """Validated by the form; commits. `by`: per kind, the channels beyond in-app checked
+    (an installed channel left out is refused). Saving the same twice changes nothing."""
+    found = db_session().get(NotificationPreference, user_id)
     if found is None:
         found = NotificationPreference(user_id=user_id)
-        db.session.add(found)
+        db_session().add(found)
     on = set(kinds_on)
     found.kinds_off = sorted(kind for kind in KINDS if kind not in on)
-    found.channel = channel if channel in CHANNELS else "in_app"
+    found.channels = choices.from_form(by, KINDS, notification_channels())
     found.language, found.quiet_start, found.quiet_end = language, quiet_start, quiet_end
-    db.session.commit()
+    db_session().commit()

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any, Mapping
+from urllib.parse import urlencode
 
 from flask_babel import get_locale, lazy_gettext as _l, ngettext
 
-from ...dates import format_day
-from ...registry import current_registry
+from ...api import find_course, format_day
 
 KINDS: dict[str, Any] = {
     "plan.assigned": _l("A study plan has started: %(title)s, due %(deadline)s."),
@@ -21,7 +21,12 @@ KINDS: dict[str, Any] = {
                           "for %(year)s now."),
     "reminder": None,  # plural: see render
     "digest": None,
+    "digest.officer": _l("Waiting in %(unit)s: pledges not filed: %(not_filed)d; waiting for "
+                         "review: %(waiting)d; course completions missing before a near "
+                         "deadline: %(missing)d."),
 }
+UNIT_LINE = _l("%(name)s — not filed: %(not_filed)d, waiting for review: %(waiting)d, "
+               "completions missing: %(missing)d")
 
 
 def kind_label(kind: str) -> str:
@@ -35,13 +40,30 @@ def kind_label(kind: str) -> str:
         "pledge.can_file": _l("I can file my pledge"),
         "reminder": _l("Deadline reminders"),
         "digest": _l("Weekly digest of what waits for review"),
+        "digest.officer": _l("Weekly digest of what waits in my units (officers)"),
     }
     return str(labels.get(kind, kind))
 
 
 def _course_title(slug: str) -> str:
-    course = current_registry().course(slug)
+    course = find_course(slug)
     return course.title.get(str(get_locale() or "vi")) if course is not None else slug
+
+
+def breakdown(kind: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(text, site path) per child unit of an officer's digest, in the current language; the
+    path opens that unit's dashboard. Empty for every other kind."""
+    if kind != "digest.officer":
+        return []
+    year = params.get("year", "")
+    lines = []
+    for row in params.get("rows") or []:
+        try:
+            text = str(UNIT_LINE) % row
+        except (KeyError, TypeError, ValueError):
+            continue
+        lines.append((text, f"/dashboard/?{urlencode({'unit': row.get('code', ''), 'year': year})}"))
+    return lines
 
 
 def render(kind: str, params: Mapping[str, Any]) -> str:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import IntegrityError
 
-from ...extensions import db
-from ...models import NotificationPreference
+from ...api import NotificationPreference, User, audit_record, db_session, until_it_stands
 from .texts import KINDS
 
 SALT = "elearn.notifications.unsubscribe"
@@ -33,22 +31,29 @@ def read_token(token: str) -> tuple[int, str] | None:
         return None
     if not isinstance(user_id, int) or kind not in KINDS:
         return None
+    if db_session().get(User, user_id) is None:   # signed for someone since deleted
+        return None
     return user_id, kind
 
 
-def turn_off(user_id: int, kind: str) -> None:
-    """Stop `kind` for the person; commits. Twice, or twice at once, is the same as once."""
-    for _try in range(3):
-        found = db.session.get(NotificationPreference, user_id, with_for_update=True)
+def turn_off(user_id: int, kind: str, *, how: str = "page") -> bool:
+    """Stop `kind` for the person and audit it; commits. True if this call changed it.
+    Twice, or twice at once, is the same as once: one change, one audit entry (the loser of
+    a race meets the winner's row, sees the kind already off, and writes nothing)."""
+    def write() -> bool:
+        found = db_session().get(NotificationPreference, user_id, with_for_update=True)
         if found is None:
-            db.session.add(NotificationPreference(
-                user_id=user_id, kinds_off=[kind], channel="in_app", language="",
+            db_session().add(NotificationPreference(
+                user_id=user_id, kinds_off=[kind], channels={}, language="",
                 quiet_start="", quiet_end=""))
-        elif kind not in (found.kinds_off or []):
+        elif kind in (found.kinds_off or []):
+            db_session().rollback()
+            return False
+        else:
             found.kinds_off = sorted({*(found.kinds_off or []), kind})
-        try:
-            db.session.commit()
-            return
-        except IntegrityError:   # a concurrent first preference row: read it and go on
-            db.session.rollback()
-    raise RuntimeError("could not save the preference")
+        # The signed link is the person's own act, though nobody is signed in.
+        audit_record("notifications.unsubscribed", actor_id=user_id, subject=f"user:{user_id}",
+                     data={"kind": kind, "how": how})
+        db_session().commit()
+        return True
+    return until_it_stands(write, what="the unsubscription")

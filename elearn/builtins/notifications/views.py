@@ -9,7 +9,7 @@ from wtforms.validators import Optional, Regexp
 
 from ...api import AUTHENTICATED, AppForm, lazy_gettext as _l, permission
 import elearn.builtins.notifications.store as store  # the module, not the package (no import circle)
-from .texts import KINDS, kind_label, render
+from .texts import KINDS, breakdown, kind_label, render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications",
                template_folder="templates")
@@ -17,8 +17,6 @@ HOUR = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 class PreferencesForm(AppForm):
-    channel = SelectField(_l("Channel"), choices=[SelectChoice("in_app", _l("On this site")),
-                                                  SelectChoice("email", _l("By e-mail"))])
     language = SelectField(_l("Language"), choices=[
         SelectChoice("", _l("The site's language")), SelectChoice("vi", "Tiếng Việt"),
         SelectChoice("en", "English")])
@@ -34,6 +32,11 @@ def kind_fields() -> list[tuple[str, str]]:
     return [(kind, f"kind_{kind.replace('.', '_')}") for kind in KINDS]
 
 
+def by_field(name: str, channel: str) -> str:
+    """The checkbox of one kind × channel cell: `by_<kind field>_<channel>`."""
+    return f"by_{name}_{channel}"
+
+
 @bp.app_context_processor
 def header_count():
     def unread() -> int:
@@ -45,7 +48,8 @@ def header_count():
 @permission(AUTHENTICATED)
 def index():
     page = store.page_of(current_user.id, request.args.get("page", 1, type=int) or 1)
-    return render_template("notifications/index.html", page=page, render=render)
+    return render_template("notifications/index.html", page=page, render=render,
+                           breakdown=breakdown)
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
@@ -71,13 +75,18 @@ def preferences():
     saved = store.preferences_of(current_user.id)
     form = PreferencesForm(obj=saved)
     fields = kind_fields()
+    channels = store.channel_labels()
     if form.validate_on_submit():
         store.save_preferences(
             current_user.id, kinds_on=[kind for kind, name in fields if request.form.get(name)],
-            channel=form.channel.data, language=form.language.data,
+            by={kind: [channel for channel in channels
+                       if request.form.get(by_field(name, channel))] for kind, name in fields},
+            language=form.language.data,
             quiet_start=form.quiet_start.data or "", quiet_end=form.quiet_end.data or "")
         flash(_("Your notification settings are saved."))
         return redirect(url_for("notifications.preferences"))
     status = 400 if form.errors else 200
     return render_template("notifications/preferences.html", form=form, fields=fields,
-                           off=set(saved.kinds_off or []), kind_label=kind_label), status
+                           off=set(saved.kinds_off or []), kind_label=kind_label,
+                           channels=channels, by=store.channel_table(current_user.id),
+                           by_field=by_field), status

@@ -20,10 +20,10 @@ import urllib.request
 
 from flask import current_app
 
-from ...api import DeliveryFailed, DeliveryRefused, Event, hookimpl, listener_session
-from ...models import OutboxEntry, User
-from ...registry import current_registry
-from ...services import outbox
+from ...api import (
+    DeliveryFailed, DeliveryRefused, Event, OutboxEntry, User, add_to_outbox, find_course,
+    hookimpl, listener_session, register_sender,
+)
 from . import statements
 
 CHANNEL = "xapi"
@@ -47,13 +47,13 @@ def track_event(event: Event) -> None:
         if person is None:
             return
         email = person.email if current_app.config.get("XAPI_ACTOR_EMAIL") else None
-        course = current_registry().course(str(event.data.get("course", "")))
+        course = find_course(str(event.data.get("course", "")))
         titles = {course.slug: course.title.get("vi")} if course is not None else {}
         statement = statements.for_event(event, base, statements.actor(base, person.id, email),
                                          titles)
         if statement is None:
             return
-        outbox.add(session, key=f"xapi:{statement['id']}", channel=CHANNEL,
+        add_to_outbox(session, key=f"xapi:{statement['id']}", channel=CHANNEL,
                    user_id=person.id, payload=statement)
         session.commit()
 
@@ -87,4 +87,4 @@ def send(entry: OutboxEntry) -> None:
 
 @hookimpl
 def startup(app):
-    outbox.register_sender(app, CHANNEL, send)
+    register_sender(app, CHANNEL, send)
