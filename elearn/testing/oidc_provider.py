@@ -18,7 +18,7 @@ from typing import Iterator
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
@@ -210,7 +210,14 @@ class Provider:
         @app.get("/authorize")
         def authorize():
             # Consents at once for the account the test signed in at the provider.
-            return server.create_authorization_response(grant_user=provider.user)
+            request = server.create_oauth2_request(None)
+            try:
+                grant = server.get_authorization_grant(request)
+            except OAuth2Error as error:
+                error.state = request.payload.state
+                return server.handle_error_response(request, error)
+            return server.create_authorization_response(request=request, grant=grant,
+                                                        grant_user=provider.user)
 
         @app.post("/token")
         def token():
