@@ -9,6 +9,7 @@ a subject in scope, once in the audit log."""
 from __future__ import annotations
 
 import re
+import threading
 from contextlib import contextmanager
 from html import unescape
 from typing import Iterator
@@ -22,7 +23,7 @@ from elearn.extensions import db
 from elearn.models import AuditEntry, PersonIdentifier, RoleGrant, Role, User
 from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.orgs import unit_by_code
-from elearn.testing import csrf_from, serve
+from elearn.testing import csrf_from, race, serve, signed_in_tabs
 from elearn.testing.oidc_provider import CLIENT_ID, CLIENT_SECRET, Account, oidc_provider
 
 from kit import PASSWORD, build_centre
@@ -280,3 +281,43 @@ def test_an_admin_links_and_unlinks_a_subject_in_scope(make_app):
 def find_id(app, username: str) -> int:
     with app.app_context():
         return find_user(username).id
+
+
+def test_an_admin_linking_from_several_tabs_at_once_links_once(make_app):
+    with sso_site(make_app) as (app, base, provider):
+        learner = find_id(app, "hoc.vien")
+        page = f"/admin/people/{learner}/sign-on"
+        tabs = signed_in_tabs(base, "qt.h", PASSWORD, page, 4)
+        answers = race(tabs, page, {"subject": SUB, "link": "1"})
+        assert sorted(status for status, _body in answers) == [302] * 4
+        assert links_audited(app) == 1
+        with app.app_context():
+            assert db.session.scalar(select(func.count(PersonIdentifier.id)).where(
+                PersonIdentifier.kind == "oidc")) == 1
+
+
+def test_simultaneous_first_sign_ins_of_one_subject_create_one_learner(make_app):
+    with sso_site(make_app, OIDC_AUTO_CREATE="H-C1") as (app, base, provider):
+        sessions = [browser() for _ in range(4)]
+        callbacks = []
+        for session in sessions:
+            authorize = start(session, base, provider).headers["Location"]
+            callbacks.append(session.get(authorize, allow_redirects=False).headers["Location"])
+        barrier, statuses = threading.Barrier(len(sessions)), []
+
+        def finish(session, callback):
+            barrier.wait()
+            statuses.append(session.get(callback, allow_redirects=False).status_code)
+
+        threads = [threading.Thread(target=finish, args=pair)
+                   for pair in zip(sessions, callbacks)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert statuses == [302] * 4
+        with app.app_context():
+            assert db.session.scalar(select(func.count(User.id)).where(
+                User.full_name == "Nguyễn Thị SSO")) == 1
+            assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+                AuditEntry.action == "person.created_by_sign_in")) == 1
