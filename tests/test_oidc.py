@@ -294,6 +294,9 @@ def test_an_admin_linking_from_several_tabs_at_once_links_once(make_app):
         with app.app_context():
             assert db.session.scalar(select(func.count(PersonIdentifier.id)).where(
                 PersonIdentifier.kind == "oidc")) == 1
+        answers = race(tabs, page, {"unlink": "1"})
+        assert sorted(status for status, _body in answers) == [302] * 4
+        assert links_audited(app) == 2  # one link, one unlink
 
 
 def test_simultaneous_first_sign_ins_of_one_subject_create_one_learner(make_app):

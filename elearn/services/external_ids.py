@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import PersonIdentifier, Unit, User
 from . import audit
@@ -60,12 +61,16 @@ def link(person: User, kind: str, value: str, *, by: User) -> bool:
         if owner is not None:
             db.session.rollback()
             raise ExternalIdTaken(kind)
-        row = db.session.scalar(select(PersonIdentifier).where(
-            PersonIdentifier.user_id == person_id, PersonIdentifier.kind == kind))
-        if row is None:
+        # Decided by what the writes touch, not by what was read a moment ago: a duplicate
+        # that read before the winner committed changes no row here and meets the unique
+        # constraint below, so it runs again and finds the link made.
+        replaced = db.session.execute(
+            update(PersonIdentifier).where(PersonIdentifier.user_id == person_id,
+                                           PersonIdentifier.kind == kind,
+                                           PersonIdentifier.value != value)
+            .values(value=value, updated_at=utcnow())).rowcount
+        if not replaced:
             db.session.add(PersonIdentifier(user_id=person_id, kind=kind, value=value))
-        else:
-            row.value = value
         db.session.flush()
         audit.record("person.external_id_linked", actor_id=by_id, subject=f"user:{person_id}",
                      data={"kind": kind})
@@ -80,13 +85,11 @@ def unlink(person: User, kind: str, *, by: User) -> bool:
     person_id, by_id = person.id, by.id
 
     def write() -> bool:
-        row = db.session.scalar(select(PersonIdentifier).where(
-            PersonIdentifier.user_id == person_id, PersonIdentifier.kind == kind))
-        if row is None:
+        removed = db.session.execute(delete(PersonIdentifier).where(
+            PersonIdentifier.user_id == person_id, PersonIdentifier.kind == kind)).rowcount
+        if not removed:  # never linked, or a duplicate request removed it first
             db.session.rollback()
             return False
-        db.session.delete(row)
-        db.session.flush()
         audit.record("person.external_id_unlinked", actor_id=by_id,
                      subject=f"user:{person_id}", data={"kind": kind})
         db.session.commit()
