@@ -15,7 +15,6 @@ from html import unescape
 from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import requests
 from sqlalchemy import func, select
 
