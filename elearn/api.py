@@ -7,6 +7,8 @@ package may move between releases. Every name in `__all__` is documented in docs
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from . import __version__, hookimpl
@@ -40,8 +42,14 @@ from .services.reminder_targets import (
     OfficerDigest, Reminder, due_reminders, officer_digests, people_under, reviewers_waiting,
 )
 from .services.unit_of_work import until_it_stands
+from .services.external_ids import ExternalIdTaken
 from .spreadsheet import safe_row
 from .urls import public_address, public_url_for, public_url_outside_request
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from .models import Unit
 
 
 def setting(name: str, default: object = None) -> object:
@@ -89,6 +97,74 @@ def config_list(value: object) -> list[str]:
     return [str(item) for item in value]  # type: ignore[attr-defined]
 
 
+def person_with_external_id(kind: str, value: str) -> User | None:
+    """The person linked to an external identifier (e.g. a sign-on provider's subject)."""
+    from .services import external_ids
+    return external_ids.person_with(kind, value)
+
+
+def person_by_id(user_id: int) -> User | None:
+    """The person with this id, or None."""
+    from .services import external_ids
+    return external_ids.person_by_id(user_id)
+
+
+def person_scope(user_id: int, **_kwargs: object) -> "Unit | None":
+    """A `permission(..., scope=person_scope)` resolver for pages about one person
+    (`<int:user_id>` in the route): the role must be held over the person's unit."""
+    person = person_by_id(user_id)
+    return person.unit if person is not None else None
+
+
+def external_id_of(person: User, kind: str) -> str | None:
+    """The person's external identifier of `kind`, or None."""
+    from .services import external_ids
+    return external_ids.value_of(person, kind)
+
+
+def link_external_id(person: User, kind: str, value: str, *, by: User) -> bool:
+    """Link a person to an external identifier (audited; True if something changed).
+    Raises ExternalIdTaken when it is someone else's."""
+    from .services import external_ids
+    return external_ids.link(person, kind, value, by=by)
+
+
+def unlink_external_id(person: User, kind: str, *, by: User) -> bool:
+    """Remove a person's external identifier of `kind` (audited; True if there was one)."""
+    from .services import external_ids
+    return external_ids.unlink(person, kind, by=by)
+
+
+def create_learner_with_external_id(kind: str, value: str, *, unit_code: str, full_name: str,
+                                    email: str | None = None) -> User | None:
+    """A new person holding no role (never an admin), in unit `unit_code`, linked to an
+    external identifier; the person already linked when there is one; None for an unknown
+    unit. For sign-in plugins that create accounts on first sign-in."""
+    from .services import external_ids
+    return external_ids.create_linked_learner(kind, value, unit_code=unit_code,
+                                              full_name=full_name, email=email)
+
+
+def sign_in(person: User) -> None:
+    """Sign `person` in for the current request, as the password form does (a server-side
+    session, then Flask-Login): for sign-in plugins with their own pages (single sign-on)."""
+    from flask import request
+    from flask_login import login_user
+
+    from .services import sessions
+    sessions.start_session(person, request.remote_addr or "unknown",
+                           request.user_agent.string or "")
+    login_user(person)
+
+
+def offer_sign_in(app: "Flask", endpoint: str, label: str) -> None:
+    """Show a button to `endpoint` labelled `label` beside the password form of the sign-in
+    page (a single sign-on provider's, for instance)."""
+    offers = app.extensions.setdefault("elearn.sign_in_offers", [])
+    offers.append((endpoint, label))
+    app.jinja_env.globals["sign_in_offers"] = tuple(offers)
+
+
 __all__ = [
     # registering
     "__version__", "hookimpl",
@@ -110,6 +186,11 @@ __all__ = [
     # pages, forms and people
     "permission", "PUBLIC", "AUTHENTICATED", "Role", "User", "AppForm", "AppSubForm",
     "public_url_for", "find_user", "create_user", "authenticate_local",
+    # sign-in plugins (single sign-on)
+    "sign_in", "offer_sign_in", "person_by_id", "person_scope", "person_with_external_id",
+    "external_id_of",
+    "link_external_id", "unlink_external_id", "create_learner_with_external_id",
+    "ExternalIdTaken",
     # portable credentials
     "sign_credential", "OPEN_BADGES_CONTEXTS",
     # text, dates, files

@@ -110,6 +110,13 @@ class Defaults:
     XAPI_USERNAME: str | None = None
     XAPI_PASSWORD: str | None = None
     XAPI_ACTOR_EMAIL = False     # True: identify people by mbox (their e-mail), else by account
+    # Single sign-on (elearn/builtins/oidc): on when the issuer and client id are set.
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_SCOPES = "openid profile email"
+    OIDC_DISPLAY_NAME = "OpenID Connect"
+    OIDC_AUTO_CREATE: str | None = None   # a unit code: unknown subjects become learners there
     # How passwords people choose are hashed (werkzeug method string). Tests use a cheaper
     # scrypt cost so thousands of test sign-ins stay fast; production keeps the default.
     PASSWORD_HASH = "scrypt"

@@ -25,6 +25,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("elearn.notifications", "elearn.builtins.notifications"),
     ("elearn.email", "elearn.builtins.email"),
     ("elearn.xapi", "elearn.builtins.xapi"),
+    ("elearn.oidc", "elearn.builtins.oidc"),
 )
 
 

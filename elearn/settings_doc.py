@@ -104,6 +104,15 @@ DESCRIPTIONS: dict[str, str] = {
     "JOBS_RETRIES": "retries of a failing job",
     "JOBS_RETRY_DELAY": "first retry delay in seconds (doubles)",
     "JOBS_STALE_SECONDS": "a running job silent this long is run again",
+    "OIDC_ISSUER": "single sign-on: the OpenID Connect provider's issuer URL (discovery at "
+                   "`<issuer>/.well-known/openid-configuration`); unset: no single sign-on",
+    "OIDC_CLIENT_ID": "the client id elearn is registered under at the provider",
+    "OIDC_CLIENT_SECRET": "the client secret from the provider (environment or "
+                          "`instance/config.py`, never the repository)",
+    "OIDC_SCOPES": "scopes asked of the provider (`openid` is always asked)",
+    "OIDC_DISPLAY_NAME": "the provider's name on the sign-in button (\"Đăng nhập bằng …\")",
+    "OIDC_AUTO_CREATE": "code of the unit where people with an unknown subject are created "
+                        "as plain learners (never admins); unset: they are refused",
     "PASSWORD_HASH": "Werkzeug hash method for chosen passwords",
     "TEMPORARY_PASSWORD_HASH": "Werkzeug hash method for generated temporary passwords",
 }

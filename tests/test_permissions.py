@@ -16,6 +16,7 @@ from itsdangerous import URLSafeSerializer
 from elearn.builtins.notifications.unsubscribe import SALT as UNSUBSCRIBE_SALT
 from elearn.models import Role
 from elearn.testing import csrf_token, login, write_course
+from elearn.testing.oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 
 from kit import PASSWORD, ROLES, World
 
@@ -249,6 +250,12 @@ ROUTES: dict[str, Case] = {
                                    frozenset(SIGNED_IN)),
     "notifications.preferences": Case("GET", fixed("/notifications/preferences"),
                                       frozenset(SIGNED_IN)),
+    # Single sign-on: starting sends anyone to the provider (signed-in people go home), a
+    # callback without its state is a 400; the whole flow is in tests/test_oidc.py.
+    "oidc.login": Case("GET", fixed("/auth/oidc/login"), frozenset(EVERYONE)),
+    "oidc.callback": Case("GET", fixed("/auth/oidc/callback?code=c&state=s"),
+                          frozenset(EVERYONE)),
+    "oidc.person": Case("GET", by_id("/admin/people/{person}/sign-on"), only(Role.ADMIN), True),
 }
 
 
@@ -270,7 +277,9 @@ def app(make_app, course_root):
     """The site with one extra course that has an asset, so every course route has a target."""
     folder = write_course(course_root)
     (folder / "assets" / "so-do.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    return make_app(COURSE_DIRS=[str(course_root)])
+    with oidc_provider() as provider:  # single sign-on on, against a real provider
+        yield make_app(COURSE_DIRS=[str(course_root)], OIDC_ISSUER=provider.issuer,
+                       OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET)
 
 
 def test_every_route_against_every_role_in_and_out_of_scope(app, world, tmp_path):

@@ -24,5 +24,6 @@ class PersonIdentifier(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(32))
+    # Room for a single sign-on subject with its issuer ("<issuer> <sub>", kind "oidc").
+    value: Mapped[str] = mapped_column(String(512))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -76,8 +76,10 @@ def may_see_whole(viewer: User | None, person: User) -> bool:
 
 
 def identifiers_of(person: User) -> dict[IdentifierKind, str]:
+    # Other kinds (single sign-on subjects, services/external_ids.py) share the table.
     rows = db.session.scalars(select(PersonIdentifier)
-                              .where(PersonIdentifier.user_id == person.id)).all()
+                              .where(PersonIdentifier.user_id == person.id,
+                                     PersonIdentifier.kind.in_(list(IdentifierKind)))).all()
     return {IdentifierKind(row.kind): row.value for row in rows}
 
 
