@@ -5,6 +5,7 @@ content/pledge_template.py), keeps section keys so filed content survives a move
 rename, and the form's checks speak Vietnamese. On the demo, SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -30,12 +31,20 @@ class _FormFields(HTMLParser):
         self.fields: list[tuple[str, str]] = []
         self._in_plan_form = False
         self._textarea: str | None = None
+        self._select, self._sent = "", False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
             self._in_plan_form = "/plans/" in (a.get("action") or "") and "extensions" not in (
                 a.get("action") or "")
+        if tag == "option" and self._in_plan_form and self._select:
+            # The selected option is sent; with none selected, the first one.
+            if "selected" in a or not self._sent:
+                if self._sent:
+                    self.fields.pop()
+                self.fields.append((self._select, a.get("value") or ""))
+                self._sent = True
         if not self._in_plan_form or "name" not in a:
             return
         if tag == "input" and a.get("type") not in ("submit", "checkbox") or (
@@ -45,7 +54,8 @@ class _FormFields(HTMLParser):
             self._textarea = a["name"]
             self.fields.append((a["name"], ""))
         elif tag == "select":
-            self._select = a["name"]
+            self._select, self._sent = a["name"], False
+
 
     def handle_data(self, data):
         if self._textarea:
@@ -55,6 +65,8 @@ class _FormFields(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "textarea":
             self._textarea = None
+        if tag == "select":
+            self._select = ""
         if tag == "form":
             self._in_plan_form = False
 
@@ -64,7 +76,7 @@ def _fields(html: str) -> dict[str, str | list[str]]:
     parser.feed(html)
     out: dict[str, str | list[str]] = {}
     for name, value in parser.fields:
-        value = unescape(value).lstrip("\n")
+        value = unescape(value).removeprefix("\r\n").removeprefix("\n")
         if name in out:
             out[name] = [*([out[name]] if isinstance(out[name], str) else out[name]), value]
         else:
@@ -94,6 +106,8 @@ def test_the_template_is_a_form_whose_rows_are_added_moved_and_removed_without_s
         app, officer):
     page = officer.get("/plans/").get_data(as_text=True)
     assert 'name="template"' not in page  # no YAML box
+    for text in ("Mẫu bản đăng ký", "Thêm một phần", "Chuyển lên", "Tên phần (tiếng Việt)"):
+        assert text in page
     default, _errors = parse_template(DEFAULT_TEMPLATE)
     assert _titles(page) == [s.title.get("vi") for s in default.sections]
     assert 'name="pledge-title_vi"' in page and 'name="pledge-max_commitments"' in page
@@ -135,7 +149,8 @@ def test_the_template_is_a_form_whose_rows_are_added_moved_and_removed_without_s
 
 def test_editing_a_plan_keeps_section_keys_and_shows_the_yaml_read_only(app, officer):
     with app.app_context():
-        plan_id = db.session.scalar(select(StudyPlan.id).order_by(StudyPlan.id))
+        plan_id, courses = db.session.execute(select(StudyPlan.id, StudyPlan.courses)
+                                              .order_by(StudyPlan.id)).first()
     page = officer.get(f"/plans/{plan_id}").get_data(as_text=True)
     assert "YAML" in page and "<pre>" in page and 'name="template"' not in page
     form = _fields(page)
@@ -149,6 +164,8 @@ def test_editing_a_plan_keeps_section_keys_and_shows_the_yaml_read_only(app, off
 
         stored = plan_template(db.session.get(StudyPlan, plan_id))
     assert [s.key for s in stored.sections] == ["ct05", "nq12", "nq04"]
+    with app.app_context():  # the rest of the plan as it was (its courses were ticked)
+        assert json.loads(db.session.get(StudyPlan, plan_id).courses) == json.loads(courses)
     assert stored.sections[1].title.get("vi") == "Nghị quyết Đại hội (đã đổi tên)"
 
 

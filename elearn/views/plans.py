@@ -43,7 +43,12 @@ def _form(plan: StudyPlan | None = None) -> PlanForm:
         form = PlanForm(year=local_today().year, template=DEFAULT_TEMPLATE,
                         deadline=date(local_today().year, 12, 31), pledge=form_data(default))
     else:
-        form = PlanForm(obj=plan, unit_code=plan.unit.code, courses=json.loads(plan.courses),
+        # Not obj=plan: WTForms prefers an object's attribute to a keyword, and the plan's
+        # `courses` and `min_versions` are stored as JSON text, not what the form shows.
+        form = PlanForm(**{name: getattr(plan, name) for name in (
+                            "year", "title", "audience", "deadline", "superiors_first",
+                            "inside_first", "study_since", "template")},
+                        unit_code=plan.unit.code, courses=json.loads(plan.courses),
                         min_versions=", ".join(f"{slug}={version}" for slug, version
                                                in json.loads(plan.min_versions or "{}").items()),
                         pledge=form_data(pledges.plan_template(plan)))
