@@ -106,7 +106,7 @@ def test_the_template_is_a_form_whose_rows_are_added_moved_and_removed_without_s
         app, officer):
     page = officer.get("/plans/").get_data(as_text=True)
     assert 'name="template"' not in page  # no YAML box
-    for text in ("Mẫu bản đăng ký", "Thêm một phần", "Chuyển lên", "Tên phần (tiếng Việt)"):
+    for text in ("Mẫu bản đăng ký", "Thêm một phần", "Lên trên", "Xóa phần", "Tên phần (tiếng Việt)"):
         assert text in page
     default, _errors = parse_template(DEFAULT_TEMPLATE)
     assert _titles(page) == [s.title.get("vi") for s in default.sections]
