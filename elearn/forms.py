@@ -15,7 +15,7 @@ from wtforms.validators import (
     AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
 )
 
-from .labels import role_label
+from .labels import level_choices, role_label
 from .models import Role
 from .services.accounts import MIN_PASSWORD_LENGTH, USERNAME
 
@@ -114,7 +114,8 @@ class PasswordForm(AppForm):
 class UnitForm(AppForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-    level = StringField(_l("Level (e.g. province, district, grassroots, cell, college, class)"),
+    # Picked by name ("Chi bộ"), not typed as the stored value ("cell"): issue #14 item 8.
+    level = SelectField(_l("Level"), choices=lambda: level_choices(),
                         validators=[DataRequired(), Length(max=32)])
     parent_code = StringField(_l("Parent unit code"), validators=[Length(max=64)])
     submit = SubmitField(_l("Save"))
@@ -122,7 +123,8 @@ class UnitForm(AppForm):
 
 class UnitEditForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-    level = StringField(_l("Level (e.g. province, district, grassroots, cell, college, class)"),
+    # Picked by name ("Chi bộ"), not typed as the stored value ("cell"): issue #14 item 8.
+    level = SelectField(_l("Level"), choices=lambda: level_choices(),
                         validators=[DataRequired(), Length(max=32)])
     parent_code = StringField(_l("Parent unit code"), validators=[Length(max=64)])
     submit = SubmitField(_l("Save"))

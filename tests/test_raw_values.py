@@ -36,3 +36,20 @@ def test_unit_levels_are_named_in_vietnamese_on_the_admin_pages(admin):
     assert "Tỉnh" in text and "Chi bộ" in text
     shown = [level for level in LEVELS if re.search(rf"\b{level}\b", text)]
     assert shown == [], shown
+
+
+def test_a_units_level_is_picked_by_its_name_and_kept_when_unknown(app, admin):
+    page = admin.get("/admin/units/").get_data(as_text=True)
+    picker = page[page.index('<select id="level"'):]
+    picker = picker[:picker.index("</select>")]
+    assert '<option value="cell">Chi bộ</option>' in picker
+    from elearn.extensions import db
+    from elearn.models import Unit
+    from sqlalchemy import select
+
+    with app.app_context():  # a level an import brought, which the project does not name
+        unit = db.session.scalar(select(Unit).where(Unit.code == "X-AP-CB2"))
+        unit.level, unit_id = "to_dan_pho", unit.id
+        db.session.commit()
+    edit = admin.get(f"/admin/units/{unit_id}").get_data(as_text=True)
+    assert '<option selected value="to_dan_pho">to_dan_pho</option>' in edit
