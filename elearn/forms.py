@@ -258,7 +258,7 @@ MAX_SECTIONS = 10
 class SectionForm(AppSubForm):
     # The key ties filed pledges' content to the section; it moves with its row and is
     # never shown, so renaming or reordering sections keeps what people wrote.
-    key = HiddenField()
+    key = HiddenField(validators=[Length(max=64)])
     title_vi = StringField(_l("Section title (Vietnamese)"),
                            validators=[DataRequired(), Length(max=300)])
     title_en = StringField(_l("Section title (English, optional)"),

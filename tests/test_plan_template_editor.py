@@ -192,3 +192,16 @@ def test_the_editor_speaks_english_to_english_readers(app, officer):
     assert '<html lang="en">' in page
     for text in ("Pledge template", "Add a section", "Move up", "Section title (Vietnamese)"):
         assert text in page
+
+
+def test_a_forged_row_is_refused_with_a_message_not_an_error_page(app, officer):
+    form = _fields(officer.get("/plans/").get_data(as_text=True))
+    form.update({"year": str(YEAR), "unit_code": "T-DEMO", "title": "Kế hoạch 2032",
+                 "deadline": f"{YEAR}-12-31", "pledge-sections-0-key": "k" * 500,
+                 "pledge-sections-9-title_vi": "x" * 5000, "pledge-max_commitments": "1e9"})
+    before = _plans(app)
+    response = officer.post("/plans/", data=form)
+    assert response.status_code == 400 and _plans(app) == before
+    html = response.get_data(as_text=True)
+    assert "Trường này không được dài quá 64 ký tự." in html
+    assert "Trường này không được dài quá 300 ký tự." in html
