@@ -115,8 +115,10 @@ class UnitForm(AppForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     # Picked by name ("Chi bộ"), not typed as the stored value ("cell"): issue #14 item 8.
+    # No DataRequired: its `required` attribute on a select whose first option is a level is
+    # an HTML error; the choice check refuses an empty or unknown level anyway.
     level = SelectField(_l("Level"), choices=lambda: level_choices(),
-                        validators=[DataRequired(), Length(max=32)])
+                        validators=[Length(max=32)])
     parent_code = StringField(_l("Parent unit code"), validators=[Length(max=64)])
     submit = SubmitField(_l("Save"))
 
@@ -124,8 +126,10 @@ class UnitForm(AppForm):
 class UnitEditForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     # Picked by name ("Chi bộ"), not typed as the stored value ("cell"): issue #14 item 8.
+    # No DataRequired: its `required` attribute on a select whose first option is a level is
+    # an HTML error; the choice check refuses an empty or unknown level anyway.
     level = SelectField(_l("Level"), choices=lambda: level_choices(),
-                        validators=[DataRequired(), Length(max=32)])
+                        validators=[Length(max=32)])
     parent_code = StringField(_l("Parent unit code"), validators=[Length(max=64)])
     submit = SubmitField(_l("Save"))
 
