@@ -15,7 +15,7 @@ from wtforms.validators import (
     AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
 )
 
-from .labels import role_label
+from .labels import level_choices, role_label
 from .models import Role
 from .services.accounts import MIN_PASSWORD_LENGTH, USERNAME
 
@@ -114,16 +114,22 @@ class PasswordForm(AppForm):
 class UnitForm(AppForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-    level = StringField(_l("Level (e.g. province, district, grassroots, cell, college, class)"),
-                        validators=[DataRequired(), Length(max=32)])
+    # Picked by name ("Chi bộ"), not typed as the stored value ("cell"): issue #14 item 8.
+    # No DataRequired: its `required` attribute on a select whose first option is a level is
+    # an HTML error; the choice check refuses an empty or unknown level anyway.
+    level = SelectField(_l("Level"), choices=lambda: level_choices(),
+                        validators=[Length(max=32)])
     parent_code = StringField(_l("Parent unit code"), validators=[Length(max=64)])
     submit = SubmitField(_l("Save"))
 
 
 class UnitEditForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-    level = StringField(_l("Level (e.g. province, district, grassroots, cell, college, class)"),
-                        validators=[DataRequired(), Length(max=32)])
+    # Picked by name ("Chi bộ"), not typed as the stored value ("cell"): issue #14 item 8.
+    # No DataRequired: its `required` attribute on a select whose first option is a level is
+    # an HTML error; the choice check refuses an empty or unknown level anyway.
+    level = SelectField(_l("Level"), choices=lambda: level_choices(),
+                        validators=[Length(max=32)])
     parent_code = StringField(_l("Parent unit code"), validators=[Length(max=64)])
     submit = SubmitField(_l("Save"))
 
@@ -262,6 +268,41 @@ class RatingForm(AppForm):
     submit = SubmitField(_l("Rate and lock"))
 
 
+# -- the pledge template, as a form (issue #14 item 12; see pledge_template_form.py) --------
+
+MAX_SECTIONS = 10
+
+
+class SectionForm(AppSubForm):
+    # The key ties filed pledges' content to the section; it moves with its row and is
+    # never shown, so renaming or reordering sections keeps what people wrote.
+    key = HiddenField(validators=[Length(max=64)])
+    title_vi = StringField(_l("Section title (Vietnamese)"),
+                           validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Section title (English, optional)"),
+                           validators=[Optional(), Length(max=300)])
+
+
+class PledgeTemplateForm(AppSubForm):
+    title_vi = StringField(_l("Title of the pledge (Vietnamese)"),
+                           validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title of the pledge (English, optional)"),
+                           validators=[Optional(), Length(max=300)])
+    intro_vi = TextAreaField(_l("Guidance shown above the sections (Vietnamese, optional)"),
+                             validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
+    intro_en = TextAreaField(_l("Guidance shown above the sections (English, optional)"),
+                             validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
+    max_commitments = IntegerField(_l("Commitments per section, at most"),
+                                   validators=[DataRequired(), NumberRange(min=1, max=10)])
+    sections = FieldList(FormField(SectionForm), min_entries=1, max_entries=MAX_SECTIONS)
+    commitment_vi = TextAreaField(_l("Closing commitment (Vietnamese, optional)"),
+                                  validators=[Optional(), Length(max=2000)],
+                                  render_kw={"rows": 3})
+    commitment_en = TextAreaField(_l("Closing commitment (English, optional)"),
+                                  validators=[Optional(), Length(max=2000)],
+                                  render_kw={"rows": 3})
+
+
 class PlanForm(OnceForm):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2200)])
     unit_code = StringField(_l("For the unit (code) and everything below it"),
@@ -282,7 +323,10 @@ class PlanForm(OnceForm):
     min_versions = StringField(
         _l("Minimum course versions (e.g. cd-2016-toan-khoa=2.0; separate with commas)"),
         validators=[Optional(), Length(max=1000)])
-    template = TextAreaField(_l("Pledge template (YAML)"), validators=[DataRequired()],
+    # The page shows `pledge`, the structured editor. `template` (YAML) is still read from a
+    # POST that has no editor rows: scripts and saved pages written for the YAML box.
+    pledge = FormField(PledgeTemplateForm)
+    template = TextAreaField(_l("Pledge template (YAML)"), validators=[Optional()],
                              render_kw={"rows": 16, "spellcheck": "false"})
     submit = SubmitField(_l("Save plan"))
 

@@ -22,6 +22,15 @@ _LEVELS = {
 }
 
 
+def level_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """(value, name) of the shipped levels for a unit form's picker, and the unit's own level
+    if it is another (levels are free labels; imports may bring any)."""
+    choices = [(value, str(label)) for value, label in _LEVELS.items()]
+    if current and current not in _LEVELS:
+        choices.append((current, current))
+    return choices
+
+
 def level_label(level: str) -> str:
     """The reader's-language name of a unit level."""
     label = _LEVELS.get(level)

@@ -45,7 +45,8 @@ def worlds(draw):
     person = st.fixed_dictionaries({
         "unit": st.sampled_from(units), "audience": st.sampled_from(["cadre", "student"]),
         "studied": st.booleans(), "completed": st.sampled_from([None, "online", "in_person"]),
-        "files": st.booleans()})
+        "files": st.booleans(), "party_member": st.booleans(),
+        "role": st.sampled_from([None, Role.ADMIN, Role.INSPECTOR, Role.VERIFIER, Role.OFFICER])})
     people = draw(st.lists(person, min_size=1, max_size=12))
     plans = draw(st.lists(st.tuples(st.sampled_from(units),
                                     st.sampled_from(["cadre", "student", "all"])),
@@ -70,7 +71,9 @@ def _build(world) -> str:
     course = current_registry().course(COURSE)
     for i, facts in enumerate(people):
         user = create_user(code(f"u{i}"), f"Người {n}.{i}", PASSWORD, units[facts["unit"]],
-                           audience=facts["audience"])
+                           audience=facts["audience"], is_party_member=facts["party_member"])
+        if facts["role"]:
+            grant_role(user, facts["role"], units[facts["unit"]])
         if facts["studied"]:
             db.session.execute(insert(LessonView), [{
                 "user_id": user.id, "course_slug": COURSE, "lesson_slug": "l1",
@@ -181,3 +184,36 @@ def test_chart_is_labelled_readable_and_coloured_like_course_bars(app):
     css = client.get("/static/elearn.css").get_data(as_text=True)
     assert ".progress progress" in css and "accent-color: var(--completed)" in css
     assert re.search(r"\.bar\.completed\s*\{\s*fill:\s*var\(--completed\)", css)
+
+
+def test_on_the_demo_not_yet_filed_lists_exactly_the_party_members_and_cadres(app):
+    """Issue #14 item 5, on the demo: the list of people who have not filed names the
+    province's cadres a plan applies to — never the admin, the inspector, the lecturer
+    (staff accounts) nor the college student."""
+    from elearn.models.pledges import FILED_OR_LATER
+    from elearn.services.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
+
+    with app.app_context():
+        load_demo()
+        year = db.session.scalar(select(StudyPlan.year).order_by(StudyPlan.id))
+    client = app.test_client()
+    login(client, "tuyengiao", DEMO_PASSWORD)
+    html = client.get(f"/dashboard/missing?unit=T-DEMO&what=pledge&year={year}").get_data(
+        as_text=True)
+    exported = client.get(f"/dashboard/export/missing-pledge.csv?unit=T-DEMO&year={year}"
+                          ).get_data(as_text=True)
+    with app.app_context():
+        filed = set(db.session.scalars(select(User.username).join(
+            Pledge, Pledge.user_id == User.id).where(Pledge.year == year,
+                                                     Pledge.status.in_(FILED_OR_LATER))))
+        expected = {u.full_name for u in db.session.scalars(select(User))
+                    if u.is_party_member and u.username not in filed}
+        everyone = {u.full_name: u.username for u in db.session.scalars(select(User))}
+    assert expected  # the demo has cadres still to file
+    for name, username in everyone.items():
+        assert (name in html) == (name in expected), (username, name in html)
+        assert (name in exported) == (name in expected), (username, name in exported)
+    for username in ("admin", "kiemtra", "giangvien", "sinhvien.dung"):
+        assert username in {u for u, *_ in DEMO_PEOPLE}
+        name = next(n for n, u in everyone.items() if u == username)
+        assert name not in html

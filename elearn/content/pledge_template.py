@@ -90,3 +90,25 @@ def parse_template(text: str, source: str = "template") -> tuple[PledgeTemplate 
     if problems:
         return None, problems.errors
     return PledgeTemplate(title, intro, tuple(sections), commitment, limit), []
+
+
+def _yaml_text(text: LocalText | None) -> dict[str, str] | None:
+    if text is None:
+        return None
+    return {lang: value for lang, value in text.values.items() if value}
+
+
+def dump_template(template: PledgeTemplate) -> str:
+    """The template as the YAML `parse_template` reads: what the plan stores, whether staff
+    filled in the structured editor or wrote YAML. Parsing the result gives `template` back."""
+    import yaml  # the writer; reading goes through yamlsource (line numbers, limits)
+
+    data: dict = {"title": _yaml_text(template.title)}
+    if template.intro is not None:
+        data["intro"] = _yaml_text(template.intro)
+    data["max_commitments"] = template.max_commitments
+    data["sections"] = [{"key": section.key, "title": _yaml_text(section.title)}
+                        for section in template.sections]
+    if template.commitment is not None:
+        data["commitment"] = _yaml_text(template.commitment)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

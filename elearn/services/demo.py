@@ -17,6 +17,7 @@ from ..models import Pledge, PledgeStatus, PledgeVersion, Position, Role, StudyP
 from . import committees
 from .accounts import create_user, find_user, grant_role
 from .committees import set_seat
+from .pledges import STAFF_ONLY_ROLES
 from .orgs import ensure_unit
 
 DEMO_PASSWORD = "hoctap-2026"
@@ -110,9 +111,12 @@ def load_demo() -> list[tuple[str, str]]:
     for username, full_name, unit_code, position, audience, grants, _ in DEMO_PEOPLE:
         user = find_user(username)
         if user is None:
+            # The demo's staff accounts (admin, inspector, lecturer) are not party members
+            # of the demo province, so no study plan applies to them (issue #14 item 5).
+            staff = any(role in STAFF_ONLY_ROLES for role, _unit in grants)
             user = create_user(username, full_name, DEMO_PASSWORD, units[unit_code],
                                position=position, audience=audience,
-                               is_party_member=audience == "cadre")
+                               is_party_member=audience == "cadre" and not staff)
         for role, grant_unit in grants:
             grant_role(user, role, units[grant_unit])
     for username, full_name, unit_code, position in COMMITTEE_PEOPLE:

@@ -18,7 +18,8 @@ from ..content.pledge_template import DEFAULT_TEMPLATE, PledgeTemplate, parse_te
 from ..extensions import db
 from ..interfaces import CheckResult, PlanCourse, PledgeAuthor, PledgeContext
 from ..models import (
-    Completion, DeadlineExtension, Pledge, PledgeStatus, PledgeVersion, StudyPlan, Unit, User,
+    Completion, DeadlineExtension, Pledge, PledgeStatus, PledgeVersion, Role, RoleGrant, StudyPlan,
+    Unit, User,
 )
 from ..models.pledges import ACKNOWLEDGED_OR_LATER, EDITABLE
 from ..registry import current_registry
@@ -84,8 +85,31 @@ def default_plan(year: int, unit: Unit) -> StudyPlan | None:
     return plan
 
 
+# Accounts that run the system rather than study in it (admin, inspector, the training
+# centre's lecturers and verifiers, authors). Officers are not here: the propaganda officers
+# are party members who plan and file like everyone else.
+STAFF_ONLY_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR, Role.AUTHOR, Role.VERIFIER})
+
+
+def files_pledges(user: User) -> bool:
+    """May a plan apply to this person at all? Party members always; other cadres unless they
+    hold a staff role (issue #14 item 5: the demo admin, inspector and lecturer were listed as
+    "not yet filed"). The plan's audience (cadre, student, all) is checked by the plan."""
+    return user.is_party_member or not any(g.role in STAFF_ONLY_ROLES for g in user.grants)
+
+
+def _files_pledges_sql() -> ColumnElement[bool]:
+    """`files_pledges` as an SQL condition on `User`."""
+    staff = select(RoleGrant.id).where(RoleGrant.user_id == User.id,
+                                       RoleGrant.role.in_([r.value for r in STAFF_ONLY_ROLES]))
+    return or_(User.is_party_member, ~staff.exists())
+
+
 def applicable_plan(user: User, year: int, create_default: bool = True) -> StudyPlan | None:
-    """The most specific plan of that year whose subtree holds the person's unit."""
+    """The most specific plan of that year whose subtree holds the person's unit (None for
+    people no plan applies to: see `files_pledges`)."""
+    if not files_pledges(user):
+        return None
     path_ids = [int(part) for part in user.unit.path.strip("/").split("/")]
     candidates = db.session.scalars(
         select(StudyPlan).join(Unit, StudyPlan.unit_id == Unit.id)
@@ -112,11 +136,13 @@ def plan_applies(year: int) -> ColumnElement[bool]:
                                .where(StudyPlan.year == year)).all()
     if not plans:
         courses = current_registry().courses.values()
-        return true() if any(year in course.pledge_years for course in courses) else false()
+        if not any(year in course.pledge_years for course in courses):
+            return false()
+        return _files_pledges_sql()
     everyone = set(catalogue.audiences_of(None))
-    return or_(*(and_(subtree_of(path), true() if audience in everyone
-                      else User.audience == audience)
-                 for path, audience in set(plans)))
+    return and_(_files_pledges_sql(), or_(*(and_(subtree_of(path), true() if audience in everyone
+                                                 else User.audience == audience)
+                                            for path, audience in set(plans))))
 
 
 def min_versions(plan: StudyPlan) -> dict[str, str]:

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..forms import UnitEditForm, UnitForm
+from ..labels import level_choices
 from ..models import Role, Unit
 from ..security import permission
 from ..services import imports, orgs
@@ -58,6 +59,7 @@ def create_unit():
 def edit_unit(unit_id: int):
     unit = get_or_404(Unit, unit_id)
     form = UnitEditForm(obj=unit, parent_code=unit.parent.code if unit.parent else "")
+    form.level.choices = level_choices(unit.level)
     if form.validate_on_submit():
         problems = orgs.validate_unit_fields(unit.code, form.name.data, form.level.data)
         parent = orgs.unit_by_code(form.parent_code.data) if form.parent_code.data else None

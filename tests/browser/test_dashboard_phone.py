@@ -92,3 +92,63 @@ def test_dashboard_chart_reads_on_a_360_px_phone(served, browser):  # noqa: F811
         ".map(p => p.className + ' ' + getComputedStyle(p).accentColor)")
     assert "completed rgb(24, 128, 56)" in accents and "filed rgb(26, 115, 232)" in accents
     assert "Đảng bộ huyện Phú Hòa số 5" in browser.find_element(By.TAG_NAME, "main").text
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_dashboard_table_reads_on_a_360_px_phone(served, browser, language):  # noqa: F811
+    """Issue #14 item 3: the per-unit table scrolls sideways inside its own box (the page
+    does not), in columns wide enough for their words, with the unit's name held at the left
+    edge while the figures scroll. Screenshots before and after scrolling are kept."""
+    browser.get(f"{served}/login")
+    if language != "vi":
+        browser.find_element(By.CSS_SELECTOR, f"header button[lang={language}]").click()
+        WebDriverWait(browser, 15).until(
+            lambda d: d.execute_script("return document.documentElement.lang") == language)
+    browser.find_element(By.NAME, "username").send_keys("tuyengiao")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form "
+                                          "input[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda d: "/login" not in d.current_url)
+    browser.get(f"{served}/dashboard/?unit=P&year={date.today().year}")
+    folder = PROJECT_ROOT / "test-output" / "browser" / "dashboard"
+    folder.mkdir(parents=True, exist_ok=True)
+    box = browser.find_element(By.CSS_SELECTOR, "div.scroll:has(> #chart-figures)")
+    browser.execute_script("arguments[0].scrollIntoView()", box)
+
+    def shot(name: str) -> None:
+        rect = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return [r.top + window.scrollY, r.height]", box)
+        image = browser.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": rect[0], "width": WIDTH, "height": rect[1], "scale": 1}})
+        (folder / f"{name}-{language}.png").write_bytes(base64.b64decode(image["data"]))
+
+    shot("table-360")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= WIDTH
+    sizes = browser.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth]",
+                                   box)
+    assert sizes[0] > sizes[1], sizes  # the table scrolls in its box rather than squeeze
+    # No column squeezed to a word per line: every cell is at least 8 rem (128 px) wide and
+    # a unit's name takes at most three lines.
+    widths = browser.execute_script(
+        "return [...document.querySelectorAll('#chart-figures td, #chart-figures th')]"
+        ".map(c => c.getBoundingClientRect().width)")
+    assert widths and min(widths) >= 128, widths
+    lines = browser.execute_script(
+        "return [...document.querySelectorAll('#chart-figures td:first-child a')].map(a => {"
+        " const h = parseFloat(getComputedStyle(a).lineHeight);"
+        " return Math.round(a.getBoundingClientRect().height / h); })")
+    assert len(lines) == 6 and max(lines) <= 3, lines
+    # Scrolled to the far right, the names are still in view at the box's left edge.
+    browser.execute_script("arguments[0].scrollLeft = arguments[0].scrollWidth", box)
+    edges = browser.execute_script(
+        "const b = arguments[0].getBoundingClientRect().left;"
+        "return [...document.querySelectorAll('#chart-figures td:first-child')]"
+        ".map(c => Math.round(c.getBoundingClientRect().left - b))", box)
+    assert edges and set(edges) == {0}, edges
+    last = browser.execute_script(
+        "return document.querySelector('#chart-figures td:last-child').getBoundingClientRect()"
+        ".right")
+    assert last <= WIDTH + 1
+    shot("table-360-scrolled")
