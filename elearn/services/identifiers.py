@@ -76,8 +76,10 @@ def may_see_whole(viewer: User | None, person: User) -> bool:
 
 
 def identifiers_of(person: User) -> dict[IdentifierKind, str]:
-    rows = db.session.scalars(select(PersonIdentifier)
-                              .where(PersonIdentifier.user_id == person.id)).all()
+    # Only the kinds shown on the person page (sync's `external` id is services/sync.py's).
+    rows = db.session.scalars(select(PersonIdentifier).where(
+        PersonIdentifier.user_id == person.id,
+        PersonIdentifier.kind.in_([str(kind) for kind in IdentifierKind]))).all()
     return {IdentifierKind(row.kind): row.value for row in rows}
 
 

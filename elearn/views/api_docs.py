@@ -18,6 +18,7 @@ from flask_smorest.utils import prepare_response
 
 from ..security import PUBLIC, login_manager, permission
 from .api_v1 import bp as api_v1_bp
+from .api_v1_org import bp as api_v1_org_bp
 from ..api_schemas import Problem
 from .problems import PROBLEM_JSON
 
@@ -51,7 +52,9 @@ def init_app(app: Flask) -> None:
     register_components(app, api.spec)
     # An API caller who is not signed in gets a 401, not a redirect to the sign-in page.
     login_manager.blueprint_login_views[api_v1_bp.name] = None
+    login_manager.blueprint_login_views[api_v1_org_bp.name] = None
     api.register_blueprint(api_v1_bp)
+    api.register_blueprint(api_v1_org_bp)
     app.register_blueprint(bp)
     app.extensions["elearn-api"] = api
 
