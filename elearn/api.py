@@ -14,8 +14,10 @@ from .credentials import OB_CONTEXTS as OPEN_BADGES_CONTEXTS, sign_credential
 from .content.errors import ContentError, CourseLoadError
 from .content.model import Course, Lesson, LocalText, Question
 from .content.parsing import ParseContext
+from .clock import iso_local
 from .dates import format_day, format_moment
 from .events import EVENT_NAMES, Event, listener_session
+from .api_v1_kit import ApiBlueprint, ApiPageArgs, ApiPageSchema, api_page
 from .answer_fields import (
     CheckboxesField, ChoiceRadioField, TextAnswerField, choices, matches_field,
     order_from_positions, positions_field,
@@ -72,6 +74,8 @@ __all__ = [
     # pages, forms and people
     "permission", "PUBLIC", "AUTHENTICATED", "Role", "User", "AppForm", "AppSubForm",
     "public_url_for", "find_user", "create_user", "authenticate_local",
+    # endpoints in the JSON API v1 (register_blueprints)
+    "ApiBlueprint", "ApiPageArgs", "ApiPageSchema", "api_page", "iso_local",
     # portable credentials
     "sign_credential", "OPEN_BADGES_CONTEXTS",
     # text, dates, files

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from elearn.extensions import db
-from elearn.models import AuditEntry, Completion, Revocation, Role, RoleGrant, Unit, User
+from elearn.models import (
+    AuditEntry, Completion, Notification, Revocation, Role, RoleGrant, Unit, User,
+)
 from elearn.services import codes, sync
 from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.orgs import unit_by_code
@@ -287,3 +289,31 @@ def test_concurrent_duplicates_have_one_effect_through_a_real_server(site):
         assert db.session.scalar(select(func.count(Revocation.id))) == 1
         # The revoked completion stays; one new in-person one was recorded.
         assert db.session.scalar(select(func.count(Completion.id))) == 2
+
+
+def test_my_notifications_through_the_api(site):
+    with site.app_context():
+        learner = find_user("hoc.vien")
+        db.session.add_all(Notification(user_id=learner.id, kind="pledge.can_file",
+                                        params={"year": 2026}, key=f"k{i}") for i in range(3))
+        db.session.commit()
+        ids = sorted(db.session.scalars(select(Notification.id)))
+    client, headers = signed_in(site, "hoc.vien")
+    listed = client.get("/api/v1/me/notifications?per_page=2")
+    assert listed.status_code == 200, listed.get_json()
+    body = listed.get_json()
+    assert (body["total"], body["unread"], len(body["items"])) == (3, 3, 2)
+    assert client.get(body["next"]).get_json()["items"][0]["id"] == ids[0]  # oldest last
+    assert "2026" in body["items"][0]["text"] and body["items"][0]["created_at"].endswith(
+        "+07:00")
+    for _ in range(2):
+        read = client.post(f"/api/v1/me/notifications/{ids[0]}/read", headers=headers)
+        assert read.status_code == 200 and read.get_json()["read"] is True
+    assert client.get("/api/v1/me/notifications").get_json()["unread"] == 2
+    # Someone else's notification is not found; without signing in, a 401 problem.
+    other, other_headers = signed_in(site, "ban.ngoai")
+    refused = other.post(f"/api/v1/me/notifications/{ids[1]}/read", headers=other_headers)
+    assert refused.status_code == 404
+    assert refused.get_json()["detail"] == "Không có thông báo này của bạn."
+    anonymous = site.test_client().get("/api/v1/me/notifications")
+    assert anonymous.status_code == 401 and anonymous.mimetype == "application/problem+json"

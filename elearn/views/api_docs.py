@@ -59,6 +59,12 @@ def init_app(app: Flask) -> None:
     app.extensions["elearn-api"] = api
 
 
+def register_api_blueprint(app: Flask, blueprint: Any) -> None:
+    """Add a (plugin's) flask-smorest blueprint to the API v1: documented, 401 not redirect."""
+    login_manager.blueprint_login_views[blueprint.name] = None
+    app.extensions["elearn-api"].register_blueprint(blueprint)
+
+
 def _problem(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
