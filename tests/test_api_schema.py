@@ -29,12 +29,14 @@ OPERATIONS = {"GET /api/v1/me/courses", "GET /api/v1/me/completions", "GET /api/
               "POST /api/v1/completions/{code}/revoke", "PUT /api/v1/units/{external_id}",
               "DELETE /api/v1/units/{external_id}", "PUT /api/v1/people/{external_id}",
               "DELETE /api/v1/people/{external_id}", "GET /api/v1/units/{code}/pledges",
-              "GET /api/v1/units/{code}/report"}
+              "GET /api/v1/units/{code}/report", "GET /api/v1/me/notifications",
+              "POST /api/v1/me/notifications/{notification_id}/read"}
 # Generated values name nothing that exists (a person, a unit, a code): these answer 404 or
 # refuse the write (403/409/422) for well-formed data, so acceptance is not asked of them.
 NAMES_SOMETHING = {"/api/v1/me/pledge", "/api/v1/verify/{code}", "/api/v1/completions/{code}/revoke",
                    "/api/v1/units/{external_id}", "/api/v1/people/{external_id}",
-                   "/api/v1/units/{code}/pledges", "/api/v1/units/{code}/report"}
+                   "/api/v1/units/{code}/pledges", "/api/v1/units/{code}/report",
+                   "/api/v1/me/notifications/{notification_id}/read"}
 # A free-form string in the path is all these take: there is no invalid request to build.
 NOTHING_INVALID = {"GET /api/v1/verify/{code}", "DELETE /api/v1/units/{external_id}",
                    "DELETE /api/v1/people/{external_id}"}

@@ -256,6 +256,11 @@ ROUTES: dict[str, Case] = {
     # Nobody's notification 999999: not found for everyone (one's own is tested in
     # tests/test_notifications.py).
     "notifications.read_one": Case("POST", fixed("/notifications/999999/read"), only()),
+    # The same through API v1 (the notification plugin's ApiBlueprint).
+    "api_v1_notifications.mine": Case("GET", fixed("/api/v1/me/notifications"),
+                                      frozenset(SIGNED_IN)),
+    "api_v1_notifications.read": Case("POST", fixed("/api/v1/me/notifications/999999/read"),
+                                      only()),
     "notifications.read_all": Case("POST", fixed("/notifications/read-all"),
                                    frozenset(SIGNED_IN)),
     "notifications.preferences": Case("GET", fixed("/notifications/preferences"),
