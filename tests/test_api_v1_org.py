@@ -101,6 +101,26 @@ def test_recording_in_person_once_and_within_scope(site):
                         headers=learner_headers).status_code == 403
 
 
+def test_an_idempotency_key_answers_the_first_completion_even_after_a_revocation(site):
+    client, headers = signed_in(site, "ttct")
+    body = {"username": "hoc.vien", "course": CENTRE_COURSE,
+            "completed_on": date.today().isoformat()}
+    keyed = {**headers, "Idempotency-Key": "lan-gui-1"}
+    first = client.post("/api/v1/completions", json=body, headers=keyed)
+    assert first.status_code == 201
+    code = first.get_json()["code"]
+    assert client.post(f"/api/v1/completions/{code}/revoke", json={"reason": "Ghi nhầm lớp"},
+                       headers=headers).status_code == 200
+    retried = client.post("/api/v1/completions", json=body, headers=keyed)
+    assert retried.status_code == 200 and retried.get_json()["code"] == code
+    assert retried.get_json()["status"] == "revoked"
+    fresh = client.post("/api/v1/completions", json=body,
+                        headers={**headers, "Idempotency-Key": "lan-gui-2"})
+    assert fresh.status_code == 201 and fresh.get_json()["code"] != code
+    with site.app_context():
+        assert db.session.scalar(select(func.count(Completion.id))) == 2
+
+
 def test_revoking_needs_a_reason_and_happens_once(site):
     with site.app_context():
         code = codes.display(complete("hoc.vien").code)
@@ -272,7 +292,8 @@ def test_concurrent_duplicates_have_one_effect_through_a_real_server(site):
         records = _at_once(8, lambda: verifier.open(
             "POST", "/api/v1/completions", json={
                 "username": "hoc.vien", "course": CENTRE_COURSE,
-                "completed_on": date.today().isoformat()}, headers=verifier_headers))
+                "completed_on": date.today().isoformat()},
+            headers={**verifier_headers, "Idempotency-Key": "mot-lan"}))
     for answers in (people, units):
         statuses = sorted(answer.status for answer in answers)
         assert statuses == [200] * 7 + [201], [a.text for a in answers if a.status >= 300]

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, Callable
 
-from flask import url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -26,7 +26,9 @@ from ..labels import pledge_status_label
 from ..models import Role, Unit, User
 from ..registry import current_registry
 from ..security import PUBLIC, has_role, permission, scope_paths
-from ..services import catalogue, completions, pledges, reports, sync, verification
+from ..services import (
+    catalogue, completions, pledges, recording, reports, sync, verification,
+)
 from ..services.accounts import find_user
 from ..services.orgs import unit_by_code
 from .api_v1 import PROBLEMS, _completion, _language, _page, _slice
@@ -122,7 +124,9 @@ def _centre_completion(completion) -> dict[str, Any]:
 @bp.doc(responses=WRITE_PROBLEMS)
 def record_completion(body: dict[str, Any]):
     """Record an in-person completion (the centre's record page): for a person in a unit I
-    verify, a date not in the future. Sent again, it answers the same completion (200)."""
+    verify, a date not in the future. Sent again, it answers the same completion (200); with
+    an `Idempotency-Key` header (at most 64 characters), a retry answers the first
+    completion even if it was revoked since."""
     person = find_user(body["username"])
     course = current_registry().course(body["course"])
     if person is None or not has_role(current_user, Role.VERIFIER, person.unit):
@@ -131,11 +135,10 @@ def record_completion(body: dict[str, Any]):
         abort(404, message=_("No course with this slug."))
     if body["completed_on"] > local_today():
         abort(422, message=_("The date cannot be in the future."))
-    completion, created = completions.issue_once(
-        person, course, method=completions.IN_PERSON, score=body.get("score"),
-        recorded_by=current_user,
+    completion, created = recording.record_in_person(
+        person, course, score=body.get("score"), by=current_user,
         completed_at=datetime.combine(body["completed_on"], datetime.min.time()),
-        note=body.get("note") or "")
+        note=body.get("note") or "", key=request.headers.get("Idempotency-Key"))
     return _centre_completion(completion), 201 if created else 200
 
 
