@@ -75,8 +75,7 @@ class PersonBody(Schema):
     audience = fields.String(load_default="cadre",
                              validate=validate.OneOf(["cadre", "student"]))
     is_party_member = fields.Boolean(load_default=True)
-    email = fields.String(load_default=None, allow_none=True,
-                          validate=[validate.Length(max=254), NO_NUL])
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(load_default=None, allow_none=True,
                           validate=[validate.Length(max=32), NO_NUL])
 

@@ -226,6 +226,9 @@ def test_people_sync_never_grants_roles_and_keeps_completions(site):
                                                     "email": None},
                       headers=headers).status_code == 403
     assert client.delete("/api/v1/people/dv-10", headers=headers).status_code == 403
+    bad_email = client.put("/api/v1/people/dv-12", json={**PERSON, "email": "khong-phai-email"},
+                           headers=headers)
+    assert bad_email.status_code == 422 and "email" in bad_email.get_json()["errors"]["json"]
     english = client.put("/api/v1/people/dv-11", json={"username": "x"},
                          headers={**headers, "Accept-Language": "en"})
     assert english.status_code == 422 and english.mimetype == "application/problem+json"
