@@ -79,7 +79,8 @@ class Page:
 
 
 def page_of(user_id: int, number: int, per_page: int = PAGE_SIZE) -> Page:
-    number = max(1, number)
+    # Past a million pages is past the end; a bigger ?page= would overflow the OFFSET (500).
+    number = min(max(1, number), 1_000_000)
     rows = list(db.session.scalars(
         select(Notification).where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
