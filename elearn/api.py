@@ -16,8 +16,10 @@ from .credentials import OB_CONTEXTS as OPEN_BADGES_CONTEXTS, sign_credential
 from .content.errors import ContentError, CourseLoadError
 from .content.model import Course, Lesson, LocalText, Question
 from .content.parsing import ParseContext
+from .clock import iso_local
 from .dates import format_day, format_moment
 from .events import EVENT_NAMES, Event, listener_session
+from .api_v1_kit import ApiBlueprint, ApiPageArgs, ApiPageSchema, api_page
 from .answer_fields import (
     CheckboxesField, ChoiceRadioField, TextAnswerField, choices, matches_field,
     order_from_positions, positions_field,
@@ -31,7 +33,7 @@ from .interfaces import (
 )
 from .clock import LOCAL_ZONE, local_today, utcnow
 from .models import Notification, NotificationPreference, OutboxEntry, Role, User
-from .security import AUTHENTICATED, PUBLIC, permission
+from .security import AUTHENTICATED, PUBLIC, permission, token_scope
 from .services.accounts import authenticate_local, create_user, find_user
 from .services.audit import record as audit_record
 from .services.outbox import (
@@ -191,6 +193,8 @@ __all__ = [
     "external_id_of",
     "link_external_id", "unlink_external_id", "create_learner_with_external_id",
     "ExternalIdTaken",
+    # endpoints in the JSON API v1 (register_blueprints)
+    "ApiBlueprint", "ApiPageArgs", "ApiPageSchema", "api_page", "iso_local", "token_scope",
     # portable credentials
     "sign_credential", "OPEN_BADGES_CONTEXTS",
     # text, dates, files

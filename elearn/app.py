@@ -66,7 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     views.register(app)
     for blueprints in call_all(pm.hook.register_blueprints, app=app):
         for blueprint in blueprints or ():
-            app.register_blueprint(blueprint)
+            views.register_plugin_blueprint(app, blueprint)
     question_templates.init_app(app, registry.question_types)
 
     cli = make_cli()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -29,6 +29,10 @@ class Unit(db.Model):
         String(1024).with_variant(String(1024, collation="C"), "postgresql"),
         index=True, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The id member-management software knows the unit by (API v1 sync); None for units
+    # made on the site. A unit is deactivated, never deleted: its people's records stay.
+    external_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])
 

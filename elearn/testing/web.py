@@ -11,6 +11,7 @@ import http.client
 import re
 import threading
 from http.cookies import SimpleCookie
+from json import dumps
 from typing import Any, Iterator, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -99,9 +100,9 @@ class Browser:
 
     def open(self, method: str, path: str, data: dict | list | None = None,
              headers: dict[str, str] | None = None,
-             files: dict[str, tuple[str, bytes]] | None = None) -> Answer:
+             files: dict[str, tuple[str, bytes]] | None = None, json: Any = None) -> Answer:
         """Send one request; form `data` is URL-encoded (lists as repeated fields), or sent as
-        multipart/form-data together with `files` ({field: (file name, bytes)})."""
+        multipart/form-data together with `files` ({field: (file name, bytes)}); or `json`."""
         connection = http.client.HTTPConnection(self._host, self._port, timeout=60)
         with self._lock:
             cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
@@ -112,6 +113,9 @@ class Browser:
             from urllib3 import encode_multipart_formdata  # comes with selenium (tests only)
 
             body, sent["Content-Type"] = encode_multipart_formdata({**(data or {}), **files})
+        elif json is not None:
+            body = dumps(json)
+            sent["Content-Type"] = "application/json"
         elif data is not None:
             body = urlencode(data, doseq=True)
             sent["Content-Type"] = "application/x-www-form-urlencoded"

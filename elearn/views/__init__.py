@@ -1,7 +1,9 @@
 """Thin blueprints: parse the request, call a service, render."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
+
+from ..api_v1_kit import ApiBlueprint
 
 from . import (
     admin, admin_committees, admin_people, admin_units, auth, author, centre, certificates,
@@ -31,3 +33,11 @@ def register(app: Flask) -> None:
     api_docs.init_app(app)
     errors.register(app)
     main.register_context(app)
+
+
+def register_plugin_blueprint(app: Flask, blueprint: Blueprint) -> None:
+    """A plugin's blueprint: an `ApiBlueprint` joins the API v1 (and its document)."""
+    if isinstance(blueprint, ApiBlueprint):
+        api_docs.register_api_blueprint(app, blueprint)
+    else:
+        app.register_blueprint(blueprint)

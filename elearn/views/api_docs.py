@@ -18,6 +18,7 @@ from flask_smorest.utils import prepare_response
 
 from ..security import PUBLIC, login_manager, permission
 from .api_v1 import bp as api_v1_bp
+from .api_v1_org import bp as api_v1_org_bp
 from ..api_schemas import Problem
 from .problems import PROBLEM_JSON
 
@@ -59,9 +60,17 @@ def init_app(app: Flask) -> None:
         "description": "The site's session cookie, after signing in on the site."})
     # An API caller who is not signed in gets a 401, not a redirect to the sign-in page.
     login_manager.blueprint_login_views[api_v1_bp.name] = None
+    login_manager.blueprint_login_views[api_v1_org_bp.name] = None
     api.register_blueprint(api_v1_bp)
+    api.register_blueprint(api_v1_org_bp)
     app.register_blueprint(bp)
     app.extensions["elearn-api"] = api
+
+
+def register_api_blueprint(app: Flask, blueprint: Any) -> None:
+    """Add a (plugin's) flask-smorest blueprint to the API v1: documented, 401 not redirect."""
+    login_manager.blueprint_login_views[blueprint.name] = None
+    app.extensions["elearn-api"].register_blueprint(blueprint)
 
 
 def _problem(description: str) -> dict[str, Any]:

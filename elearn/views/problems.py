@@ -17,6 +17,7 @@ def _titles() -> dict[int, str]:
         403: _("Not allowed"),
         404: _("Not found"),
         405: _("Method not allowed"),
+        409: _("Conflict"),
         413: _("Too large"),
         422: _("Invalid parameters"),
         429: _("Too many requests"),

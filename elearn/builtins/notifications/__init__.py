@@ -60,6 +60,7 @@ def startup(app):
 
 @hookimpl
 def register_blueprints(app):
+    from .api_views import bp as api_bp
     from .unsubscribe_views import bp as unsubscribe_bp
     from .views import bp
-    return [bp, unsubscribe_bp]
+    return [bp, unsubscribe_bp, api_bp]

@@ -77,13 +77,26 @@ class Page:
     has_next: bool
 
 
-def page_of(user_id: int, number: int) -> Page:
-    number = max(1, number)
+def page_of(user_id: int, number: int, per_page: int = PAGE_SIZE) -> Page:
+    # Past a million pages is past the end; a bigger ?page= would overflow the OFFSET (500).
+    number = min(max(1, number), 1_000_000)
     rows = list(db_session().scalars(
         select(Notification).where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+        .offset((number - 1) * per_page).limit(per_page + 1)))
+    return Page(rows[:per_page], number, len(rows) > per_page)
+
+
+def count_of(user_id: int) -> int:
+    """All of a person's notifications, read or not (the API's list total)."""
+    return db_session().scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id)) or 0
+
+
+def one_of(user_id: int, notification_id: int) -> Notification | None:
+    """The person's own notification, or None (someone else's is not theirs to see)."""
+    return db_session().scalar(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == user_id))
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> int:
