@@ -21,6 +21,7 @@ translations: $(VENV)/.installed
 
 migrate: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask elearn counters rebuild --if-empty
 
 demo: migrate
 	$(BIN)/flask elearn demo load

@@ -18,9 +18,15 @@ def counters_group() -> click.Group:
     @counters_cli.command("rebuild")
     @click.option("--batch", type=click.IntRange(1, 100_000), default=counters.BATCH,
                   show_default=True, help="Units recounted per transaction.")
+    @click.option("--if-empty", is_flag=True,
+                  help="Only when no counter is stored yet (right after the upgrade that adds "
+                       "them); otherwise do nothing.")
     @with_appcontext
-    def rebuild(batch: int) -> None:
+    def rebuild(batch: int, if_empty: bool) -> None:
         """Recompute every unit's counters from people, lessons, completions and pledges."""
+        if if_empty and counters.built():
+            click.echo(_("counters already built; nothing to do"))
+            return
         units = counters.rebuild(batch=batch)
         click.echo(_("counters rebuilt for %(units)d units", units=units))
 

@@ -8,7 +8,7 @@ import threading
 from datetime import date
 
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
@@ -186,6 +186,35 @@ def test_rebuild_and_check_commands(app):
         assert dashboard(unit_by_code(province), course=None, year=YEAR).total.people == 4
     bad = runner.invoke(args=["elearn", "counters", "rebuild", "--batch", "0"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_rebuild_if_empty_fills_an_upgraded_database_once(app):
+    """An existing site upgraded to the release that adds the table has people but no
+    counters: `make migrate` / the upgrade steps run `rebuild --if-empty`, which fills them
+    once and leaves them alone afterwards."""
+    with app.app_context():
+        units, _officer = _world()
+        for i in range(3):
+            create_user(f"u{i}", "U", PASSWORD, units["D1"])
+        db.session.commit()
+        db.session.execute(delete(UnitCounter))  # as migration 0027 leaves an old database
+        db.session.commit()
+        province = units["P"].code
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["elearn", "counters", "check"]).exit_code == 1
+    first = runner.invoke(args=["elearn", "counters", "rebuild", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    assert runner.invoke(args=["elearn", "counters", "check"]).exit_code == 0
+    with app.app_context():
+        assert dashboard(unit_by_code(province), course=None, year=YEAR).total.people == 4
+    # Once built, it leaves them alone (a wrong row stays for `check` to report).
+    with app.app_context():
+        db.session.execute(update(UnitCounter).where(UnitCounter.metric == "people")
+                           .values(n=UnitCounter.n + 1))
+        db.session.commit()
+    again = runner.invoke(args=["elearn", "counters", "rebuild", "--if-empty"])
+    assert again.exit_code == 0, again.output
+    assert runner.invoke(args=["elearn", "counters", "check"]).exit_code == 1
 
 
 ONE_LESSON = """\

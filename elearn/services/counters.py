@@ -299,6 +299,12 @@ def rebuild(*, batch: int = BATCH, progress: Callable[[int], None] | None = None
     return done
 
 
+def built() -> bool:
+    """Whether any counter is stored, or nobody is there to count (a fresh database)."""
+    return (db.session.scalar(select(UnitCounter.unit_id).limit(1)) is not None
+            or db.session.scalar(select(User.id).where(User.active.is_(True)).limit(1)) is None)
+
+
 def check(*, batch: int = BATCH) -> list[Difference]:
     """Units whose stored counters differ from a recount (read-only)."""
     differences = []
