@@ -241,6 +241,23 @@ def test_an_admin_makes_a_service_token_bound_to_a_unit_and_roles(centre):
     outside = admin.post("/admin/tokens", data=token_form(
         admin, "/admin/tokens", unit_code="K", roles=["verifier"], scopes=["read:completions"]))
     assert outside.status_code == 400
+    # A sync service (member-management software) may act as the unit's admin, but only
+    # through the people and units sync: its token carries nothing else.
+    sync = admin.post("/admin/tokens", data=token_form(
+        admin, "/admin/tokens", unit_code="H", roles=["admin"], scopes=["write:people"],
+        expires="30"))
+    assert sync.status_code == 201
+    sync_secret = SECRET.search(sync.get_data(as_text=True)).group(1)
+    api = centre.test_client()
+    person = {"username": "dong.bo", "full_name": "Lê Văn Đồng Bộ", "unit": "H",
+              "position": "Đảng viên", "email": "dong.bo@example.vn"}
+    assert api.put("/api/v1/people/dv-1", json=person,
+                   headers=bearer(sync_secret)).status_code == 201
+    assert api.put("/api/v1/people/dv-2", json={**person, "username": "ngoai", "unit": "K",
+                                                 "email": "ngoai@example.vn"},
+                   headers=bearer(sync_secret)).status_code == 403
+    assert api.get("/api/v1/completions", headers=bearer(sync_secret)).status_code == 403
+    assert api.get("/admin/", headers=bearer(sync_secret)).status_code in (302, 401)
     made = admin.post("/admin/tokens", data=token_form(
         admin, "/admin/tokens", unit_code="H", roles=["verifier"],
         scopes=["read:completions"], expires="90"))
@@ -249,7 +266,7 @@ def test_an_admin_makes_a_service_token_bound_to_a_unit_and_roles(centre):
     data = centre.test_client().get("/api/v1/completions", headers=bearer(secret)).get_json()
     assert [item["username"] for item in data["items"]] == ["hoc.vien"]  # H only, not K
     listed = admin.get("/admin/tokens").get_data(as_text=True)
-    token_id = re.search(r"/admin/tokens/(\d+)/revoke", listed).group(1)
+    token_id = max(re.findall(r"/admin/tokens/(\d+)/revoke", listed), key=int)
     assert admin.post(f"/admin/tokens/{token_id}/revoke", data={
         "csrf_token": csrf_token(admin, "/admin/tokens")}).status_code == 303
     assert centre.test_client().get("/api/v1/completions",

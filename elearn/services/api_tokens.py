@@ -42,8 +42,11 @@ EXPIRY_CHOICES = (30, 90, 365)
 MAX_LIFETIME = timedelta(days=366)  # "a year" from any day, leap years included
 PREFIX_LENGTH = 12  # "elt_" and 8 characters of the secret: enough to tell tokens apart
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-# Roles a service token may carry: never admin (a leaked token must not run the site).
-SERVICE_ROLES = tuple(role for role in Role if role != Role.ADMIN)
+# Roles a service token may carry. Admin only for a sync service (member-management software
+# keeping people and units in step): its scopes then allow nothing but that, so a leaked token
+# cannot run the site's pages or other API operations.
+SERVICE_ROLES = tuple(Role)
+SYNC_SCOPES = frozenset({"read:people", "write:people"})
 
 
 class TokenError(ValueError):
@@ -107,13 +110,16 @@ def create_personal(owner: User, *, name: str, scopes: list[str], expires_at: da
 def create_service(admin: User, *, name: str, unit: Unit, roles: list[str],
                    scopes: list[str], expires_at: datetime, key: str | None = None) -> NewToken:
     """A service token: a service account in `unit` holding `roles` (each held by the admin
-    on that unit, never admin), and a token acting as it."""
+    on that unit; admin only with the sync scopes), and a token acting as it."""
     name, scopes = _clean_name(name), check_scopes(scopes)
     chosen = [role for role in SERVICE_ROLES if role.value in roles]
     if len(chosen) != len(set(roles)):
-        raise TokenError(_("A service token cannot hold the admin role."))
+        raise TokenError(_("Choose roles from the list."))
+    if Role.ADMIN in chosen and not set(scopes) <= SYNC_SCOPES:
+        raise TokenError(_("A service token holds the admin role only to sync people and "
+                           "units: its scopes can then be only read:people and write:people."))
     # The admin grants these roles as they could grant them to a person: only in a unit
-    # they manage (the roles are then theirs to give there); never admin itself.
+    # they manage (the roles are then theirs to give there).
     if not any(grant.role == Role.ADMIN and unit.path.startswith(grant.unit.path)
                for grant in admin.grants):
         raise TokenError(_("Give the code of a unit that you manage."))
