@@ -55,7 +55,8 @@ DESCRIPTIONS: dict[str, str] = {
                  "audit`; unset: `instance/audit_key`",
     "VERIFY_LOOKUPS_PER_MINUTE": "public verification look-ups per address per minute",
     "VERIFY_CACHE_SECONDS": "how long the answer to a public verification look-up is reused "
-                            "(a revocation shows at once); 0: never",
+                            "(0: never). A revocation shows at once; a verdict changed by "
+                            "`audit seal` or a removed key shows when the answer expires",
     "API_TOKEN_RATE_LIMIT": "requests one API token may make, counted per token wherever it "
                             "is used from (Flask-Limiter notation, e.g. `60 per minute`)",
     "RATELIMIT_STORAGE_URI": "where limits are counted (`memory://` per process; "

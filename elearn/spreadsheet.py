@@ -11,8 +11,9 @@ from typing import Any, Iterable
 
 # Cells starting with these are read as formulas (or DDE) by Excel, LibreOffice and Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# XML 1.0 forbids these (openpyxl raises IllegalCharacterError); tab, LF and CR are allowed.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# XML 1.0 forbids these (openpyxl raises IllegalCharacterError or lxml a ValueError): control
+# characters other than tab, LF and CR, lone surrogates, and the non-characters U+FFFE/U+FFFF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A plain number written as text ("-5", "+3.25") is not a formula; leave it readable.
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _KEPT_TYPES = (bool, int, float, Decimal, date, datetime, time)

@@ -42,6 +42,8 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("audit", "verify"): [],
     ("backup", "create"): ["--out", "{tmp}/backup"],
     ("backup", "restore"): ["{tmp}"],
+    ("counters", "check"): [],
+    ("counters", "rebuild"): ["--if-empty"],
     ("courses", "reload"): [],
     ("demo", "load"): [],
     ("invitations", "create"): ["--unit", "T-DEMO"],

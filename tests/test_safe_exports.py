@@ -40,6 +40,8 @@ def test_the_rule_on_single_values():
     assert safe_cell(90.5) == 90.5 and safe_cell(-3) == -3 and safe_cell(None) == ""
     assert safe_cell("-5") == "-5" and safe_cell("Nguyễn Văn An") == "Nguyễn Văn An"
     assert safe_cell(date(2026, 3, 15)) == date(2026, 3, 15)
+    # What a browser can post but XML cannot hold (the input sweep's pledge text): dropped.
+    assert safe_cell("Đảng\ud7ff\ufffe viên\ud800") == "Đảng\ud7ff viên"
 
 
 @pytest.fixture

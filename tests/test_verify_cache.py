@@ -29,7 +29,8 @@ def rename_holder(app, name: str) -> None:
 
 
 def test_the_answer_is_remembered_and_a_revocation_shows_at_once_in_every_worker(make_app):
-    first, second = make_app(), make_app()       # two workers, each with its own cache
+    first, second = (make_app(VERIFY_CACHE_SECONDS=300),  # two workers, each with its own cache
+                     make_app(VERIFY_CACHE_SECONDS=300))
     code, completion_id = issued(first)
     public_1, public_2 = first.test_client(), second.test_client()
     for client in (public_1, public_2):
