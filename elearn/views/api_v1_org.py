@@ -78,9 +78,11 @@ def _answer(outcome: sync.Outcome, shaped: dict[str, Any]) -> tuple[dict[str, An
     return shaped, 201 if outcome.created else 200
 
 
-def _sync_call(call: Callable[[], sync.Outcome]) -> sync.Outcome:
+def _sync(action: Callable[..., sync.Outcome], *args: Any) -> sync.Outcome:
+    """Run a sync action as the caller, within the units they administer; a refusal becomes
+    its problem answer."""
     try:
-        return call()
+        return action(*args, by=current_user, scope=scope_paths(current_user, Role.ADMIN))
     except sync.SyncRefused as refused:
         abort(refused.status, message=refused.message)
 
@@ -186,8 +188,7 @@ def put_unit(body: dict[str, Any], external_id: str):
     body twice changes nothing the second time."""
     data = sync.UnitData(code=body["code"].strip(), name=body["name"],
                          level=body["level"].strip(), parent=body["parent"].strip())
-    outcome = _sync_call(lambda: sync.upsert_unit(
-        external_id, data, by=current_user, scope=scope_paths(current_user, Role.ADMIN)))
+    outcome = _sync(sync.upsert_unit, external_id, data)
     return _answer(outcome, _unit_out(outcome.record))
 
 
@@ -199,8 +200,7 @@ def put_unit(body: dict[str, Any], external_id: str):
 @bp.doc(responses=WRITE_PROBLEMS)
 def delete_unit(external_id: str):
     """Deactivate a unit (never deleted); refused while it holds active people or units."""
-    outcome = _sync_call(lambda: sync.deactivate_unit(
-        external_id, by=current_user, scope=scope_paths(current_user, Role.ADMIN)))
+    outcome = _sync(sync.deactivate_unit, external_id)
     return _unit_out(outcome.record)
 
 
@@ -220,8 +220,7 @@ def put_person(body: dict[str, Any], external_id: str):
         position=body.get("position") or "", audience=body["audience"],
         is_party_member=body["is_party_member"], email=body.get("email"),
         phone=body.get("phone"))
-    outcome = _sync_call(lambda: sync.upsert_person(
-        external_id, data, by=current_user, scope=scope_paths(current_user, Role.ADMIN)))
+    outcome = _sync(sync.upsert_person, external_id, data)
     return _answer(outcome, _person_out(outcome.record, external_id))
 
 
@@ -233,8 +232,7 @@ def put_person(body: dict[str, Any], external_id: str):
 @bp.doc(responses=WRITE_PROBLEMS)
 def delete_person(external_id: str):
     """Deactivate a person: they can no longer sign in; their completions and pledges stay."""
-    outcome = _sync_call(lambda: sync.deactivate_person(
-        external_id, by=current_user, scope=scope_paths(current_user, Role.ADMIN)))
+    outcome = _sync(sync.deactivate_person, external_id)
     return _person_out(outcome.record, external_id)
 
 

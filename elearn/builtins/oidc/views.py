@@ -17,7 +17,7 @@ from ...api import (
     person_with_external_id,
     public_url_for, sign_in, unlink_external_id,
 )
-from . import provider
+import elearn.builtins.oidc.provider as provider  # the module, not the package (no import circle)
 from .forms import LinkForm, UnlinkForm
 
 log = logging.getLogger(__name__)
