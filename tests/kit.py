@@ -423,3 +423,20 @@ def bulk_tree(districts: int, grassroots: int, cells: int) -> int:
     db.session.execute(insert(Unit), rows)
     db.session.commit()
     return len(rows)
+
+
+# A course finished by studying its one lesson (no quiz): the shortest way to a completion.
+ONE_LESSON_COURSE = """\
+slug: mot-bai
+version: "1.0"
+title: {vi: "Khóa một bài", en: "One-lesson course"}
+description: "Chỉ cần học xong một bài."
+kind: annual
+term: "2016-2021"
+year: 2017
+audience: all
+min_reading_seconds: 0
+completion_rule: lessons_only
+lessons:
+  - 01-mot.md
+"""

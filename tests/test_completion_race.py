@@ -14,27 +14,14 @@ from elearn.services import completions
 from elearn.services.accounts import create_user
 from elearn.services.orgs import create_unit
 from elearn.testing import Browser, write_course
+from kit import ONE_LESSON_COURSE
 
 
-COURSE = """\
-slug: mot-bai
-version: "1.0"
-title: {vi: "Khóa một bài", en: "One-lesson course"}
-description: "Chỉ cần học xong một bài."
-kind: annual
-term: "2016-2021"
-year: 2017
-audience: all
-min_reading_seconds: 0
-completion_rule: lessons_only
-lessons:
-  - 01-mot.md
-"""
 
 
 def test_racing_requests_that_complete_a_course_create_one_record(make_app, course_root,
                                                                    monkeypatch):
-    write_course(course_root, "mot-bai", course=COURSE)
+    write_course(course_root, "mot-bai", course=ONE_LESSON_COURSE)
     app = make_app(COURSE_DIRS=[str(course_root)])
     with app.app_context():
         create_user("hoc.vien", "Học Viên", "mat-khau-dai", create_unit("T", "Tỉnh", "province"))

@@ -19,6 +19,7 @@ from elearn.services.accounts import create_user, find_user, move_user
 from elearn.services.orgs import create_unit, unit_by_code
 from elearn.services.reports import dashboard
 from elearn.testing import Browser, serve, write_course
+from kit import ONE_LESSON_COURSE
 
 PASSWORD = "mat-khau-dai-2026"
 COURSE = "cd-2016-toan-khoa"
@@ -217,26 +218,12 @@ def test_rebuild_if_empty_fills_an_upgraded_database_once(app):
     assert runner.invoke(args=["elearn", "counters", "check"]).exit_code == 1
 
 
-ONE_LESSON = """\
-slug: mot-bai
-version: "1.0"
-title: {vi: "Khóa một bài", en: "One-lesson course"}
-description: "Chỉ cần học xong một bài."
-kind: annual
-term: "2016-2021"
-year: 2017
-audience: all
-min_reading_seconds: 0
-completion_rule: lessons_only
-lessons:
-  - 01-mot.md
-"""
 
 
 def test_concurrent_duplicates_and_neighbours_through_a_real_server(make_app, course_root):
     """Eight people of one cell each finish the course from two tabs at the same moment:
     sixteen requests contend for the cell's counters; every count lands once."""
-    write_course(course_root, "mot-bai", course=ONE_LESSON)
+    write_course(course_root, "mot-bai", course=ONE_LESSON_COURSE)
     app = make_app(COURSE_DIRS=[str(course_root)])
     people = [f"hv{i}" for i in range(8)]
     with app.app_context():
