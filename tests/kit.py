@@ -28,7 +28,7 @@ from elearn.models import (
     QuizAttempt, Role, StudyPlan, Unit, User,
 )
 from elearn.registry import current_registry
-from elearn.clock import utcnow
+from elearn.clock import local_today, utcnow
 from elearn.services import codes, completions
 from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.committees import set_seat
@@ -359,10 +359,10 @@ def build_world() -> World:
     course = next(iter(current_registry().courses.values()))
     completion_a = completions.create(person_a, course, method="online", score=90)
     completion_b = completions.create(person_b, course, method="online", score=90)
-    plan_a = StudyPlan(year=date.today().year, unit=district_a, title="A", audience="all",
-                       courses="[]", deadline=date.today(), template=DEFAULT_TEMPLATE)
-    plan_b = StudyPlan(year=date.today().year, unit=district_b, title="B", audience="all",
-                       courses="[]", deadline=date.today(), template=DEFAULT_TEMPLATE)
+    plan_a = StudyPlan(year=local_today().year, unit=district_a, title="A", audience="all",
+                       courses="[]", deadline=local_today(), template=DEFAULT_TEMPLATE)
+    plan_b = StudyPlan(year=local_today().year, unit=district_b, title="B", audience="all",
+                       courses="[]", deadline=local_today(), template=DEFAULT_TEMPLATE)
     db.session.add_all([plan_a, plan_b])
     ids = {}
     for side, person, plan, unit in (("a", person_a, plan_a, district_a),
@@ -376,7 +376,7 @@ def build_world() -> World:
         exemplar = Exemplar(unit=unit, year=plan.year, kind="collective", name=f"Chi bộ {side}",
                             description="Gương mẫu")
         db.session.add_all([volume, exemplar])
-        inspection = Inspection(committee_unit=unit, inspected_unit=unit, held_on=date.today(),
+        inspection = Inspection(committee_unit=unit, inspected_unit=unit, held_on=local_today(),
                                 scope="x")
         db.session.add(inspection)
         db.session.flush()

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from elearn.clock import local_today
 from elearn.extensions import db
 from elearn.models import (
     AuditEntry, Completion, Notification, Revocation, Role, RoleGrant, Unit, User,
@@ -74,7 +75,7 @@ def test_catalogue_is_public_and_in_the_callers_language(site):
 def test_recording_in_person_once_and_within_scope(site):
     client, headers = signed_in(site, "ttct")
     body = {"username": "hoc.vien", "course": CENTRE_COURSE,
-            "completed_on": date.today().isoformat(), "score": 85, "note": "Lớp tháng 12"}
+            "completed_on": local_today().isoformat(), "score": 85, "note": "Lớp tháng 12"}
     first = client.post("/api/v1/completions", json=body, headers=headers)
     assert first.status_code == 201, first.get_json()
     again = client.post("/api/v1/completions", json=body, headers=headers)
@@ -89,7 +90,7 @@ def test_recording_in_person_once_and_within_scope(site):
     assert outside.status_code == 404
     assert outside.get_json()["detail"] == ("Không có ai với tên đăng nhập này trong các "
                                             "đơn vị bạn xác nhận.")
-    future = (date.today() + timedelta(days=2)).isoformat()
+    future = (local_today() + timedelta(days=2)).isoformat()
     assert client.post("/api/v1/completions", json={**body, "completed_on": future},
                        headers=headers).status_code == 422
     assert client.post("/api/v1/completions", json={**body, "score": 101},
@@ -104,7 +105,7 @@ def test_recording_in_person_once_and_within_scope(site):
 def test_an_idempotency_key_answers_the_first_completion_even_after_a_revocation(site):
     client, headers = signed_in(site, "ttct")
     body = {"username": "hoc.vien", "course": CENTRE_COURSE,
-            "completed_on": date.today().isoformat()}
+            "completed_on": local_today().isoformat()}
     keyed = {**headers, "Idempotency-Key": "lan-gui-1"}
     first = client.post("/api/v1/completions", json=body, headers=keyed)
     assert first.status_code == 201
@@ -295,7 +296,7 @@ def test_concurrent_duplicates_have_one_effect_through_a_real_server(site):
         records = _at_once(8, lambda: verifier.open(
             "POST", "/api/v1/completions", json={
                 "username": "hoc.vien", "course": CENTRE_COURSE,
-                "completed_on": date.today().isoformat()},
+                "completed_on": local_today().isoformat()},
             headers={**verifier_headers, "Idempotency-Key": "mot-lan"}))
     for answers in (people, units):
         statuses = sorted(answer.status for answer in answers)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, select
 
+from elearn.clock import local_today
 from elearn.extensions import db
 from elearn.testing import csrf_token, login, write_course
 
@@ -277,7 +278,7 @@ def test_listing_pledges_creates_nothing_and_opening_one_creates_the_default_pla
     from elearn.services.orgs import create_unit
     from elearn.models import Role
 
-    year = date.today().year
+    year = local_today().year
     write_course(course_root, "khoa-nam",
                  course=COURSE_YAML.format(slug="khoa-nam") + f"pledge_years: [{year}]\n")
     app = make_app(COURSE_DIRS=[str(course_root)])

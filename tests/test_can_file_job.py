@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import event, select
 
+from elearn.clock import local_today
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.models import Job, Notification, Position, StudyPlan
@@ -84,7 +85,7 @@ def two_cells(app, members: dict[str, int]) -> None:
             for number in range(count):
                 create_user(f"m{code}{number}", f"Đảng viên {number}", PASSWORD, cell)
         db.session.add(StudyPlan(year=YEAR, unit=top, title="KH", audience="all",
-                                 courses="[]", deadline=date.today() + timedelta(days=9),
+                                 courses="[]", deadline=local_today() + timedelta(days=9),
                                  superiors_first=True, template=DEFAULT_TEMPLATE))
         db.session.commit()
 

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
+from elearn.clock import local_today
 from elearn.extensions import db
 from elearn.models import AttemptState, LessonView, Pledge, QuizAnswer, QuizAttempt, Role
 from elearn.registry import current_registry
@@ -25,7 +26,7 @@ from elearn.testing import csrf_token, job_id_from, login, run_queued_jobs
 
 PASSWORD = "mat-khau-dai"
 COURSE = "cd-2016-toan-khoa"
-YEAR = date.today().year
+YEAR = local_today().year
 
 
 @pytest.fixture
@@ -49,10 +50,10 @@ def province(app):
         completions.revoke(revoked, "Sai", find_user("officer"))
         db.session.execute(insert(LessonView), [
             {"user_id": find_user(u).id, "course_slug": COURSE, "lesson_slug": lesson,
-             "course_version": "1", "content_hash": "h", "studied_at": date.today()}
+             "course_version": "1", "content_hash": "h", "studied_at": local_today()}
             for u, lesson in (("a1", "l1"), ("a1", "l2"), ("a2", "l1"), ("b1", "l1"))])
         plan = StudyPlan(year=YEAR, unit=p, title="KH", audience="all", courses="[]",
-                         deadline=date.today(), template=DEFAULT_TEMPLATE)
+                         deadline=local_today(), template=DEFAULT_TEMPLATE)
         db.session.add(plan)
         for username, status in (("a1", "acknowledged"), ("a2", "draft"), ("b1", "assessed")):
             db.session.add(Pledge(user=find_user(username), plan=plan, year=YEAR, status=status))

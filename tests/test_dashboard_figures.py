@@ -11,6 +11,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import insert, select
 
+from elearn.clock import local_today
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.models import LessonView, Pledge, Role, StudyPlan, User
@@ -77,7 +78,7 @@ def _build(world) -> str:
         if facts["studied"]:
             db.session.execute(insert(LessonView), [{
                 "user_id": user.id, "course_slug": COURSE, "lesson_slug": "l1",
-                "course_version": "1", "content_hash": "h", "studied_at": date.today()}])
+                "course_version": "1", "content_hash": "h", "studied_at": local_today()}])
         if facts["completed"]:
             completions.create(user, course, method=facts["completed"], score=80)
         plan = pledges.applicable_plan(user, YEAR, create_default=False)

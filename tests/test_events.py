@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from elearn.clock import local_today
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.events import emit
 from elearn.extensions import db
@@ -26,7 +27,7 @@ from elearn.testing import race, run_queued_jobs, serve, signed_in_tabs
 
 from kit import CENTRE_COURSE, PASSWORD, build_centre, csrf, pass_time
 
-YEAR = date.today().year
+YEAR = local_today().year
 LISTENER = """
     from elearn.api import hookimpl
     HEARD = []
@@ -65,7 +66,7 @@ def cell_with_plan(app, *, superiors_first: bool = False) -> None:
         for username in ("dv1", "dv2"):
             create_user(username, f"Đảng viên {username}", PASSWORD, cell)
         db.session.add(StudyPlan(year=YEAR, unit=cell, title="KH", audience="all",
-                                 courses="[]", deadline=date.today() + timedelta(days=9),
+                                 courses="[]", deadline=local_today() + timedelta(days=9),
                                  superiors_first=superiors_first, template=DEFAULT_TEMPLATE))
         db.session.commit()
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from elearn.clock import utcnow
+from elearn.clock import local_today, utcnow
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.models import (
@@ -29,7 +29,7 @@ from elearn.testing import csrf_token, login, race, serve, signed_in_tabs
 
 PASSWORD = "mat-khau-dai"
 COURSE = "cd-2016-toan-khoa"
-YEAR = date.today().year
+YEAR = local_today().year
 RACERS = 8
 _KEY = re.compile(r'<input[^>]*name="request_key"[^>]*value="([^"]+)"')
 
@@ -53,7 +53,7 @@ class Action:
 ACTIONS = {
     "inspection": Action(
         "btxa", "/inspections/", "/inspections/",
-        {"unit_code": "C", "kind": "inspection", "held_on": date.today().isoformat(),
+        {"unit_code": "C", "kind": "inspection", "held_on": local_today().isoformat(),
          "scope": "Việc thực hiện bản đăng ký năm nay", "findings": "Còn chung chung"},
         Inspection, "inspection.recorded", 302),
     "plan": Action(
@@ -88,7 +88,7 @@ def world(app):
         commune = create_unit("X", "Đảng ủy xã An Phú", "grassroots")
         cell = create_unit("C", "Chi bộ ấp Phú Hòa", "cell", commune)
         plan = StudyPlan(year=YEAR, unit=commune, title="KH xã", audience="cadre",
-                         courses=json.dumps([COURSE]), deadline=date.today() + timedelta(days=9),
+                         courses=json.dumps([COURSE]), deadline=local_today() + timedelta(days=9),
                          superiors_first=False, inside_first=False, template=DEFAULT_TEMPLATE)
         db.session.add(plan)
         set_seat(commune, create_user("btxa", "Bí thư xã", PASSWORD, commune),

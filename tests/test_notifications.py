@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from elearn.clock import local_today
 from elearn.events import dispatch
 from elearn.extensions import db
 from elearn.models import Notification, Pledge
@@ -130,7 +131,7 @@ def test_a_new_plan_tells_everyone_under_its_unit(app):
         cell = find_user("dv1").unit
         plans.save_plan(None, plans.PlanFields(
             year=YEAR + 1, unit=cell, title="Kế hoạch năm sau", audience="all",
-            deadline=date.today() + timedelta(days=300), courses=[], superiors_first=False,
+            deadline=local_today() + timedelta(days=300), courses=[], superiors_first=False,
             template="", inside_first=False, study_since=None), by=find_user("btcb"))
         assert db.session.scalar(select(func.count()).select_from(Notification).where(
             Notification.kind == "plan.assigned")) == 4

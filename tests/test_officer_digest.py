@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from elearn.clock import local_today
 from elearn.builtins.notifications.delivery import message_for
 from elearn.builtins.notifications.reminders import send_reminders
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
@@ -39,7 +40,7 @@ def district(app) -> None:
         for username, unit in (("dv1", first), ("dv2", first), ("dv3", second)):
             create_user(username, f"Đảng viên {username}", PASSWORD, unit)
         db.session.add(StudyPlan(year=YEAR, unit=top, title="KH", audience="all", courses="[]",
-                                 deadline=date.today() + timedelta(days=10),
+                                 deadline=local_today() + timedelta(days=10),
                                  superiors_first=False, template=DEFAULT_TEMPLATE))
         db.session.commit()
     assert file_pledge(app, "dv1").status_code == 302

@@ -13,6 +13,7 @@ from typing import Callable
 import pytest
 from itsdangerous import URLSafeSerializer
 
+from elearn.clock import local_today
 from elearn.builtins.notifications.unsubscribe import SALT as UNSUBSCRIBE_SALT
 from elearn.extensions import db
 from elearn.models import PersonIdentifier, Role
@@ -65,7 +66,7 @@ def only(*roles) -> frozenset:
 
 COURSE = "/courses/khoa-thu"
 UNSUBSCRIBE_TOKEN = URLSafeSerializer("test-secret-key", salt=UNSUBSCRIBE_SALT).dumps([1, "reminder"])
-YEAR = date.today().year
+YEAR = local_today().year
 ROUTES: dict[str, Case] = {
     "main.index": Case("GET", fixed("/"), frozenset(EVERYONE)),
     "main.set_language": Case("POST", fixed("/language"), frozenset(EVERYONE)),

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from elearn.clock import local_today
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.models import AuditEntry, Pledge, PledgeVersion, Position, StudyPlan
@@ -22,7 +23,7 @@ from elearn.testing import Browser, race, serve, signed_in_tabs
 
 
 PASSWORD = "mat-khau-dai"
-YEAR = date.today().year
+YEAR = local_today().year
 RACERS = 8
 
 
@@ -37,7 +38,7 @@ def served(app, monkeypatch):
         for username in ("dv1", "dv2"):
             create_user(username, f"Đảng viên {username}", PASSWORD, cell)
         db.session.add(StudyPlan(year=YEAR, unit=cell, title="KH", audience="cadre",
-                                 courses="[]", deadline=date.today() + timedelta(days=9),
+                                 courses="[]", deadline=local_today() + timedelta(days=9),
                                  superiors_first=False, template=DEFAULT_TEMPLATE))
         db.session.commit()
     # Hold each request between its checks and its write, so the duplicates truly overlap.

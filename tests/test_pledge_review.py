@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from elearn.clock import local_today
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.models import Completion, CommitteeSeat, Pledge, Position, Role, StudyPlan
@@ -25,7 +26,7 @@ from elearn.testing import csrf_token, login
 
 PASSWORD = "mat-khau-dai"
 COURSE = "cd-2016-toan-khoa"
-YEAR = date.today().year
+YEAR = local_today().year
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def cell(app):
         commune = create_unit("X", "Đảng ủy xã An Phú", "grassroots")
         cell = create_unit("C", "Chi bộ ấp Phú Hòa", "cell", commune)
         plan = StudyPlan(year=YEAR, unit=commune, title="KH", audience="cadre",
-                         courses=json.dumps([COURSE]), deadline=date.today() + timedelta(days=9),
+                         courses=json.dumps([COURSE]), deadline=local_today() + timedelta(days=9),
                          superiors_first=True, inside_first=True, template=DEFAULT_TEMPLATE)
         db.session.add(plan)
         for username, position in (("btxa", Position.SECRETARY), ("pbtxa", Position.DEPUTY)):
@@ -86,7 +87,7 @@ def test_outside_the_party_files_after_the_party_members(cell):
 def test_study_from_before_the_plan_does_not_count(cell):
     with cell.app_context():
         plan = db.session.scalar(select(StudyPlan))
-        plan.study_since = date.today()
+        plan.study_since = local_today()
         old = db.session.scalar(select(Completion).where(Completion.user.has(username="dv")))
         db.session.delete(old)
         completions.create(find_user("dv"), current_registry().course(COURSE),

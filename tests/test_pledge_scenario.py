@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from elearn.clock import local_today
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.models import AuditEntry, Pledge, Position, StudyPlan
@@ -30,7 +31,7 @@ from elearn.testing import csrf_token, login
 
 PASSWORD = "mat-khau-dai"
 COURSE = "cd-2016-toan-khoa"
-YEAR = date.today().year
+YEAR = local_today().year
 
 # username: (unit, committee seats [(unit, position)], party member)
 PROVINCE = {
@@ -72,7 +73,7 @@ def province(app):
         completions.create(civil, course, method="in_person", score=None)
         db.session.add(StudyPlan(year=YEAR, unit=units["P"], title="Kế hoạch năm nay",
                                  audience="cadre", courses=json.dumps([COURSE]),
-                                 deadline=date.today() + timedelta(days=30),
+                                 deadline=local_today() + timedelta(days=30),
                                  superiors_first=True, inside_first=True,
                                  template=DEFAULT_TEMPLATE))
         db.session.commit()
@@ -179,14 +180,14 @@ def test_the_article_province_files_in_order_and_reviews_in_the_cell(province):
     assert "Đồng chí DV1" in page
     meeting = btcb.post(f"/review/meetings?unit=C&year={YEAR}", data={
         "csrf_token": csrf_token(btcb, f"/review/meetings?unit=C&year={YEAR}"),
-        "held_on": date.today().isoformat(), "note": "Sinh hoạt chi bộ định kỳ",
+        "held_on": local_today().isoformat(), "note": "Sinh hoạt chi bộ định kỳ",
         "request_key": "hop-thang-nay", "attendee": ["1", "2"],
         f"progress-{dv1}": "on_track", f"comment-{dv1}": "Đã gặp 15 hộ dân",
         f"progress-{dv2}": "behind", f"comment-{dv2}": "Chưa có sổ ghi chép"})
     assert meeting.status_code == 302
     again = btcb.post(f"/review/meetings?unit=C&year={YEAR}", data={
         "csrf_token": csrf_token(btcb, f"/review/meetings?unit=C&year={YEAR}"),
-        "held_on": date.today().isoformat(), "request_key": "hop-thang-nay",
+        "held_on": local_today().isoformat(), "request_key": "hop-thang-nay",
         f"progress-{dv1}": "on_track"})
     assert again.status_code == 302  # the same form sent twice is one meeting
     mine = people["dv1"].get(f"/pledges/{YEAR}").get_data(as_text=True)

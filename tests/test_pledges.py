@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from elearn.clock import local_today
 from elearn.extensions import db
 from elearn.models import AuditEntry, Pledge, Position, Role, StudyPlan
 from elearn.registry import current_registry
@@ -24,7 +25,7 @@ from elearn.testing import csrf_token, login
 
 PASSWORD = "mat-khau-dai"
 COURSE = "cd-2016-toan-khoa"
-YEAR = date.today().year
+YEAR = local_today().year
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def party(app):
         set_seat(cell, find_user("bt"), Position.SECRETARY, None)
         plan = StudyPlan(year=YEAR, unit=province, title="Kế hoạch học tập năm nay",
                          audience="cadre", courses=json.dumps([COURSE]),
-                         deadline=date.today() + timedelta(days=30),
+                         deadline=local_today() + timedelta(days=30),
                          superiors_first=True, template=DEFAULT_TEMPLATE)
         db.session.add(plan)
         # The provincial standing office, which has already filed: the commune secretary's
@@ -112,7 +113,7 @@ def test_the_whole_pledge_chain(party):
     verifier = client_for(party, "ttct")
     recorded = verifier.post("/centre/completions/record", data={
         "csrf_token": csrf_token(verifier, "/centre/completions/record"), "username": "dv",
-        "course": COURSE, "completed_on": date.today().isoformat()})
+        "course": COURSE, "completed_on": local_today().isoformat()})
     assert recorded.status_code == 302
 
     waiting = file_pledge(dv)
@@ -191,7 +192,7 @@ def test_a_revoked_completion_blocks_a_new_filing(party):
 def test_deadline_passes_then_an_officer_extends_it(party):
     with party.app_context():
         plan = db.session.scalar(select(StudyPlan))
-        plan.deadline = date.today() - timedelta(days=1)
+        plan.deadline = local_today() - timedelta(days=1)
         plan.superiors_first = False
         completions.create(find_user("dv"), current_registry().course(COURSE),
                            method="online", score=90)
@@ -203,7 +204,7 @@ def test_deadline_passes_then_an_officer_extends_it(party):
     officer = client_for(party, "tgiao")
     officer.post(f"/plans/{plan_id}/extensions", data={
         "csrf_token": csrf_token(officer, f"/plans/{plan_id}"), "unit_code": "C",
-        "deadline": (date.today() + timedelta(days=7)).isoformat()})
+        "deadline": (local_today() + timedelta(days=7)).isoformat()})
     assert file_pledge(dv).status_code == 302
 
 
@@ -285,13 +286,13 @@ def test_committees_record_inspections_and_the_year_is_summarised(party):
     token = csrf_token(ds, "/inspections/")
     response = ds.post("/inspections/", data={
         "csrf_token": token, "unit_code": "C", "kind": "inspection",
-        "held_on": date.today().isoformat(), "scope": "Việc thực hiện bản đăng ký năm nay",
+        "held_on": local_today().isoformat(), "scope": "Việc thực hiện bản đăng ký năm nay",
         "findings": "Hai đảng viên đăng ký còn chung chung",
         "corrections": "Chỉnh sửa bản đăng ký cho cụ thể"})
     assert response.status_code == 302
     outside = ds.post("/inspections/", data={
         "csrf_token": token, "unit_code": "P", "kind": "inspection",
-        "held_on": date.today().isoformat(), "scope": "x"})
+        "held_on": local_today().isoformat(), "scope": "x"})
     assert outside.status_code == 400
     officer_page = client_for(party, "tgiao").get("/inspections/").get_data(as_text=True)
     assert "Chi bộ ấp Phú Hòa" in officer_page and "Hai đảng viên" in officer_page

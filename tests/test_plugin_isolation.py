@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
+from elearn.clock import local_today
 from elearn import create_app
 from elearn.api import LocalText, PlanCourse, PledgeAuthor, PledgeContext
 from elearn.extensions import db
@@ -364,7 +365,7 @@ def test_a_raising_pledge_check_is_unavailable_and_refuses_filing(make_app, plug
         """)
     app = make_app(PLUGINS=[name])
     client = _pledge_site(app)
-    editor = client.get(f"/pledges/{date.today().year}")
+    editor = client.get(f"/pledges/{local_today().year}")
     assert editor.status_code == 200
     unavailable = "Một bước kiểm tra cần có trước khi nộp hiện không dùng được (flaky)."
     assert unavailable in editor.get_data(as_text=True)

@@ -10,6 +10,7 @@ import pluggy
 import pytest
 from sqlalchemy import select
 
+from elearn.clock import local_today
 from elearn import create_app
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
@@ -458,9 +459,9 @@ def _pledge_site(app):
         create_user("khong.chuc.vu", "Người Mới", LEARNER_PASSWORD, unit)
         set_seat(unit, create_user("bi.thu", "Bí Thư", LEARNER_PASSWORD, unit,
                                    position="Bí thư"), Position.SECRETARY, None)
-        db.session.add(StudyPlan(year=date.today().year, unit=unit, title="KH",
+        db.session.add(StudyPlan(year=local_today().year, unit=unit, title="KH",
                                  audience="all", courses=json.dumps([]),
-                                 deadline=date.today() + timedelta(days=1),
+                                 deadline=local_today() + timedelta(days=1),
                                  superiors_first=False, template=DEFAULT_TEMPLATE))
         db.session.commit()
     client = app.test_client()
@@ -469,7 +470,7 @@ def _pledge_site(app):
 
 
 def _file_pledge(client):
-    path = f"/pledges/{date.today().year}"
+    path = f"/pledges/{local_today().year}"
     return client.post(path, data={
         "csrf_token": csrf(client, path), "ct05-0-what": "Gặp dân mỗi tháng",
         "ct05-0-by_when": "Hằng tháng", "ct05-0-how": "Sổ ghi chép", "accepted": "y",

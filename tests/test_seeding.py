@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from elearn.clock import local_today
 from elearn.extensions import db
 from elearn.models import (
     Completion, LessonView, Pledge, PledgeStatus, PledgeVersion, QuizAnswer, QuizAttempt,
@@ -163,7 +164,7 @@ def test_copy_seed_counts_what_the_dashboard_shows(bench_app):
         assert result.exit_code == 0, result.output
         assert counters.check() == []
         root = db.session.scalar(select(Unit).where(Unit.code == seeding.BENCH_ROOT_CODE))
-        total = dashboard(root, course=None, year=date.today().year).total
+        total = dashboard(root, course=None, year=local_today().year).total
         assert total.people == count(User) == 303
         # Person × course pairs first; past them, re-issues that revoke an earlier record.
         pairs = 300 * len(current_registry().courses)

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from elearn.clock import local_today
 from elearn.extensions import db
 from elearn.models import Inspection
 from elearn.services.demo import DEMO_PASSWORD
@@ -23,7 +24,7 @@ def demo(app):
     with app.app_context():
         db.session.add(Inspection(committee_unit=unit_by_code("X-AP"),
                                   inspected_unit=unit_by_code("X-AP-CB1"),
-                                  held_on=date.today(), scope="Việc thực hiện Chỉ thị 05"))
+                                  held_on=local_today(), scope="Việc thực hiện Chỉ thị 05"))
         db.session.commit()
     return app
 
@@ -48,7 +49,7 @@ def test_inspections_are_not_offered_to_those_who_cannot_open_them(demo, usernam
 
 
 def test_the_summary_names_the_level_in_vietnamese(demo):
-    page = signed_in(demo, "bithu.anphu").get(f"/inspections/?year={date.today().year}")
+    page = signed_in(demo, "bithu.anphu").get(f"/inspections/?year={local_today().year}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<td>Chi bộ</td>" in html and "<td>cell</td>" not in html
@@ -115,7 +116,7 @@ def test_exports_name_statuses_and_methods_in_vietnamese(demo):
                            method="in_person", score=None)
         db.session.commit()
     officer = signed_in(demo, "tuyengiao")
-    pledges = officer.get(f"/dashboard/export/pledges.csv?unit=T-DEMO&year={date.today().year}")
+    pledges = officer.get(f"/dashboard/export/pledges.csv?unit=T-DEMO&year={local_today().year}")
     text = pledges.get_data(as_text=True)
     assert pledges.status_code == 200 and "chưa viết" in text and "not_started" not in text
     completions = officer.get("/dashboard/export/completions.csv?unit=T-DEMO")

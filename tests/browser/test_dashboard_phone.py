@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from elearn.clock import local_today
 from elearn import create_app
 from elearn.extensions import db
 from elearn.models import Role
@@ -66,7 +67,7 @@ def test_dashboard_chart_reads_on_a_360_px_phone(served, browser):  # noqa: F811
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form "
                                           "input[type=submit]").click()
     WebDriverWait(browser, 15).until(lambda d: "/login" not in d.current_url)
-    browser.get(f"{served}/dashboard/?unit=P&year={date.today().year}")
+    browser.get(f"{served}/dashboard/?unit=P&year={local_today().year}")
     folder = PROJECT_ROOT / "test-output" / "browser" / "dashboard"
     folder.mkdir(parents=True, exist_ok=True)
     height = browser.execute_script("return Math.ceil(document.documentElement.scrollHeight)")
@@ -109,7 +110,7 @@ def test_dashboard_table_reads_on_a_360_px_phone(served, browser, language):  # 
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form "
                                           "input[type=submit]").click()
     WebDriverWait(browser, 15).until(lambda d: "/login" not in d.current_url)
-    browser.get(f"{served}/dashboard/?unit=P&year={date.today().year}")
+    browser.get(f"{served}/dashboard/?unit=P&year={local_today().year}")
     folder = PROJECT_ROOT / "test-output" / "browser" / "dashboard"
     folder.mkdir(parents=True, exist_ok=True)
     box = browser.find_element(By.CSS_SELECTOR, "div.scroll:has(> #chart-figures)")
