@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, Callable
 
+from flask import current_app, request
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import ApplicationLimit, Limiter
@@ -58,6 +59,25 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], application_li
     # Every API token has its own budget (ELEARN_API_TOKEN_RATE_LIMIT), counted by token.
     ApplicationLimit(limit_provider=bearer.token_rate_limit, key_function=bearer.rate_key,
                      exempt_when=bearer.without_token, scope="api-token")])
+
+
+def rate_limited(limit_value: Any, **options: Any) -> Callable:
+    """`limiter.limit`, marking the view so `_nothing_to_count` lets its requests be counted."""
+    def decorate(view: Callable) -> Callable:
+        limited = limiter.limit(limit_value, **options)(view)
+        limited.elearn_rate_limited = True  # functools.wraps carries it through `permission`
+        return limited
+    return decorate
+
+
+@limiter.request_filter
+def _nothing_to_count() -> bool:
+    """Skip Flask-Limiter for a request that no limit applies to: no API token and a view
+    without its own limit. Resolving an empty set of limits cost ~0.4 ms on every page."""
+    if bearer.presented_secret() is not None:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "elearn_rate_limited", False)
 
 # Cached figures: per worker (SimpleCache) by default, Redis with ELEARN_REDIS_URL.
 cache = Cache()

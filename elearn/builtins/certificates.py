@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import segno
-from fpdf import FPDF
 
 from ..api import CertificateData, CertificateRenderer, hookimpl
 
@@ -20,6 +19,8 @@ class PdfCertificate(CertificateRenderer):
     mimetype = "application/pdf"
 
     def render(self, certificate: CertificateData) -> bytes:
+        from fpdf import FPDF  # on use: fpdf2 and its fontTools are ~35 MB per web worker
+
         labels = certificate.labels
         pdf = FPDF(orientation="landscape", unit="mm", format="A4")
         pdf.set_title(labels["title"])

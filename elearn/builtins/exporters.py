@@ -7,7 +7,6 @@ import io
 import tempfile
 from typing import Any, Iterable, Sequence
 
-from openpyxl import Workbook
 
 from ..api import Exporter, hookimpl, safe_row
 
@@ -39,6 +38,8 @@ class XlsxExporter(Exporter):
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def stream(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[bytes]:
+        from openpyxl import Workbook  # on use: ~13 MB a web worker mostly never needs
+
         # openpyxl's write-only mode spools rows to disk; the finished file is sent in chunks.
         book = Workbook(write_only=True)
         sheet = book.create_sheet()

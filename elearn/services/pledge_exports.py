@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask_babel import format_date, get_locale, gettext as _, ngettext
-from fpdf import FPDF
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from ..labels import pledge_status_label
 from ..clock import DAY_PATTERN, iso_local, local_date, local_today
@@ -19,6 +16,9 @@ from ..spreadsheet import safe_cell, safe_row
 from .pledge_review import FiledVersion, as_filed
 from .pledges import plan_template
 from .read_replica import on_replica
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
@@ -54,6 +54,12 @@ def _guards(filed: FiledVersion | None) -> list[str]:
 
 @on_replica
 def bundle_xlsx(unit: Unit, year: int, rows: list[Pledge]) -> bytes:
+    # fpdf2 and openpyxl load on use (here and in _document): ~48 MB a web worker that never
+    # makes a document does not carry.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Pledges")[:31])
     bold = Font(bold=True)
@@ -86,6 +92,8 @@ def _para(pdf: FPDF, height: float, text: str, align: str = "L") -> None:
 
 
 def _document(title: str) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.add_font("Noto", "", str(FONTS / "NotoSans-Regular.ttf"))

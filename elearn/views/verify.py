@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..models import Completion, Role
-from ..security import PUBLIC, has_role, limiter, permission
+from ..security import PUBLIC, has_role, permission, rate_limited
 from ..services import codes, completions, verification
 from ..services.public_verification import describe, public_answer
 
@@ -51,7 +51,7 @@ def form():
 
 @bp.get("/verify/<code>")
 @permission(PUBLIC)
-@limiter.limit(lookup_limit, scope="verify")
+@rate_limited(lookup_limit, scope="verify")
 def page(code: str):
     result, message, status = _lookup(code)
     if result is None:
@@ -64,7 +64,7 @@ def page(code: str):
 
 @bp.get("/api/v1/verify/<code>")
 @permission(PUBLIC)
-@limiter.limit(lookup_limit, scope="verify")
+@rate_limited(lookup_limit, scope="verify")
 def api(code: str):
     if not current_user.is_authenticated:
         # A stranger's answer is the same for everyone: remembered per code (a verifier's

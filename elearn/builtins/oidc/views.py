@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import requests
-from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, \
     session, url_for
 from flask_login import current_user
@@ -44,6 +42,10 @@ def login():
         abort(404)
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
+    # Authlib and requests load with the configured client (provider.configure), not before.
+    import requests
+    from authlib.integrations.base_client.errors import OAuthError
+
     session[NEXT_KEY] = _local_path(request.args.get("next"))
     try:
         # Authlib makes the state, the nonce and the PKCE verifier (S256), keeps them in
@@ -61,6 +63,9 @@ def callback():
     client = provider.client()
     if client is None:
         abort(404)
+    import requests
+    from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+
     try:
         token = client.authorize_access_token()
     except MismatchingStateError:

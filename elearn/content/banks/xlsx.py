@@ -11,16 +11,17 @@ import re
 import zipfile
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils.exceptions import InvalidFileException
-
 from ...spreadsheet import FORMULA_STARTS, safe_row
 from .model import (MULTIPLE, SHORT, SINGLE, TRUE_FALSE, BankFileError, BankQuestion,
                     ImportResult, LESSON_STEM, POINTS_MAX, POINTS_MIN, Option, Refusal, fold)
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+# openpyxl is imported where a workbook is read or written: ~13 MB that a web worker carries
+# only once somebody uploads or downloads a bank.
 
 # Folded header → field; "option:X" is option letter X.
 _HEADERS = {
@@ -87,6 +88,9 @@ def _refuse_zip_bomb(data: bytes) -> None:
 
 
 def parse(data: bytes) -> ImportResult:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     _refuse_zip_bomb(data)
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
@@ -188,6 +192,9 @@ def _choice(question: BankQuestion, options: dict[str, str], answer: str) -> Non
 # --- template and export --------------------------------------------------------------------
 
 def _sheet(headers: list[str]) -> tuple[Workbook, Any]:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Ngân hàng câu hỏi"
@@ -219,6 +226,8 @@ def write_template(path: Path) -> None:
     ]
     for row in examples:
         sheet.append(safe_row(row))
+    from openpyxl.styles import Alignment
+
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
