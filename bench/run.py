@@ -421,7 +421,10 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
         log(f"{name}: warm-up {args.warmup}s")
         wrk(server.port, script, fixture, args.warmup, args.connections)
     log(f"{name}: measuring {args.duration}s at {args.connections} connections")
+    spy = start_py_spy(name, server, fixture.parent, args) if args.py_spy else None
     raw = wrk(server.port, script, fixture, args.duration, args.connections)
+    if spy is not None:
+        finish_py_spy(name, *spy)
     seconds = raw["duration_us"] / 1e6
     result = {
         "requests": raw["requests"], "seconds": round(seconds, 2),
@@ -444,6 +447,42 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
     log(f"{name}: {result['rps']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
         f"bad {result['bad']}, RSS {result['worker_rss_mb']} MB")
     return result
+
+
+def start_py_spy(name: str, server: Server, rundir: Path, args):
+    """Sample one worker of `server` with py-spy while wrk measures (idle threads left out):
+    where a live worker under load spends its time, GIL and I/O waits included."""
+    pid = server.workers()[0]
+    out = rundir / f"py-spy-{name}-{pid}.txt"
+    process = subprocess.Popen(
+        [str(BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(args.duration),
+         "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, out
+
+
+def finish_py_spy(name: str, process: subprocess.Popen, out: Path, top: int = 25) -> None:
+    """Wait for py-spy and log the functions with the most samples (own and total)."""
+    process.wait(timeout=120)
+    if not out.exists():
+        log(f"{name}: py-spy wrote nothing (needs ptrace: run as root)")
+        return
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    samples = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [frame.split(" (")[0] + " " + frame.rsplit("/", 1)[-1].rstrip(")")
+                  for frame in stack.split(";")[1:]]
+        samples += int(count)
+        if frames:
+            own[frames[-1]] = own.get(frames[-1], 0) + int(count)
+        for frame in set(frames):
+            total[frame] = total.get(frame, 0) + int(count)
+    log(f"{name}: py-spy {samples} samples in {out.name}; most time, total (own):")
+    for frame, count in sorted(total.items(), key=lambda item: -item[1])[:top]:
+        print(f"    {100 * count / samples:5.1f} % ({100 * own.get(frame, 0) / samples:4.1f} %) "
+              f"{frame}")
 
 
 def timing(what: str, url: str, env: dict[str, str]) -> dict[str, Any]:
@@ -566,6 +605,10 @@ def main(argv: list[str] | None = None) -> int:
                              "bench/elearn_bench/bulk.py)")
     parser.add_argument("--reseed", action="store_true", help="seed again even if cached")
     parser.add_argument("--keep-db", action="store_true", help="keep this run's database copy")
+    parser.add_argument("--py-spy", action="store_true",
+                        help="sample one elearn worker with py-spy during each scenario and "
+                             "print where it spends its time (the raw file stays in the run's "
+                             "folder)")
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:

@@ -124,3 +124,25 @@ def test_exports_name_statuses_and_methods_in_vietnamese(demo):
     assert completions.status_code == 200
     assert "in_person" not in text and ",online," not in text
     assert "học trực tiếp tại lớp" in text
+
+
+def test_the_menu_follows_a_role_granted_and_revoked_between_two_pages(demo):
+    """The header reads the role names with the sign-in (one query); a grant or a revocation
+    made elsewhere shows on the person's very next page, with the page behind it."""
+    from elearn.models import Role, RoleGrant
+    from elearn.services.accounts import find_user
+    from elearn.services.people_admin import grant_role, revoke_role
+
+    client = signed_in(demo, "dangvien.an")
+    assert 'href="/dashboard/' not in client.get("/").get_data(as_text=True)
+    with demo.app_context():
+        grant_role(find_user("dangvien.an"), Role.OFFICER, unit_by_code("X-AP"),
+                   by=find_user("admin"))
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/dashboard/' in home and client.get("/dashboard/").status_code == 200
+    with demo.app_context():
+        grant = db.session.query(RoleGrant).filter_by(
+            user_id=find_user("dangvien.an").id, role=Role.OFFICER.value).one()
+        revoke_role(grant, by=find_user("admin"))
+    assert 'href="/dashboard/' not in client.get("/").get_data(as_text=True)
+    assert client.get("/dashboard/").status_code == 403

@@ -49,7 +49,7 @@ class CommitteeSeat(db.Model):
     position: Mapped[str] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(lazy="joined")  # with the seats, as RoleGrant.unit
     # "User" by name: models/people.py imports this module for User.seats.
     user: Mapped["User"] = relationship(back_populates="seats")  # noqa: F821
 

@@ -66,6 +66,22 @@ class User(UserMixin, db.Model):
     # Set per request by the session loader: which sign-in this request belongs to.
     session_token = None  # str | None; not a column
     request_locale = None  # str | None; the language chosen, as read when the request began ("" none)
+    request_role_names = None  # frozenset[str] | None; role names, as read when the request began
+
+    @staticmethod
+    def role_names_from(grant_roles: str | None, seated: bool) -> frozenset[str]:
+        """Role names from the session query's comma-joined grants and whether a seat exists."""
+        names = set(filter(None, (grant_roles or "").split(",")))
+        return frozenset(names | ({Role.REVIEWER.value} if seated else set()))
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        """The roles held anywhere (a committee seat is the reviewer role), for menus only:
+        permission checks read grants with their units (`security.held_roles`)."""
+        if self.request_role_names is not None:
+            return self.request_role_names
+        return frozenset({grant.role for grant in self.grants}
+                         | ({Role.REVIEWER.value} if self.seats else set()))
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated people cannot sign in
@@ -98,7 +114,9 @@ class RoleGrant(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
-    unit: Mapped[Unit] = relationship()
+    # Joined: reading a person's grants (permission checks) brings their units in the same
+    # query, not one more query per grant.
+    unit: Mapped[Unit] = relationship(lazy="joined")
 
 
 class UserSession(db.Model):

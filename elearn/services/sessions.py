@@ -8,8 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 
 from ..extensions import db
 from ..models import CommitteeSeat, RoleGrant, User, UserSession
@@ -48,32 +47,41 @@ def start_session(user: User, address: str = "", user_agent: str = "") -> str:
 @cache
 def _session_query() -> Select:
     """Built once: this runs on every signed-in request, and putting the statement and its
-    loader options together again each time cost about a third of the look-up."""
-    return (select(UserSession, User).join(User, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == bindparam("digest"))
-            # Permission checks read every grant and its unit: one query loads them all.
-            .options(joinedload(User.grants).joinedload(RoleGrant.unit), joinedload(User.unit),
-                     joinedload(User.seats).joinedload(CommitteeSeat.unit)))
+    loader options together again each time cost about a third of the look-up.
+
+    One row: the sign-in's times (columns, not an ORM object), the person, and the names of
+    the roles they hold, which is all the page header needs. Grants and seats with their units
+    load only where a permission check reads them (`security.held_roles`): eager-loading that
+    graph on every request cost more than the rest of the look-up (bench/profile_routes.py)."""
+    role_names = (select(func.aggregate_strings(RoleGrant.role, ","))
+                  .where(RoleGrant.user_id == User.id).scalar_subquery())
+    seated = exists().where(CommitteeSeat.user_id == User.id)
+    return (select(UserSession.id, UserSession.created_at, UserSession.last_seen_at, User,
+                   role_names, seated)
+            .join(User, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("digest")))
 
 
 def load_session(token: str) -> User | None:
-    row = db.session.execute(_session_query(), {"digest": _digest(token)}).unique().first()
+    row = db.session.execute(_session_query(), {"digest": _digest(token)}).first()
     if row is None:
         return None
-    record, user = row
+    record_id, created_at, last_seen_at, user, role_names, seated = row
     if not user.active:
         return None
     now = utcnow()
     idle, max_age = _lifetimes()
-    if now - record.last_seen_at > idle or now - record.created_at > max_age:
+    if now - last_seen_at > idle or now - created_at > max_age:
         # Expired: the row goes, so the cookie can never sign in again.
-        db.session.delete(record)
+        db.session.execute(delete(UserSession).where(UserSession.id == record_id))
         db.session.commit()
         return None
-    if now - record.last_seen_at > min(LAST_SEEN_RESOLUTION, idle / 2):
-        record.last_seen_at = now
+    if now - last_seen_at > min(LAST_SEEN_RESOLUTION, idle / 2):
+        db.session.execute(update(UserSession).where(UserSession.id == record_id)
+                           .values(last_seen_at=now))
         db.session.commit()
     user.session_token = token
+    user.request_role_names = User.role_names_from(role_names, seated)
     # A snapshot for the request's language: reading `user.locale` after a commit would reload
     # the whole row just to pick the language of a flash message. "" is "read: none chosen"
     # (None would send select_locale back to the expired column).
