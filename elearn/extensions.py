@@ -5,7 +5,6 @@ import sqlite3
 from typing import Any, Callable
 
 from flask import current_app, request
-from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
@@ -17,6 +16,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from .babel_domain import RequestCachedBabel
 from .read_routing import RoutingSession
 from . import bearer
 
@@ -36,7 +36,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
-babel = Babel()
+babel = RequestCachedBabel()
 login_manager = LoginManager()
 
 
