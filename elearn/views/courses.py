@@ -69,7 +69,7 @@ def lesson(slug: str, lesson_slug: str):
                            html=lesson.html_for(str(get_locale())),
                            reading_seconds_left=progress.reading_seconds_left(course, view),
                            study_anchor=STUDY_ANCHOR,
-                           previous=previous, following=following, form=StudiedForm())
+                           previous=previous, following=following)
 
 
 @bp.post("/<slug>/lessons/<lesson_slug>/studied")

@@ -102,12 +102,24 @@ def units_in_scope(roles: list[str]) -> list:
     return units_within([path for role in roles for path in scope_paths(current_user, Role(role))])
 
 
+def menu_url(endpoint: str) -> str:
+    """Template global: `url_for(endpoint)` for an endpoint that takes no arguments, built
+    once per app, endpoint and script root (the header builds about ten on every page)."""
+    built = current_app.extensions.setdefault("elearn.menu_urls", {})
+    key = (endpoint, request.script_root)
+    url = built.get(key)
+    if url is None:
+        url = built[key] = url_for(endpoint)
+    return url
+
+
 def register_context(app: Flask) -> None:
     app.add_template_filter(localised, "lt")
     # Replace Flask-Babel's filters of the same names: Vietnamese pages write 31/12/2026.
     app.add_template_filter(format_day, "dateformat")
     app.add_template_filter(format_moment, "datetimeformat")
     app.add_template_global(held_roles, "held_roles")
+    app.add_template_global(menu_url, "menu_url")
     app.add_template_global(public_url_for, "public_url_for")
     app.add_template_global(units_in_scope, "units_in_scope")
     app.add_template_filter(level_label, "level_label")
