@@ -512,7 +512,10 @@ def steal_since(before: list[int]) -> float:
     return round(100 * delta[7] / sum(delta), 1) if sum(delta) else 0.0
 
 
-TARGETS = {"lesson": 0.25, "quiz": 0.10, "verify": 0.35}
+# Issue #15 item 7: throughput against hello world, and for every scenario p99 and RSS.
+TARGETS = {"lesson": 0.20, "quiz": 0.08, "verify": 0.35}
+P99_TARGET_MS = 100
+RSS_TARGET_MB = 150
 
 
 def machine() -> dict[str, Any]:
@@ -556,9 +559,16 @@ def print_table(results: dict[str, Any]) -> None:
             if row.get("warning"):
                 note += f"; WARNING {row['warning']}"
         target = TARGETS.get(name)
+        checks = []
         if target and hello:
-            note = (note + "; " if note else "") + (
-                f"target ≥{target:.0%} {'met' if row['rps'] / hello >= target else 'MISSED'}")
+            checks.append(f"≥{target:.0%} {'met' if row['rps'] / hello >= target else 'MISSED'}")
+        if not name.startswith("hello"):
+            checks.append(f"p99<{P99_TARGET_MS} "
+                          f"{'met' if row['p99_ms'] < P99_TARGET_MS else 'MISSED'}")
+            checks.append(f"RSS<{RSS_TARGET_MB} "
+                          f"{'met' if max(row['worker_rss_mb'] or [0]) < RSS_TARGET_MB else 'MISSED'}")
+        if checks:
+            note = (note + "; " if note else "") + "target " + ", ".join(checks)
         rss = "/".join(str(v) for v in row["worker_rss_mb"])
         print(f"{name:<11}{row['rps']:>9.1f}{ratio:>10}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
               f"{row['bad']:>6}{rss:>18}  {note}")
