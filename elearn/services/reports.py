@@ -6,6 +6,7 @@ not of people. The lists of who is missing are per-person queries over the subtr
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -22,7 +23,7 @@ from ..models import (
 from ..models.pledges import ACKNOWLEDGED_OR_LATER, FILED_OR_LATER
 from ..natural import sibling_key
 from ..shared_state import remembered
-from . import counters
+from . import counters, pledge_review
 from .orgs import subtree_of
 from .pledges import plan_applies
 from .read_replica import on_replica
@@ -90,6 +91,9 @@ class Dashboard:
     unit: UnitRef
     total: Row
     rows: list[Row] = field(default_factory=list)
+    # Names this computation of the figures (it travels with the cached copy): the page keys
+    # its cached markup on it, so the markup is never older than the figures it shows.
+    stamp: str = field(default_factory=lambda: secrets.token_hex(8), compare=False)
 
 
 def _person_facts(course: str | None, year: int, unit: Unit):
@@ -164,6 +168,17 @@ def cached_dashboard(unit: Unit, *, course: str | None, year: int,
     key = f"dashboard:{unit.id}:{course}:{year}:{audience}"
     return remembered(key, ttl, lambda: dashboard(unit, course=course, year=year,
                                                   audience=audience))
+
+
+def cached_breakthrough_share(unit: Unit, year: int) -> tuple[int, int]:
+    """`pledge_review.breakthrough_share`, reused like the other figures of the page for
+    DASHBOARD_CACHE_SECONDS: its two counts scan the subtree's pledges (a LIKE over the
+    drafts), which at a province's size costs more than the rest of the page."""
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
+    if not ttl:
+        return pledge_review.breakthrough_share(unit, year)
+    return tuple(remembered(f"dashboard-breakthrough:{unit.id}:{year}", ttl,
+                            lambda: pledge_review.breakthrough_share(unit, year)))
 
 
 def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: str = "all",
