@@ -170,15 +170,21 @@ def cached_dashboard(unit: Unit, *, course: str | None, year: int,
                                                   audience=audience))
 
 
-def cached_breakthrough_share(unit: Unit, year: int) -> tuple[int, int]:
-    """`pledge_review.breakthrough_share`, reused like the other figures of the page for
+def breakthrough_figures(unit: Unit, year: int) -> tuple[int, int] | None:
+    """(tied, filed) of `pledge_review.breakthrough_share` when a breakthrough content is set
+    for the unit or above it, else None; reused like the other figures of the page for
     DASHBOARD_CACHE_SECONDS: its two counts scan the subtree's pledges (a LIKE over the
-    drafts), which at a province's size costs more than the rest of the page."""
-    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
-    if not ttl:
+    drafts), which at a province's size costs more than the rest of the page, and the
+    look-up of the content itself was one query on every request."""
+    def compute() -> tuple[int, int] | tuple[()]:
+        if pledge_review.breakthrough_for(unit, year) is None:
+            return ()  # not None: the cache takes None for "not stored"
         return pledge_review.breakthrough_share(unit, year)
-    return tuple(remembered(f"dashboard-breakthrough:{unit.id}:{year}", ttl,
-                            lambda: pledge_review.breakthrough_share(unit, year)))
+
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
+    found = remembered(f"dashboard-breakthrough:{unit.id}:{year}", ttl, compute) if ttl \
+        else compute()
+    return tuple(found) if found else None
 
 
 def missing(unit: Unit, *, what: str, course: str | None, year: int, audience: str = "all",

@@ -13,7 +13,7 @@ from ..models import Role, Unit
 from ..plugin_guard import run_export
 from ..registry import current_registry
 from ..security import has_role, permission
-from ..services import exports, job_handlers, pledge_review, read_replica, reports
+from ..services import exports, job_handlers, read_replica, reports
 from ..services.orgs import ancestors
 from .fragments import rendered_part
 from .scoping import unit_from_query, year_from_query
@@ -46,9 +46,7 @@ def _visible_ancestors(unit: Unit) -> list[Unit]:
 def index():
     unit, filters = _unit(), _filters()
     board = reports.cached_dashboard(unit, **filters)
-    has_breakthrough = pledge_review.breakthrough_for(unit, filters["year"]) is not None
-    breakthrough = (reports.cached_breakthrough_share(unit, filters["year"])
-                    if has_breakthrough else None)
+    breakthrough = reports.breakthrough_figures(unit, filters["year"])
     # The figures, chart, table and links are the same for every viewer of this unit: they
     # are rendered once per computation of the board (its stamp) and language, not per
     # request (rendering ~20 rows of formatted numbers and links was most of the page's time).
