@@ -99,3 +99,15 @@ def test_the_breakthrough_line_shows_its_figures(cached):
         db.session.commit()
     page = _signed_in(cached, "officer").get("/dashboard/?unit=P").get_data(as_text=True)
     assert re.search(r"<dt>Gắn với nội dung đột phá</dt><dd>1 / 2 \(50\s?%\)</dd>", page)
+
+
+def test_with_the_cache_out_of_reach_the_page_is_rendered_not_an_error(make_app):
+    # Nothing listens on this port: the board and its markup are computed on every request.
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0", DASHBOARD_CACHE_SECONDS=60)
+    with app.app_context():
+        p = create_unit("P", "Tỉnh", "province")
+        create_user("a1", "Người a1", PASSWORD, create_unit("A", "Huyện A", "district", p))
+        grant_role(create_user("officer", "Cán bộ", PASSWORD, p), Role.OFFICER, p)
+        db.session.commit()
+    figures = _figures(_signed_in(app, "officer").get("/dashboard/?unit=P"))
+    assert "Huyện A" in figures and re.search(r"<dt>Người dùng</dt><dd>2</dd>", figures)
