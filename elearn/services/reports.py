@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
 
@@ -24,7 +25,7 @@ from ..shared_state import remembered
 from . import counters, pledge_review
 from .orgs import subtree_of
 from .pledges import plan_applies
-from .read_replica import on_replica
+from .read_replica import on_replica, stale_since
 
 
 
@@ -92,6 +93,8 @@ class Dashboard:
     # Names this computation of the figures (it travels with the cached copy): the page keys
     # its cached markup on it, so the markup is never older than the figures it shows.
     stamp: str = field(default_factory=lambda: secrets.token_hex(8), compare=False)
+    # When the figures were read from a lagging replica: the time they are as of (UTC).
+    as_of: datetime | None = field(default=None, compare=False)
 
 
 @on_replica
@@ -130,12 +133,19 @@ def cached_dashboard(unit: Unit, *, course: str | None, year: int,
                      audience: str = "all") -> Dashboard:
     """The dashboard, reused for DASHBOARD_CACHE_SECONDS: a province's officers opening the
     same page at once cost one query, and the figures are at most that old."""
+    def compute() -> Dashboard:
+        board = dashboard(unit, course=course, year=year, audience=audience)
+        # The replica's lag is read with the figures it describes and kept with them, not
+        # on every view of the cached figures (two queries, one on each server).
+        board.as_of = stale_since()
+        return board
+
     ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
     if not ttl:
-        return dashboard(unit, course=course, year=year, audience=audience)
-    key = f"dashboard:{unit.id}:{course}:{year}:{audience}"
-    return remembered(key, ttl, lambda: dashboard(unit, course=course, year=year,
-                                                  audience=audience))
+        return compute()
+    # "dashboard2": a board cached by the previous release (in Redis, across a deploy) has
+    # no stamp; a new key name leaves those to expire. Name it anew when Dashboard changes.
+    return remembered(f"dashboard2:{unit.id}:{course}:{year}:{audience}", ttl, compute)
 
 
 def breakthrough_figures(unit: Unit, year: int) -> tuple[int, int] | None:

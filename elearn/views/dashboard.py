@@ -13,7 +13,7 @@ from ..models import Role, Unit
 from ..plugin_guard import run_export
 from ..registry import current_registry
 from ..security import has_role, permission
-from ..services import exports, job_handlers, read_replica, reports
+from ..services import exports, job_handlers, reports
 from ..services.orgs import ancestors
 from .fragments import rendered_part
 from .scoping import unit_from_query, year_from_query
@@ -57,8 +57,7 @@ def index():
                             courses=current_registry().courses.values(),
                             exporters=current_registry().exporters.values())
     return render_template("dashboard/index.html", board=board, figures=figures,
-                           filters=filters, trail=_visible_ancestors(unit),
-                           as_of=read_replica.stale_since())
+                           filters=filters, trail=_visible_ancestors(unit), as_of=board.as_of)
 
 
 @bp.get("/missing")
