@@ -111,3 +111,26 @@ def test_with_the_cache_out_of_reach_the_page_is_rendered_not_an_error(make_app)
         db.session.commit()
     figures = _figures(_signed_in(app, "officer").get("/dashboard/?unit=P"))
     assert "Huyện A" in figures and re.search(r"<dt>Người dùng</dt><dd>2</dd>", figures)
+
+
+def test_a_second_view_reads_no_figures_from_the_database(cached):
+    """Once the board is cached, a view costs the unit's look-up, not the counters nor the
+    breakthrough content (on PostgreSQL each statement is a round trip)."""
+    from sqlalchemy import event
+
+    officer = _signed_in(cached, "officer")
+    officer.get("/dashboard/?unit=P")
+    statements: list[str] = []
+    with cached.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert "Huyện A" in _figures(officer.get("/dashboard/?unit=P"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert any("FROM units" in s for s in statements)  # the listener does hear this request
+    assert not [s for s in statements if "unit_counters" in s or "breakthroughs" in s]
