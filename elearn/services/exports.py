@@ -1,6 +1,7 @@
 """Rows for exports, read lazily from the database in batches (memory stays flat)."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Iterator
 
 from flask_babel import gettext as _
@@ -48,11 +49,13 @@ def _completions_statement(unit: Unit, course: str | None):
 def completions_rows(unit: Unit, course: str | None = None) -> Iterator[tuple]:
     statement = _completions_statement(unit, course)
     valid, revoked = _("valid"), _("revoked")
+    # A file repeats a few titles and labels over thousands of rows: each is looked up (a
+    # gettext call) once per export, not per row; the language is fixed within one export.
+    title, how = cache(course_title), cache(completion_method_label)
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
     for (name, username, unit_name, slug, version, digest, method, score, at, code, rev,
          flagged) in result:
-        yield (name, username, unit_name, course_title(slug), version, digest,
-               completion_method_label(method), score,
+        yield (name, username, unit_name, title(slug), version, digest, how(method), score,
                iso_local(at), codes.display(code), revoked if rev or flagged else valid)
 
 
@@ -71,9 +74,10 @@ def _pledge_statement(unit: Unit, year: int):
 @on_replica
 def pledge_rows(unit: Unit, year: int) -> Iterator[tuple]:
     statement = _pledge_statement(unit, year)
+    status_label = cache(pledge_status_label)  # once per status and export, as above
     for name, username, unit_name, position, status, filed in db.session.execute(
             statement.execution_options(yield_per=BATCH)):
-        yield (name, username, unit_name, position, pledge_status_label(status or "not_started"),
+        yield (name, username, unit_name, position, status_label(status or "not_started"),
                iso_local(filed))
 
 

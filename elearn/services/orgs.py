@@ -36,10 +36,16 @@ def ensure_unit(code: str, name: str, level: str, parent: Unit | None = None) ->
     return unit_by_code(code) or create_unit(code, name, level, parent)
 
 
+@cache
+def _by_code_query() -> Select:
+    return select(Unit).where(Unit.code == bindparam("code"))
+
+
 def unit_by_code(code: str | None) -> Unit | None:
+    # The statement is built once: every dashboard and admin page looks its unit up by code.
     if not code:
         return None
-    return db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+    return db.session.scalar(_by_code_query(), {"code": code.strip()})
 
 
 def validate_unit_fields(code: str, name: str, level: str) -> list[str]:

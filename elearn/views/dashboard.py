@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for,
+    Blueprint, Response, abort, current_app, redirect, render_template, request,
+    stream_with_context, url_for,
 )
 from flask_babel import get_locale
 from flask_login import current_user
@@ -12,8 +13,9 @@ from ..models import Role, Unit
 from ..plugin_guard import run_export
 from ..registry import current_registry
 from ..security import has_role, permission
-from ..services import exports, job_handlers, pledge_review, read_replica, reports
+from ..services import exports, job_handlers, reports
 from ..services.orgs import ancestors
+from .fragments import rendered_part
 from .scoping import unit_from_query, year_from_query
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -44,14 +46,18 @@ def _visible_ancestors(unit: Unit) -> list[Unit]:
 def index():
     unit, filters = _unit(), _filters()
     board = reports.cached_dashboard(unit, **filters)
-    has_breakthrough = pledge_review.breakthrough_for(unit, filters["year"]) is not None
-    return render_template("dashboard/index.html", board=board, filters=filters,
-                           breakthrough=pledge_review.breakthrough_share(unit, filters["year"])
-                           if has_breakthrough else None,
-                           courses=current_registry().courses.values(),
-                           exporters=current_registry().exporters.values(),
-                           trail=_visible_ancestors(unit),
-                           as_of=read_replica.stale_since())
+    breakthrough = reports.breakthrough_figures(unit, filters["year"])
+    # The figures, chart, table and links are the same for every viewer of this unit: they
+    # are rendered once per computation of the board (its stamp) and language, not per
+    # request (rendering ~20 rows of formatted numbers and links was most of the page's time).
+    figures = rendered_part(f"{board.stamp}:{breakthrough}",
+                            current_app.config.get("DASHBOARD_CACHE_SECONDS", 0),
+                            "dashboard/_board.html", board=board, filters=filters,
+                            breakthrough=breakthrough,
+                            courses=current_registry().courses.values(),
+                            exporters=current_registry().exporters.values())
+    return render_template("dashboard/index.html", board=board, figures=figures,
+                           filters=filters, trail=_visible_ancestors(unit), as_of=board.as_of)
 
 
 @bp.get("/missing")
