@@ -128,9 +128,11 @@ def test_a_renamed_unit_and_a_renamed_or_changed_issuing_tree_show_at_once(make_
         province = unit_by_code("T")
         save_unit(province, name="Tỉnh Mới", level=province.level, parent=None)
     assert [a["issuer"] for a in answers(clients, code)] == ["Tỉnh Mới"] * 2
-    with first.app_context():  # the holder's district moves to another province
+    with first.app_context():
         create_unit("X", "Tỉnh Xa", "province")
         db.session.commit()
+    assert [a["issuer"] for a in answers(clients, code)] == ["Tỉnh Mới"] * 2  # remembered again
+    with first.app_context():  # the holder's district moves to another province
         district = unit_by_code("H")
         save_unit(district, name=district.name, level=district.level,
                   parent=unit_by_code("X"))

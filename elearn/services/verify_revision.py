@@ -24,8 +24,10 @@ from ..models import CacheRevision, Unit, User
 NAME = "verify"
 # What a public answer shows of these records (a holder's unit is the completion's own,
 # signed unit_id, so a person moving unit changes nothing shown).
+# A move sets the `parent` relationship: its parent_id and path are written during the flush
+# (or by a bulk UPDATE), after this check runs.
 WATCHED: dict[type, tuple[str, ...]] = {User: ("full_name",),
-                                        Unit: ("name", "parent_id", "path")}
+                                        Unit: ("name", "parent", "parent_id", "path")}
 
 
 def stamp_column():
