@@ -48,6 +48,7 @@ def describe(result: Verification, full_name: bool) -> dict[str, Any]:
     if completion is None or result.status == Status.INVALID:
         return data
     course = current_registry().course(completion.course_slug)
+    issuer, issuer_en = verification.issuer_names(completion, course)
     data.update({
         "code": codes.display(completion.code),
         "course": {"slug": completion.course_slug,
@@ -61,8 +62,8 @@ def describe(result: Verification, full_name: bool) -> dict[str, Any]:
         "holder": completion.user.full_name if full_name
         else completions.mask_name(completion.user.full_name),
         "unit": completion.unit.name,
-        "issuer": verification.issuer_name(completion, course, "vi"),
-        "issuer_en": verification.issuer_name(completion, course, "en"),
+        "issuer": issuer,
+        "issuer_en": issuer_en,
     })
     if completion.revocation is not None:
         data["revoked_at"] = iso_local(completion.revocation.revoked_at)
