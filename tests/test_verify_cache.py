@@ -3,14 +3,17 @@ in the worker that revoked and in another one with its own cache (two apps on on
 stand for two gunicorn workers without Redis)."""
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import update
 
 from elearn.extensions import db
 from elearn.models import Completion, User
 from elearn.services import codes
+from elearn.services.completions import mask_name
 from elearn.services.accounts import find_user, update_profile
 from elearn.services.orgs import create_unit, save_unit, unit_by_code
-from elearn.testing import csrf_token, signed_in_client, write_course
+from elearn.testing import Browser, csrf_token, serve, signed_in_client, write_course
 
 from kit import PASSWORD, build_centre, complete
 
@@ -183,3 +186,42 @@ def test_a_remembered_answer_is_the_same_bytes_as_a_fresh_one(make_app):
         assert response.get_data() == fresh.get_data()
         assert response.headers["Content-Type"] == fresh.headers["Content-Type"] \
             == "application/json"
+
+
+def test_people_renaming_themselves_at_the_same_moment_all_show_at_once(make_app):
+    """Every rename writes the one stamp row: racing renames through a real server all save
+    (the row serialises them, nothing fails), and each new name is what the public sees."""
+    app = make_app()
+    with app.app_context():
+        build_centre()
+        shown = {username: codes.display(complete(username=username).code)
+                 for username in ("hoc.vien", "ban.ngoai")}
+    public = app.test_client()
+    for code in shown.values():                            # remembered
+        assert public.get(f"/api/v1/verify/{code}").get_json()["status"] == "valid"
+    with serve(app) as base:
+        tabs = {}
+        for username in shown:
+            tab = Browser(base)
+            tab.login(username, PASSWORD)
+            tabs[username] = (tab, tab.csrf("/profile/"))
+        for round_ in range(3):
+            names = {"hoc.vien": f"Lê Thị Vòng{round_}", "ban.ngoai": f"Phan Văn Lượt{round_}"}
+            barrier, statuses = threading.Barrier(len(tabs)), []
+
+            def save(username: str) -> None:
+                tab, token = tabs[username]
+                barrier.wait()
+                statuses.append(tab.post("/profile/", {
+                    "csrf_token": token, "full_name": names[username], "email": "",
+                    "phone": "", "locale": "vi"}))
+
+            threads = [threading.Thread(target=save, args=(name,)) for name in tabs]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            assert statuses == [302, 302], statuses
+            holders = {username: public.get(f"/api/v1/verify/{code}").get_json()["holder"]
+                       for username, code in shown.items()}
+            assert holders == {username: mask_name(name) for username, name in names.items()}
