@@ -50,10 +50,10 @@ class Defaults:
     COMPLETION_SIGNING_KEY: str | None = None
     AUDIT_KEY: str | None = None
     VERIFY_LOOKUPS_PER_MINUTE = 30
-    # A public look-up's answer is remembered this long (0: never, the default). Revocations
-    # show at once either way, but a verdict that changes outside the app's own revoke (a
-    # record caught by `audit seal`, a removed signing key) would show only when it expires.
-    VERIFY_CACHE_SECONDS = 0
+    # A public look-up's answer is remembered this long (0: never). Each use first checks, in
+    # one query, that nothing it shows has changed (services/public_verification.py), so any
+    # change shows at once; the time only bounds the memory a rarely scanned code holds.
+    VERIFY_CACHE_SECONDS = 600
     # Requests one API token may make (Flask-Limiter notation), counted per token.
     API_TOKEN_RATE_LIMIT = "600 per hour;60 per minute"
     RATELIMIT_STORAGE_URI = "memory://"

@@ -12,11 +12,13 @@ key to the folder as `k1.key`; from then on the folder alone is the keyring.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -38,7 +40,14 @@ class KeyInfo:
 
 
 def folder(name: str) -> Path:
-    return Path(current_app.instance_path) / "keys" / name
+    return _folder(current_app.instance_path, name)
+
+
+@lru_cache(maxsize=64)
+def _folder(instance_path: str, name: str) -> Path:
+    # Built once per instance folder: every public look-up stats the folder, and composing
+    # the path cost more than the stat (bench/profile_routes.py verify).
+    return Path(instance_path) / "keys" / name
 
 
 def _key_files(path: Path) -> dict[str, Path]:
@@ -88,6 +97,19 @@ def _load(name: str) -> tuple[str, dict[str, str]]:
 def secrets_by_id(name: str) -> dict[str, str]:
     """Every key that verifies, by id."""
     return dict(_load(name)[1])
+
+
+def fingerprint(name: str) -> str:
+    """A digest of every key that verifies, changed by any key added, removed or replaced:
+    a remembered verdict (the public verification cache) is reused only under the same
+    keyring. A digest, so the secrets never leave the process (the cache may be Redis)."""
+    return _digest(tuple(sorted(_load(name)[1].items())))
+
+
+@lru_cache(maxsize=16)
+def _digest(keys: tuple[tuple[str, str], ...]) -> str:
+    # Hashed once per keyring seen, not per look-up.
+    return hashlib.sha256(repr(keys).encode("utf-8")).hexdigest()[:32]
 
 
 def current(name: str) -> tuple[str, bytes]:

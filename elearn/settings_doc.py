@@ -54,9 +54,10 @@ DESCRIPTIONS: dict[str, str] = {
     "AUDIT_KEY": "key `k1` of the audit keyring until the first `flask elearn keys rotate "
                  "audit`; unset: `instance/audit_key`",
     "VERIFY_LOOKUPS_PER_MINUTE": "public verification look-ups per address per minute",
-    "VERIFY_CACHE_SECONDS": "how long the answer to a public verification look-up is reused "
-                            "(0: never). A revocation shows at once; a verdict changed by "
-                            "`audit seal` or a removed key shows when the answer expires",
+    "VERIFY_CACHE_SECONDS": "how long the answer to a public verification look-up is kept "
+                            "(0: never). Each reuse first checks that the record, its "
+                            "revocation, the names shown and the keys are unchanged, so "
+                            "every change shows at once",
     "API_TOKEN_RATE_LIMIT": "requests one API token may make, counted per token wherever it "
                             "is used from (Flask-Limiter notation, e.g. `60 per minute`)",
     "RATELIMIT_STORAGE_URI": "where limits are counted (`memory://` per process; "

@@ -11,6 +11,7 @@ from .identifiers import PersonIdentifier
 from .org import Unit
 from .outbox import OutboxEntry
 from .plugin_failures import PluginFailureEntry
+from .revisions import CacheRevision
 from .people import (
     Invitation, PersonAudience, Role, RoleGrant, ThrottleCounter, ThrottleEvent, UnitMembership,
     User, UserSession,
@@ -35,4 +36,5 @@ __all__ = [
     "User", "UserSession", "PluginFailureEntry", "FormSubmission", "PersonIdentifier",
     "Notification", "NotificationPreference", "OutboxEntry",
     "CoursePackage", "CourseRegistryRevision", "PackageStatus", "UnitCounter",
+    "CacheRevision",
 ]

@@ -1,16 +1,21 @@
 """The public answer to "is this certificate real?" (the JSON look-up), remembered per code.
 
 The look-up is the busiest public route (a QR code scanned at every meeting); loading the
-completion with its holder, unit and revocation, checking two HMACs and naming the issuer
-cost most of it. The answer a stranger gets depends only on the record, so it is kept in the
-shared cache (Flask-Caching, `elearn/shared_state.py`: Redis when configured) for
-VERIFY_CACHE_SECONDS.
+completion with its holder, unit and revocation, checking two HMACs, naming the issuer and
+serialising the answer cost most of it. The answer a stranger gets depends only on the record,
+so its JSON body is kept in the shared cache (Flask-Caching, `elearn/shared_state.py`: Redis
+when configured) for VERIFY_CACHE_SECONDS.
 
-Revocation must show at once, in every worker, also where each process has its own cache:
-a remembered "valid" answer is used only after one cheap indexed query finds no revocation
-row for it (whichever worker revoked, and however a concurrent look-up raced the revoking
-commit). "revoked" and "invalid" answers are final until they expire; unknown codes are not
-remembered (the code may be issued a moment later).
+A remembered answer is used only while everything it was computed from still stands, checked
+in one indexed query (one round trip) on every use, in whichever worker:
+- the completion and revocation rows, compared whole: a revocation, `audit seal`, a restore or
+  a row edited behind the application's back all show at once;
+- the stamp of `verify_revision`, which every rename or move of a person or unit replaces;
+- the completion keyring's fingerprint (a key added, removed or replaced on disk) and the
+  course's titles and issuer in this worker's registry (a published course version).
+The check is read before the answer is computed, so a change committing in between leaves a
+stale check behind, never a stale answer. Unknown codes are not remembered (the code may be
+issued a moment later).
 """
 from __future__ import annotations
 
@@ -22,15 +27,18 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import Select, bindparam, select
 
+from .. import keyring
 from ..clock import iso_local
+from ..content.model import Course
 from ..extensions import cache, db
-from ..models import Revocation
+from ..models import Completion, Revocation
 from ..registry import current_registry
-from . import codes, completions, verification
+from . import codes, completions, verification, verify_revision
 from .completions import Status, Verification
 
 log = logging.getLogger(__name__)
-KEY = "verify:{code}"
+# "verify2": entries of the earlier layout (a dict answer) are never read as this one.
+KEY = "verify2:{code}"
 
 
 def describe(result: Verification, full_name: bool) -> dict[str, Any]:
@@ -40,6 +48,7 @@ def describe(result: Verification, full_name: bool) -> dict[str, Any]:
     if completion is None or result.status == Status.INVALID:
         return data
     course = current_registry().course(completion.course_slug)
+    issuer, issuer_en = verification.issuer_names(completion, course)
     data.update({
         "code": codes.display(completion.code),
         "course": {"slug": completion.course_slug,
@@ -53,8 +62,8 @@ def describe(result: Verification, full_name: bool) -> dict[str, Any]:
         "holder": completion.user.full_name if full_name
         else completions.mask_name(completion.user.full_name),
         "unit": completion.unit.name,
-        "issuer": verification.issuer_name(completion, course, "vi"),
-        "issuer_en": verification.issuer_name(completion, course, "en"),
+        "issuer": issuer,
+        "issuer_en": issuer_en,
     })
     if completion.revocation is not None:
         data["revoked_at"] = iso_local(completion.revocation.revoked_at)
@@ -63,27 +72,58 @@ def describe(result: Verification, full_name: bool) -> dict[str, Any]:
 
 
 @built_once
-def _revocation_query() -> Select:
-    return select(Revocation.id).where(Revocation.completion_id == bindparam("completion_id"))
+def _check_query() -> Select:
+    """Built once (composing it per request costs more than running it): the whole completion
+    and revocation rows and the stamp, for one code."""
+    completion, revocation = Completion.__table__, Revocation.__table__
+    return (select(completion, revocation, verify_revision.stamp_column())
+            .select_from(completion.outerjoin(revocation))
+            .where(completion.c.code == bindparam("code")))
 
 
-def public_answer(code: str) -> dict[str, Any]:
-    """`describe(completions.verify(code), full_name=False)`, from the cache when it is still
-    true. Raises codes.MalformedCode for a mistyped code, as `completions.verify` does."""
+def _course_facts(course: Course | None) -> tuple | None:
+    """What `describe` shows of the course besides the record's own fields."""
+    if course is None:
+        return None
+    issuer = course.issuer
+    return (course.title.get("vi"), course.title.get("en"),
+            None if issuer is None else (issuer.get("vi"), issuer.get("en")))
+
+
+def _standing(normal: str) -> tuple | None:
+    """Everything a remembered answer depends on, as it stands now (None: no such code)."""
+    # On the session's connection, not through the session: a Core row needs none of the
+    # ORM's result machinery, which cost more than the query itself (profile_routes verify).
+    row = db.session.connection().execute(_check_query(), {"code": normal}).first()
+    if row is None:
+        return None
+    return (tuple(row), keyring.fingerprint("completion"),
+            _course_facts(current_registry().course(row.course_slug)))
+
+
+def public_answer(code: str) -> bytes:
+    """The JSON body of `describe(completions.verify(code), full_name=False)`, from the cache
+    while all it depends on still stands. Raises codes.MalformedCode for a mistyped code, as
+    `completions.verify` does."""
     normal = codes.normalise(code)
     seconds = int(current_app.config["VERIFY_CACHE_SECONDS"])
+    if seconds <= 0:
+        return _body(describe(completions.verify(normal), full_name=False))
     key = KEY.format(code=normal)
-    if seconds > 0:
-        entry = _get(key)
-        if entry is not None and (entry["final"] or db.session.scalar(
-                _revocation_query(), {"completion_id": entry["completion_id"]}) is None):
-            return entry["data"]
+    entry = _get(key)
+    standing = _standing(normal)  # read before computing: see the module's docstring
+    if entry is not None and entry["standing"] == standing:
+        return entry["body"]
     result = completions.verify(normal)
-    data = describe(result, full_name=False)
-    if seconds > 0 and result.completion is not None:
-        _set(key, {"completion_id": result.completion.id, "data": data,
-                   "final": result.status != Status.VALID}, seconds)
-    return data
+    body = _body(describe(result, full_name=False))
+    if standing is not None and result.completion is not None:
+        _set(key, {"standing": standing, "body": body}, seconds)
+    return body
+
+
+def _body(data: dict[str, Any]) -> bytes:
+    # Flask's own JSON response body, so a remembered answer is byte for byte a fresh one.
+    return current_app.json.response(data).get_data()
 
 
 def _get(key: str) -> dict[str, Any] | None:

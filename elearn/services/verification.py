@@ -38,6 +38,15 @@ def issuer_name(completion: Completion, course: Course | None, language: str) ->
     return orgs.root_name(completion.unit)
 
 
+def issuer_names(completion: Completion, course: Course | None) -> tuple[str, str]:
+    """`issuer_name` in Vietnamese and English; the unit tree's top is read once for both
+    (the verification answer names the issuer in both languages)."""
+    if course is not None and course.issuer is not None:
+        return course.issuer.get("vi"), course.issuer.get("en")
+    root = orgs.root_name(completion.unit)
+    return root, root
+
+
 def is_student(user: User) -> bool:
     """Students are not Party cadres: certificates do not call them "comrade"."""
     return user.audience == PersonAudience.STUDENT

@@ -70,7 +70,8 @@ def api(code: str):
         # A stranger's answer is the same for everyone: remembered per code (a verifier's
         # look-up shows the full name and is audited, so it always reads the record).
         try:
-            return jsonify(public_answer(code))
+            return current_app.response_class(public_answer(code),
+                                              mimetype=current_app.json.mimetype)
         except codes.MalformedCode:
             pass  # _lookup words the message
     result, message, status = _lookup(code)
