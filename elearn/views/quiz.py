@@ -51,10 +51,11 @@ def _course_with_quiz(slug: str):
     return course
 
 
-def _attempt_or_404(course, attempt_id: int):
-    """The learner's attempt, closed and graded first if its time ran out."""
-    quiz_service.close_expired(current_user, course)
-    attempt = quiz_service.get_attempt(current_user, course, attempt_id)
+def _attempt_or_404(course, attempt_id: int, *, with_answers: bool = True):
+    """The learner's attempt, closed and graded first if its time ran out (with its saved
+    answers, unless the page never shows them)."""
+    attempt = quiz_service.open_attempt(current_user, course, attempt_id,
+                                        with_answers=with_answers)
     if attempt is None:
         abort(404)
     return attempt
@@ -109,7 +110,8 @@ def _closed(course, attempt):
 @permission(AUTHENTICATED)
 def question(slug: str, attempt_id: int, number: int):
     course = _course_with_quiz(slug)
-    attempt = _attempt_or_404(course, attempt_id)
+    # The autosave (a POST) reads no saved answer: it only writes one.
+    attempt = _attempt_or_404(course, attempt_id, with_answers=request.method == "GET")
     if not attempt.in_progress:
         return _closed(course, attempt)
     questions = quiz_service.present(course, attempt, _language())
@@ -178,7 +180,7 @@ def summary(slug: str, attempt_id: int):
 @permission(AUTHENTICATED)
 def submit(slug: str, attempt_id: int):
     course = _course_with_quiz(slug)
-    attempt = _attempt_or_404(course, attempt_id)
+    attempt = _attempt_or_404(course, attempt_id, with_answers=False)  # grading reads them
     if not ActionForm().validate_on_submit():
         abort(400)
     graded_now = attempt.in_progress and quiz_service.submit(course, attempt)
