@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -349,6 +350,44 @@ def arrangement(course: Course, attempt: QuizAttempt, question: Question) -> Arr
     return Arrangement(seed=attempt.seed, question_id=question.id, shuffle=course.quiz.shuffle)
 
 
+class _Views:
+    """The views and fields question types made for recent attempts, by (type, question,
+    language, seed, shuffle): everything `present` and `field` depend on (they must be
+    deterministic: a reload shows the same attempt). Every page of an attempt and every
+    autosave shows all its questions (their numbers skip a type that fails), so without this
+    each request made them all again. Bounded (oldest out first); failures are not kept, so
+    a failing type is still flagged on each request, as before."""
+
+    SIZE = 2048
+
+    def __init__(self):
+        self._entries: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()
+
+    def get(self, qtype: QuestionType, question: Question, language: str | None,
+            arranged: Arrangement, subject: str) -> tuple[Any, Any] | None:
+        key = (id(qtype), id(question), language, arranged.seed, arranged.shuffle)
+        entry = self._entries.get(key)
+        # Ids are checked against the objects kept in the entry: a reloaded registry's new
+        # question (or type) never meets the old one's view.
+        if entry is not None and entry[0] is qtype and entry[1] is question:
+            return entry[2], entry[3]
+        view = run_optional("present", qtype, qtype.present, question, language, arranged,
+                            subject=subject)
+        field = None if view is None else run_optional("field", qtype, qtype.field, question,
+                                                       view, subject=subject)
+        if field is None:
+            return None
+        with self._lock:
+            self._entries[key] = (qtype, question, view, field)
+            while len(self._entries) > self.SIZE:
+                del self._entries[next(iter(self._entries))]
+        return view, field
+
+
+_views = _Views()
+
+
 def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[Presented]:
     registry = current_registry()
     saved = SavedAnswers(attempt)
@@ -356,13 +395,10 @@ def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[
     for question in attempt_questions(course, attempt):
         qtype = registry.question_type(question.type)
         arranged = arrangement(course, attempt, question)
-        subject = f"{course.slug}/{question.id}"
-        view = run_optional("present", qtype, qtype.present, question, language, arranged,
-                            subject=subject)
-        field = None if view is None else run_optional("field", qtype, qtype.field, question,
-                                                       view, subject=subject)
-        if field is None:  # its type failed (flagged): left out like a retired question
+        made = _views.get(qtype, question, language, arranged, f"{course.slug}/{question.id}")
+        if made is None:  # its type failed (flagged): left out like a retired question
             continue
+        view, field = made
         presented.append(Presented(
             number=len(presented) + 1, question=question, qtype=qtype, arrangement=arranged,
             view=view, saved=saved, field=field))
@@ -471,47 +507,65 @@ def close_if_expired(course: Course, attempt: QuizAttempt) -> bool:
 
 
 def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) -> bool:
-    conditions = [QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.IN_PROGRESS]
-    finished_at = at
-    if closed_by == CLOSED_BY_DEADLINE:
-        conditions.append(QuizAttempt.deadline <= at)
-        finished_at = attempt.deadline
-    claimed = db.session.execute(
-        update(QuizAttempt).where(*conditions)
-        .values(state=AttemptState.FINISHED, finished_at=finished_at, closed_by=closed_by)
-        .execution_options(synchronize_session=False))
+    by_deadline = closed_by == CLOSED_BY_DEADLINE
+    finished_at = attempt.deadline if by_deadline else at
+    claimed = db.session.execute(_claim_for_finish(by_deadline), {
+        "the_attempt": attempt.id, "at": at, "closed_at": finished_at, "how": closed_by})
     if claimed.rowcount != 1:  # someone else closed it first: they grade it, not us
         db.session.rollback()
         db.session.refresh(attempt)
         return False
     # Still in the transaction that closed the attempt: grade and commit together. Every
     # save that got the attempt row before us is committed and seen; later ones are refused.
-    # populate_existing: answers this request loaded before the claim are read again, so a
-    # save committed in between is graded too.
-    answers = list(db.session.scalars(
-        select(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id)
-        .execution_options(populate_existing=True)))
+    answers = list(db.session.scalars(_answers_query(), {"the_attempt": attempt.id}))
     points, max_points = _grade_answers(course, answers)
     score = score_percent(points, max_points)
     values = {"points": points, "max_points": max_points, "score": score,
-              "passed": passes(score, course.quiz.pass_mark)}
-    if closed_by == CLOSED_BY_SUBMIT:
-        # The moment we held the row: after every saved answer.
-        values["finished_at"] = clock.utcnow()
-    db.session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(**values)
-        .execution_options(synchronize_session=False))
+              "passed": passes(score, course.quiz.pass_mark),
+              # A submit: the moment we held the row, after every saved answer.
+              "finished_at": finished_at if by_deadline else clock.utcnow()}
+    db.session.execute(_grade_update(), {"the_attempt": attempt.id,
+                                         **{f"new_{k}": v for k, v in values.items()}})
     events.emit("attempt.graded", key=f"attempt.graded:attempt:{attempt.id}",
                 person_id=attempt.user_id,
                 actor_id=attempt.user_id if closed_by == CLOSED_BY_SUBMIT else None,
                 data={"course": course.slug, "attempt_id": attempt.id, "score": score,
                       "passed": bool(values["passed"]), "closed_by": closed_by})
     user_id = attempt.user_id
-    _commit_keeping(attempt, **{"state": AttemptState.FINISHED.value, "finished_at": finished_at,
-                                "closed_by": closed_by, **values})
+    _commit_keeping(attempt, state=AttemptState.FINISHED.value, closed_by=closed_by, **values)
     if values["passed"]:  # after the commit: a pass may complete the course
         completions.evaluate(db.session.get(User, user_id), course)
     return True
+
+
+# Closing and grading: statements built once (as the autosave's), plain table statements.
+@cache
+def _claim_for_finish(by_deadline: bool) -> Update:
+    attempts = QuizAttempt.__table__
+    claim = update(attempts).where(attempts.c.id == bindparam("the_attempt"),
+                                   attempts.c.state == AttemptState.IN_PROGRESS)
+    if by_deadline:
+        claim = claim.where(attempts.c.deadline <= bindparam(
+            "at", type_=attempts.c.deadline.type))
+    return claim.values(state=AttemptState.FINISHED,
+                        finished_at=bindparam("closed_at", type_=attempts.c.finished_at.type),
+                        closed_by=bindparam("how", type_=attempts.c.closed_by.type))
+
+
+@cache
+def _grade_update() -> Update:
+    attempts = QuizAttempt.__table__
+    return update(attempts).where(attempts.c.id == bindparam("the_attempt")).values({
+        name: bindparam(f"new_{name}", type_=attempts.c[name].type)
+        for name in ("points", "max_points", "score", "passed", "finished_at")})
+
+
+@cache
+def _answers_query() -> Select:
+    # populate_existing: answers this request loaded before the claim are read again, so a
+    # save committed in between is graded too.
+    return (select(QuizAnswer).where(QuizAnswer.attempt_id == bindparam("the_attempt"))
+            .execution_options(populate_existing=True))
 
 
 def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, float]:
