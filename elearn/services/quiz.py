@@ -203,7 +203,7 @@ def _attempt_query(with_answers: bool) -> Select:
     return query.options(joinedload(QuizAttempt.answers)) if with_answers else query
 
 
-def _commit_keeping(attempt: QuizAttempt, **written: Any) -> None:
+def _commit_keeping(attempt: QuizAttempt, **written: Any) -> dict[str, Any]:
     """Commit, keeping what `attempt` holds plus the columns this transaction just wrote with
     UPDATE statements (`written`), instead of expiring it: the view reads the attempt once
     more (its id, deadline, how it closed), and re-reading the row this request has just
@@ -212,7 +212,13 @@ def _commit_keeping(attempt: QuizAttempt, **written: Any) -> None:
     kept = {name: attempt.__dict__[name] for name in names if name in attempt.__dict__}
     kept.update(written)
     db.session.commit()
-    for name, value in kept.items():
+    _keep(attempt, kept)
+    return kept
+
+
+def _keep(attempt: QuizAttempt, values: dict[str, Any]) -> None:
+    """Mark these column values as the attempt's loaded state (no reload on next read)."""
+    for name, value in values.items():
         set_committed_value(attempt, name, value)
 
 
@@ -532,9 +538,11 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
                 data={"course": course.slug, "attempt_id": attempt.id, "score": score,
                       "passed": bool(values["passed"]), "closed_by": closed_by})
     user_id = attempt.user_id
-    _commit_keeping(attempt, state=AttemptState.FINISHED.value, closed_by=closed_by, **values)
+    kept = _commit_keeping(attempt, state=AttemptState.FINISHED.value, closed_by=closed_by,
+                           **values)
     if values["passed"]:  # after the commit: a pass may complete the course
         completions.evaluate(db.session.get(User, user_id), course)
+        _keep(attempt, kept)  # evaluate committed too; the attempt has not changed since
     return True
 
 
