@@ -158,6 +158,15 @@ def status(user: User, course: Course, attempts: list[QuizAttempt] | None = None
     )
 
 
+def current_status(user: User, course: Course) -> QuizStatus:
+    """`close_expired`, then `status`, reading the attempts once (a second time only when
+    one had run out and was graded just now)."""
+    attempts = _attempts(user, course)
+    if sum(close_if_expired(course, a) for a in attempts if a.in_progress):
+        attempts = _attempts(user, course)
+    return status(user, course, attempts)
+
+
 def accommodation(user: User, course: Course) -> Allowance:
     """The person's extra time and attempts on this course (granted by a training centre)."""
     return accommodations.allowance(user.id, course.slug)
@@ -172,13 +181,14 @@ def get_attempt(user: User, course: Course, attempt_id: int) -> QuizAttempt | No
 
 
 def open_attempt(user: User, course: Course, attempt_id: int, *,
-                 with_answers: bool = False) -> QuizAttempt | None:
+                 with_answers: bool = False, close_others: bool = True) -> QuizAttempt | None:
     """The person's own attempt (None for anyone else's), closed and graded first if its time
     ran out: what `close_expired` then `get_attempt` give, in one statement on the common path
     (the question page, the autosave and the submit run this on every request).
 
     `with_answers` loads the saved answers in the same statement (pages that show them); the
-    autosave leaves them unread."""
+    autosave leaves them unread. `close_others=False`: the caller calls `current_status`
+    next, which closes the person's other attempts that ran out."""
     attempt = db.session.scalars(_attempt_query(with_answers), {
         "attempt_id": attempt_id, "user_id": user.id, "course_slug": course.slug,
     }).unique().one_or_none()
@@ -188,7 +198,7 @@ def open_attempt(user: User, course: Course, attempt_id: int, *,
         # A person has one attempt in progress at a time (start_attempt), so this is the only
         # one close_expired could close; no statement unless its deadline has passed.
         close_if_expired(course, attempt)
-    else:
+    elif close_others:
         close_expired(user, course)  # another attempt of theirs may have run out meanwhile
     return attempt
 
@@ -257,11 +267,7 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
     """Start an attempt, or return the one already in progress (one at a time)."""
     if course.quiz is None:
         raise NoQuiz()
-    # One read of the person's attempts serves both the deadline check and the status.
-    attempts = _attempts(user, course)
-    if sum(close_if_expired(course, a) for a in attempts if a.in_progress):
-        attempts = _attempts(user, course)  # one ran out and was graded: it no longer blocks
-    current = status(user, course, attempts)
+    current = current_status(user, course)  # an attempt whose time ran out no longer blocks
     if current.in_progress is not None:
         return current.in_progress
     if current.locked:
