@@ -29,7 +29,7 @@ from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, Update, bindparam, insert, or_, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -172,18 +172,10 @@ def accommodation(user: User, course: Course) -> Allowance:
     return accommodations.allowance(user.id, course.slug)
 
 
-def get_attempt(user: User, course: Course, attempt_id: int) -> QuizAttempt | None:
-    """The person's own attempt (None for anyone else's), as stored."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.user_id != user.id or attempt.course_slug != course.slug:
-        return None
-    return attempt
-
-
 def open_attempt(user: User, course: Course, attempt_id: int, *,
                  with_answers: bool = False, close_others: bool = True) -> QuizAttempt | None:
     """The person's own attempt (None for anyone else's), closed and graded first if its time
-    ran out: what `close_expired` then `get_attempt` give, in one statement on the common path
+    ran out: what `close_expired` then loading it gave, in one statement on the common path
     (the question page, the autosave and the submit run this on every request).
 
     `with_answers` loads the saved answers in the same statement (pages that show them); the
@@ -310,7 +302,7 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
 
 
 @cache
-def _answers_insert():
+def _answers_insert() -> Insert:
     return insert(QuizAnswer.__table__)
 
 
