@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -35,11 +37,20 @@ NONE = Allowance()
 
 
 def allowance(user_id: int, course_slug: str) -> Allowance:
-    row = db.session.scalar(select(Accommodation).where(
-        Accommodation.user_id == user_id, Accommodation.course_slug == course_slug))
+    row = db.session.execute(_allowance_query(), {
+        "user_id": user_id, "course_slug": course_slug}).first()
     if row is None:
         return NONE
     return Allowance(row.extra_minutes, row.extra_attempts, row.reason)
+
+
+@cache
+def _allowance_query():
+    """Built once, three columns, no ORM object: starting a quiz asks on every start."""
+    return select(Accommodation.extra_minutes, Accommodation.extra_attempts,
+                  Accommodation.reason).where(
+        Accommodation.user_id == bindparam("user_id"),
+        Accommodation.course_slug == bindparam("course_slug"))
 
 
 def grant(person: User, course_slug: str, *, extra_minutes: int, extra_attempts: int,

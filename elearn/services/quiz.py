@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, events
 from ..content.model import Course, Question, ReviewPolicy
@@ -126,16 +129,23 @@ class QuizStatus:
 
 
 def _attempts(user: User, course: Course) -> list[QuizAttempt]:
-    return list(db.session.scalars(
-        select(QuizAttempt).where(QuizAttempt.user_id == user.id,
-                                  QuizAttempt.course_slug == course.slug)
-        .order_by(QuizAttempt.number.desc())))
+    return list(db.session.scalars(_attempts_query(), {
+        "user_id": user.id, "course_slug": course.slug}))
 
 
-def status(user: User, course: Course) -> QuizStatus:
+@cache
+def _attempts_query() -> Select:
+    """Built once (start, overview and result ask on every request)."""
+    return (select(QuizAttempt).where(QuizAttempt.user_id == bindparam("user_id"),
+                                      QuizAttempt.course_slug == bindparam("course_slug"))
+            .order_by(QuizAttempt.number.desc()))
+
+
+def status(user: User, course: Course, attempts: list[QuizAttempt] | None = None) -> QuizStatus:
     """The person's attempts at the course's quiz, as stored (call `close_expired` first to
-    see an attempt past its deadline as finished and graded)."""
-    attempts = _attempts(user, course)
+    see an attempt past its deadline as finished and graded). `attempts`: the caller's fresh
+    `_attempts`, so they are not read twice."""
+    attempts = _attempts(user, course) if attempts is None else attempts
     studied = studied_lessons(user, course)
     return QuizStatus(
         course=course,
@@ -148,17 +158,70 @@ def status(user: User, course: Course) -> QuizStatus:
     )
 
 
+def current_status(user: User, course: Course) -> QuizStatus:
+    """`close_expired`, then `status`, reading the attempts once (a second time only when
+    one had run out and was graded just now)."""
+    attempts = _attempts(user, course)
+    if sum(close_if_expired(course, a) for a in attempts if a.in_progress):
+        attempts = _attempts(user, course)
+    return status(user, course, attempts)
+
+
 def accommodation(user: User, course: Course) -> Allowance:
     """The person's extra time and attempts on this course (granted by a training centre)."""
     return accommodations.allowance(user.id, course.slug)
 
 
-def get_attempt(user: User, course: Course, attempt_id: int) -> QuizAttempt | None:
-    """The person's own attempt (None for anyone else's), as stored."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.user_id != user.id or attempt.course_slug != course.slug:
+def open_attempt(user: User, course: Course, attempt_id: int, *,
+                 with_answers: bool = False, close_others: bool = True) -> QuizAttempt | None:
+    """The person's own attempt (None for anyone else's), closed and graded first if its time
+    ran out: what `close_expired` then loading it gave, in one statement on the common path
+    (the question page, the autosave and the submit run this on every request).
+
+    `with_answers` loads the saved answers in the same statement (pages that show them); the
+    autosave leaves them unread. `close_others=False`: the caller calls `current_status`
+    next, which closes the person's other attempts that ran out."""
+    attempt = db.session.scalars(_attempt_query(with_answers), {
+        "attempt_id": attempt_id, "user_id": user.id, "course_slug": course.slug,
+    }).unique().one_or_none()
+    if attempt is None:
         return None
+    if attempt.in_progress:
+        # A person has one attempt in progress at a time (start_attempt), so this is the only
+        # one close_expired could close; no statement unless its deadline has passed.
+        close_if_expired(course, attempt)
+    elif close_others:
+        close_expired(user, course)  # another attempt of theirs may have run out meanwhile
     return attempt
+
+
+@cache
+def _attempt_query(with_answers: bool) -> Select:
+    """Built once per shape (see `_expired_query`). Owner and course are in the WHERE clause,
+    so another person's attempt id finds nothing."""
+    query = select(QuizAttempt).where(QuizAttempt.id == bindparam("attempt_id"),
+                                      QuizAttempt.user_id == bindparam("user_id"),
+                                      QuizAttempt.course_slug == bindparam("course_slug"))
+    return query.options(joinedload(QuizAttempt.answers)) if with_answers else query
+
+
+def _commit_keeping(attempt: QuizAttempt, **written: Any) -> dict[str, Any]:
+    """Commit, keeping what `attempt` holds plus the columns this transaction just wrote with
+    UPDATE statements (`written`), instead of expiring it: the view reads the attempt once
+    more (its id, deadline, how it closed), and re-reading the row this request has just
+    written would be one more round trip on every autosave, start and submit."""
+    names = attempt.__mapper__.column_attrs.keys()
+    kept = {name: attempt.__dict__[name] for name in names if name in attempt.__dict__}
+    kept.update(written)
+    db.session.commit()
+    _keep(attempt, kept)
+    return kept
+
+
+def _keep(attempt: QuizAttempt, values: dict[str, Any]) -> None:
+    """Mark these column values as the attempt's loaded state (no reload on next read)."""
+    for name, value in values.items():
+        set_committed_value(attempt, name, value)
 
 
 def seconds_left(attempt: QuizAttempt, at: datetime | None = None) -> int | None:
@@ -196,8 +259,7 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
     """Start an attempt, or return the one already in progress (one at a time)."""
     if course.quiz is None:
         raise NoQuiz()
-    close_expired(user, course)  # an attempt whose time ran out no longer blocks a new one
-    current = status(user, course)
+    current = current_status(user, course)  # an attempt whose time ran out no longer blocks
     if current.in_progress is not None:
         return current.in_progress
     if current.locked:
@@ -214,8 +276,7 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
         question_ids=ids, state=AttemptState.IN_PROGRESS, started_at=started,
         deadline=(started + timedelta(minutes=quiz.time_limit_minutes
                                       + current.accommodation.extra_minutes)
-                  if quiz.time_limit_minutes else None),
-        answers=[QuizAnswer(question_id=qid, position=index) for index, qid in enumerate(ids)])
+                  if quiz.time_limit_minutes else None))
     db.session.add(attempt)
     # Keyed like the unique (person, course, number): two tabs starting at once are one event.
     events.emit("attempt.started",
@@ -223,7 +284,13 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
                 person_id=user.id, actor_id=user.id, unit_id=user.unit_id,
                 data={"course": course.slug, "number": attempt.number})
     try:
-        db.session.commit()
+        db.session.flush()  # the attempt's id, for its answer rows
+        # The empty answer rows in one executemany (the ORM inserted them one by one on
+        # SQLite, each returning an id nobody reads).
+        db.session.execute(_answers_insert(), [
+            {"attempt_id": attempt.id, "question_id": qid, "position": index}
+            for index, qid in enumerate(ids)])
+        _commit_keeping(attempt)
     except IntegrityError:
         # Two tabs started at once: the unique (user, course, number) let one through.
         db.session.rollback()
@@ -234,7 +301,27 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
     return attempt
 
 
+@cache
+def _answers_insert() -> Insert:
+    return insert(QuizAnswer.__table__)
+
+
 # -- showing questions -----------------------------------------------------------------------
+
+class SavedAnswers:
+    """An attempt's saved answers by question id, read on first use: the autosave presents
+    the questions but never needs the answers, so it does not load them."""
+
+    def __init__(self, attempt: QuizAttempt):
+        self._attempt = attempt
+        self._by_question: dict[str, Any] | None = None
+
+    def get(self, question_id: str) -> Any:
+        if self._by_question is None:
+            self._by_question = {answer.question_id: answer.response
+                                 for answer in self._attempt.answers}
+        return self._by_question.get(question_id)
+
 
 @dataclass
 class Presented:
@@ -245,9 +332,16 @@ class Presented:
     qtype: QuestionType
     arrangement: Arrangement
     view: dict[str, Any]
-    answer: Any
-    answered: bool
+    saved: SavedAnswers
     field: Any = None  # the type's unbound WTForms field for this view
+
+    @property
+    def answer(self) -> Any:
+        return self.saved.get(self.question.id)
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None
 
 
 def attempt_questions(course: Course, attempt: QuizAttempt) -> list[Question]:
@@ -260,24 +354,60 @@ def arrangement(course: Course, attempt: QuizAttempt, question: Question) -> Arr
     return Arrangement(seed=attempt.seed, question_id=question.id, shuffle=course.quiz.shuffle)
 
 
-def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[Presented]:
-    registry = current_registry()
-    saved = {answer.question_id: answer.response for answer in attempt.answers}
-    presented = []
-    for question in attempt_questions(course, attempt):
-        qtype = registry.question_type(question.type)
-        arranged = arrangement(course, attempt, question)
-        answer = saved.get(question.id)
-        subject = f"{course.slug}/{question.id}"
+class _Views:
+    """The views and fields question types made for recent attempts, by (type, question,
+    language, seed, shuffle): everything `present` and `field` depend on (they must be
+    deterministic: a reload shows the same attempt). Every page of an attempt and every
+    autosave shows all its questions (their numbers skip a type that fails), so without this
+    each request made them all again. Bounded (oldest out first); failures are not kept, so
+    a failing type is still flagged on each request, as before."""
+
+    # About 2.6 KB an entry (measured with tracemalloc): 512 keep ~1.3 MB per worker, the
+    # questions of some 40 attempts in progress at once; an older one is made again.
+    SIZE = 512
+
+    def __init__(self):
+        self._entries: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()
+
+    def get(self, qtype: QuestionType, question: Question, language: str | None,
+            arranged: Arrangement, subject: str) -> tuple[Any, Any] | None:
+        key = (id(qtype), id(question), language, arranged.seed, arranged.shuffle)
+        entry = self._entries.get(key)
+        # Ids are checked against the objects kept in the entry: a reloaded registry's new
+        # question (or type) never meets the old one's view.
+        if entry is not None and entry[0] is qtype and entry[1] is question:
+            return entry[2], entry[3]
         view = run_optional("present", qtype, qtype.present, question, language, arranged,
                             subject=subject)
         field = None if view is None else run_optional("field", qtype, qtype.field, question,
                                                        view, subject=subject)
-        if field is None:  # its type failed (flagged): left out like a retired question
+        if field is None:
+            return None
+        with self._lock:
+            self._entries[key] = (qtype, question, view, field)
+            while len(self._entries) > self.SIZE:
+                del self._entries[next(iter(self._entries))]
+        return view, field
+
+
+_views = _Views()
+
+
+def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[Presented]:
+    registry = current_registry()
+    saved = SavedAnswers(attempt)
+    presented = []
+    for question in attempt_questions(course, attempt):
+        qtype = registry.question_type(question.type)
+        arranged = arrangement(course, attempt, question)
+        made = _views.get(qtype, question, language, arranged, f"{course.slug}/{question.id}")
+        if made is None:  # its type failed (flagged): left out like a retired question
             continue
+        view, field = made
         presented.append(Presented(
             number=len(presented) + 1, question=question, qtype=qtype, arrangement=arranged,
-            view=view, answer=answer, answered=answer is not None, field=field))
+            view=view, saved=saved, field=field))
     return presented
 
 
@@ -309,26 +439,41 @@ def save_answer(course: Course, attempt: QuizAttempt, question: Question, answer
     """Save one answer while the attempt is open and before its deadline. False otherwise
     (the attempt is then closed if its time ran out)."""
     at = clock.utcnow()
-    claimed = db.session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.IN_PROGRESS,
-               or_(QuizAttempt.deadline.is_(None), QuizAttempt.deadline > at))
-        .values(last_saved_at=at)
-        .execution_options(synchronize_session=False))
+    claimed = db.session.execute(_claim_for_save(), {"attempt_id": attempt.id, "at": at})
     if claimed.rowcount != 1:
         db.session.rollback()
         close_if_expired(course, attempt)
         db.session.refresh(attempt)
         return False
     # Holding the attempt row now: a submit waits for this commit (and then grades it).
-    db.session.execute(
-        update(QuizAnswer)
-        .where(QuizAnswer.attempt_id == attempt.id, QuizAnswer.question_id == question.id)
-        .values(response=answer, saved_at=clock.utcnow())
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    db.session.expire(attempt)
+    db.session.execute(_answer_update(), {
+        "the_attempt": attempt.id, "the_question": question.id, "new_response": answer,
+        "new_saved_at": clock.utcnow()})
+    _commit_keeping(attempt, last_saved_at=at)
     return True
+
+
+# The autosave runs on every answer: its two statements are built once (building them cost
+# about as much CPU as running them), as plain table statements without the ORM's layer.
+@cache
+def _claim_for_save() -> Update:
+    attempts = QuizAttempt.__table__
+    at = bindparam("at", type_=attempts.c.last_saved_at.type)
+    return (update(attempts)
+            .where(attempts.c.id == bindparam("attempt_id"),
+                   attempts.c.state == AttemptState.IN_PROGRESS,
+                   or_(attempts.c.deadline.is_(None), attempts.c.deadline > at))
+            .values(last_saved_at=at))
+
+
+@cache
+def _answer_update() -> Update:
+    answers = QuizAnswer.__table__
+    return (update(answers)
+            .where(answers.c.attempt_id == bindparam("the_attempt"),
+                   answers.c.question_id == bindparam("the_question"))
+            .values(response=bindparam("new_response", type_=answers.c.response.type),
+                    saved_at=bindparam("new_saved_at", type_=answers.c.saved_at.type)))
 
 
 def submit(course: Course, attempt: QuizAttempt) -> bool:
@@ -368,43 +513,67 @@ def close_if_expired(course: Course, attempt: QuizAttempt) -> bool:
 
 
 def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) -> bool:
-    conditions = [QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.IN_PROGRESS]
-    finished_at = at
-    if closed_by == CLOSED_BY_DEADLINE:
-        conditions.append(QuizAttempt.deadline <= at)
-        finished_at = attempt.deadline
-    claimed = db.session.execute(
-        update(QuizAttempt).where(*conditions)
-        .values(state=AttemptState.FINISHED, finished_at=finished_at, closed_by=closed_by)
-        .execution_options(synchronize_session=False))
+    by_deadline = closed_by == CLOSED_BY_DEADLINE
+    finished_at = attempt.deadline if by_deadline else at
+    claimed = db.session.execute(_claim_for_finish(by_deadline), {
+        "the_attempt": attempt.id, "at": at, "closed_at": finished_at, "how": closed_by})
     if claimed.rowcount != 1:  # someone else closed it first: they grade it, not us
         db.session.rollback()
         db.session.refresh(attempt)
         return False
     # Still in the transaction that closed the attempt: grade and commit together. Every
     # save that got the attempt row before us is committed and seen; later ones are refused.
-    answers = list(db.session.scalars(
-        select(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id)))
+    answers = list(db.session.scalars(_answers_query(), {"the_attempt": attempt.id}))
     points, max_points = _grade_answers(course, answers)
     score = score_percent(points, max_points)
     values = {"points": points, "max_points": max_points, "score": score,
-              "passed": passes(score, course.quiz.pass_mark)}
-    if closed_by == CLOSED_BY_SUBMIT:
-        # The moment we held the row: after every saved answer.
-        values["finished_at"] = clock.utcnow()
-    db.session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(**values)
-        .execution_options(synchronize_session=False))
+              "passed": passes(score, course.quiz.pass_mark),
+              # A submit: the moment we held the row, after every saved answer.
+              "finished_at": finished_at if by_deadline else clock.utcnow()}
+    db.session.execute(_grade_update(), {"the_attempt": attempt.id,
+                                         **{f"new_{k}": v for k, v in values.items()}})
     events.emit("attempt.graded", key=f"attempt.graded:attempt:{attempt.id}",
                 person_id=attempt.user_id,
                 actor_id=attempt.user_id if closed_by == CLOSED_BY_SUBMIT else None,
                 data={"course": course.slug, "attempt_id": attempt.id, "score": score,
                       "passed": bool(values["passed"]), "closed_by": closed_by})
-    db.session.commit()
-    db.session.expire(attempt)
+    user_id = attempt.user_id
+    kept = _commit_keeping(attempt, state=AttemptState.FINISHED.value, closed_by=closed_by,
+                           **values)
     if values["passed"]:  # after the commit: a pass may complete the course
-        completions.evaluate(db.session.get(User, attempt.user_id), course)
+        completions.evaluate(db.session.get(User, user_id), course)
+        _keep(attempt, kept)  # evaluate committed too; the attempt has not changed since
     return True
+
+
+# Closing and grading: statements built once (as the autosave's), plain table statements.
+@cache
+def _claim_for_finish(by_deadline: bool) -> Update:
+    attempts = QuizAttempt.__table__
+    claim = update(attempts).where(attempts.c.id == bindparam("the_attempt"),
+                                   attempts.c.state == AttemptState.IN_PROGRESS)
+    if by_deadline:
+        claim = claim.where(attempts.c.deadline <= bindparam(
+            "at", type_=attempts.c.deadline.type))
+    return claim.values(state=AttemptState.FINISHED,
+                        finished_at=bindparam("closed_at", type_=attempts.c.finished_at.type),
+                        closed_by=bindparam("how", type_=attempts.c.closed_by.type))
+
+
+@cache
+def _grade_update() -> Update:
+    attempts = QuizAttempt.__table__
+    return update(attempts).where(attempts.c.id == bindparam("the_attempt")).values({
+        name: bindparam(f"new_{name}", type_=attempts.c[name].type)
+        for name in ("points", "max_points", "score", "passed", "finished_at")})
+
+
+@cache
+def _answers_query() -> Select:
+    # populate_existing: answers this request loaded before the claim are read again, so a
+    # save committed in between is graded too.
+    return (select(QuizAnswer).where(QuizAnswer.attempt_id == bindparam("the_attempt"))
+            .execution_options(populate_existing=True))
 
 
 def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, float]:

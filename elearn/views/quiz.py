@@ -51,10 +51,12 @@ def _course_with_quiz(slug: str):
     return course
 
 
-def _attempt_or_404(course, attempt_id: int):
-    """The learner's attempt, closed and graded first if its time ran out."""
-    quiz_service.close_expired(current_user, course)
-    attempt = quiz_service.get_attempt(current_user, course, attempt_id)
+def _attempt_or_404(course, attempt_id: int, *, with_answers: bool = True,
+                   close_others: bool = True):
+    """The learner's attempt, closed and graded first if its time ran out (with its saved
+    answers, unless the page never shows them)."""
+    attempt = quiz_service.open_attempt(current_user, course, attempt_id,
+                                        with_answers=with_answers, close_others=close_others)
     if attempt is None:
         abort(404)
     return attempt
@@ -68,8 +70,7 @@ def wants_json() -> bool:
 @permission(AUTHENTICATED)
 def overview(slug: str):
     course = _course_with_quiz(slug)
-    quiz_service.close_expired(current_user, course)
-    status = quiz_service.status(current_user, course)
+    status = quiz_service.current_status(current_user, course)
     resume_at = None
     if status.in_progress is not None:
         presented = quiz_service.present(course, status.in_progress, _language())
@@ -109,7 +110,8 @@ def _closed(course, attempt):
 @permission(AUTHENTICATED)
 def question(slug: str, attempt_id: int, number: int):
     course = _course_with_quiz(slug)
-    attempt = _attempt_or_404(course, attempt_id)
+    # The autosave (a POST) reads no saved answer: it only writes one.
+    attempt = _attempt_or_404(course, attempt_id, with_answers=request.method == "GET")
     if not attempt.in_progress:
         return _closed(course, attempt)
     questions = quiz_service.present(course, attempt, _language())
@@ -178,7 +180,7 @@ def summary(slug: str, attempt_id: int):
 @permission(AUTHENTICATED)
 def submit(slug: str, attempt_id: int):
     course = _course_with_quiz(slug)
-    attempt = _attempt_or_404(course, attempt_id)
+    attempt = _attempt_or_404(course, attempt_id, with_answers=False)  # grading reads them
     if not ActionForm().validate_on_submit():
         abort(400)
     graded_now = attempt.in_progress and quiz_service.submit(course, attempt)
@@ -195,10 +197,11 @@ def submit(slug: str, attempt_id: int):
 @permission(AUTHENTICATED)
 def result(slug: str, attempt_id: int):
     course = _course_with_quiz(slug)
-    attempt = _attempt_or_404(course, attempt_id)
+    # current_status closes any other attempt of the person that ran out (one read of them).
+    attempt = _attempt_or_404(course, attempt_id, close_others=False)
     if attempt.in_progress:
         return redirect(url_for("quiz.question", slug=slug, attempt_id=attempt.id, number=1))
-    status = quiz_service.status(current_user, course)
+    status = quiz_service.current_status(current_user, course)
     review = quiz_service.review(course, attempt, status, _language())
     # One page shows every question: a prefix per question keeps the element ids unique.
     forms = {item.presented.number: answer_form(course, item.presented, prefix=f"q{item.presented.number}")
