@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from .content.course_lessons import LessonImportRefused, add_lessons
-from .content.word import WordConversion, WordFileError, convert_docx
+from .content.word_model import WordConversion, WordFileError
 
 
 def lessons_group() -> click.Group:
@@ -29,6 +29,8 @@ def lessons_group() -> click.Group:
         """Split FILE.docx into lessons at each Heading 1 and add them to COURSE_DIR."""
         if file.suffix.lower() != ".docx":
             _fail(_("%(file)s: only Word documents (.docx) can be imported", file=str(file)))
+        from .content.word import convert_docx  # python-docx: only where a document is read
+
         try:
             conversion = convert_docx(file.read_bytes())
         except OSError as exc:

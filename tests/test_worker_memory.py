@@ -1,6 +1,6 @@
 """A web worker carries the document libraries only once it makes a document.
 
-fpdf2 (with fontTools), openpyxl and Authlib's client are ~60 MB of a worker's memory
+fpdf2 (with fontTools), openpyxl, python-docx and Authlib's client are ~70 MB of a worker's memory
 (issue #15 item 7: RSS < 150 MB per worker). Most requests never make a PDF or a workbook,
 so those libraries are imported where a document is made. This test serves pages the way a
 worker does, in a fresh interpreter, and then makes a certificate and a workbook, to show the
@@ -21,7 +21,7 @@ from elearn.testing import PROJECT_ROOT, base_config
 
 from kit import PASSWORD, build_world
 
-HEAVY = ("fpdf", "fontTools", "openpyxl", "authlib", "requests")
+HEAVY = ("fpdf", "fontTools", "openpyxl", "authlib", "requests", "docx")
 
 WORKER = textwrap.dedent("""
     import json, sys

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from .banks.model import write_atomically
 from .loader import COURSE_FILE
-from .word import WordLesson
+from .word_model import WordLesson
 
 
 class LessonImportRefused(Exception):

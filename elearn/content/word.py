@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Iterator
 
-import yaml
 from docx import Document
 from docx.oxml.ns import qn
 from docx.table import Table
@@ -32,6 +30,10 @@ from docx.text.run import Run
 from flask_babel import lazy_gettext as _l
 
 from .banks.model import slugify
+from .word_model import LeftOut, WordConversion, WordFileError, WordLesson
+
+__all__ = ["LeftOut", "WordConversion", "WordFileError", "WordLesson", "convert_docx",
+           "iter_lesson_files", "lesson_stem"]
 
 # A 5 MB upload can unpack to gigabytes (a "zip bomb"). zipfile never inflates a member past
 # its declared size, so the sum of declared sizes is a real bound, checked before parsing.
@@ -45,41 +47,6 @@ _HEADING = re.compile(r"^heading ([1-6])$", re.IGNORECASE)
 _WEB_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&])")
 _LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])")
-
-
-class WordFileError(Exception):
-    """The file cannot be converted at all; str() is the translated one-line reason."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    """Something of the document the lessons do not carry, and where it was."""
-    paragraph: int
-    what: str
-
-
-@dataclass(frozen=True)
-class WordLesson:
-    file_name: str       # lessons/<file_name>
-    title: str
-    paragraph: int       # where its Heading 1 is
-    body: str            # Markdown, without front matter
-
-    @property
-    def text(self) -> str:
-        """The lesson file as the course loader reads it: front matter, then Markdown."""
-        front = yaml.safe_dump({"title": self.title}, allow_unicode=True, width=10_000,
-                               sort_keys=False)
-        return f"---\n{front}---\n{self.body}"
-
-
-@dataclass
-class WordConversion:
-    lessons: list[WordLesson] = field(default_factory=list)
-    left_out: list[LeftOut] = field(default_factory=list)
 
 
 def convert_docx(data: bytes) -> WordConversion:

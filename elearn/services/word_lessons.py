@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 from ..content.rendering import render_markdown
-from ..content.word import LeftOut, WordLesson, convert_docx, WordFileError
+from ..content.word_model import LeftOut, WordFileError, WordLesson
 
 ZIP_TYPE = "application/zip"
 
@@ -38,6 +38,8 @@ class LessonsPreview:
 
 def preview_upload(data: bytes, file_name: str) -> LessonsPreview:
     """Convert an uploaded .docx; raise WordFileError (translated) if it cannot be read."""
+    from ..content.word import convert_docx  # python-docx loads with the first document
+
     conversion = convert_docx(data)
     preview = LessonsPreview(file_name, left_out=conversion.left_out)
     buffer = BytesIO()
