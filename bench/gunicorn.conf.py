@@ -1,16 +1,18 @@
 """gunicorn settings shared by both apps of the benchmark (elearn and bench/hello.py).
 
-2 workers = the machine's 2 cores. gthread with 4 threads per worker: connections stay
+2 workers = the machine's 2 cores. gthread with 2 threads per worker: connections stay
 alive (as behind a keep-alive proxy; sync workers close every connection), and while one
-thread waits on the database (a PostgreSQL round trip, an SQLite lock) another can run.
-More threads would only queue on the GIL.
+thread waits on the database (a PostgreSQL round trip, an SQLite lock) the other can run.
+Measured on 2026-12-04 (bench/README.md): 2 threads beat 4 in every scenario on both
+databases (4 threads queue on the GIL: py-spy shows them waiting to get it back after each
+socket write; on SQLite more writers also wait on its lock), and 1 thread loses the quiz.
 """
 import os
 
 bind = os.environ.get("BENCH_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("BENCH_WORKERS", "2"))
 worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("BENCH_THREADS_PER_WORKER", "4"))
+threads = int(os.environ.get("BENCH_THREADS_PER_WORKER", "2"))
 keepalive = 30
 backlog = 2048
 timeout = 120

@@ -675,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
             scenarios[key]["cpu_steal_pct"] = steal_since(cpu_before)
         gunicorn_settings = (f"{os.environ.get('BENCH_WORKERS', '2')} workers "
                              f"{os.environ.get('BENCH_WORKER_CLASS', 'gthread')} × "
-                             f"{os.environ.get('BENCH_THREADS_PER_WORKER', '4')} threads")
+                             f"{os.environ.get('BENCH_THREADS_PER_WORKER', '2')} threads")
         results = {
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "db": {"kind": database.kind, "version": database.version,

@@ -1,13 +1,14 @@
 """gunicorn settings for production (the measured choices of bench/gunicorn.conf.py):
-one worker per core, gthread with 4 threads (a thread waiting on PostgreSQL frees the
-core for another), keep-alive for nginx's upstream connections."""
+one worker per core, gthread with 2 threads (a thread waiting on PostgreSQL frees the
+core for the other; 4 threads queued on the GIL and were slower in every scenario),
+keep-alive for nginx's upstream connections."""
 import multiprocessing
 import os
 
 bind = os.environ.get("ELEARN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("ELEARN_GUNICORN_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gthread"
-threads = 4
+threads = 2
 keepalive = 30
 backlog = 2048
 # Exports and imports run in the worker, so no request should need long; 120 s covers a
