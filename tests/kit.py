@@ -34,7 +34,7 @@ from elearn.services.accounts import create_user, find_user, grant_role
 from elearn.services.committees import set_seat
 from elearn.services.invitations import create_invitation
 from elearn.services.orgs import create_unit
-from elearn.testing import csrf_token as csrf, write_course
+from elearn.testing import csrf_token as csrf, login, write_course
 
 PASSWORD = "mat-khau-dai-2026"
 ROLES = [role for role in Role]
@@ -200,6 +200,14 @@ def study_everything(app: Flask, client, slug: str) -> None:
         token = csrf(client, f"/courses/{slug}/lessons/{lesson.slug}")
         client.post(f"/courses/{slug}/lessons/{lesson.slug}/studied",
                     data={"csrf_token": token, "go": "stay"})
+
+
+def studied_learner(app: Flask, slug: str, username: str = "hocvien"):
+    """A test client signed in as `username`, who has studied every lesson of `slug`."""
+    client = app.test_client()
+    login(client, username, PASSWORD)
+    study_everything(app, client, slug)
+    return client
 
 
 def attempt_row(app: Flask, attempt_id: int) -> QuizAttempt:

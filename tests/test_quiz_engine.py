@@ -14,7 +14,8 @@ from elearn.testing import login
 
 from kit import (
     PASSWORD, answer, as_state, attempt_row, csrf, form_state, make_site, pass_time,
-    right_answer_form, start_attempt, study_everything, submit, write_quiz_course,
+    right_answer_form, start_attempt, study_everything, studied_learner, submit,
+    write_quiz_course,
 )
 
 SLUG = "khoa-quiz"
@@ -30,10 +31,7 @@ def site(make_app, course_root, request):
 
 @pytest.fixture
 def learner(site):
-    client = site.test_client()
-    login(client, "hocvien", PASSWORD)
-    study_everything(site, client, SLUG)
-    return client
+    return studied_learner(site, SLUG)
 
 
 def question_part(html: str) -> str:

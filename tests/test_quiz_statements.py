@@ -16,11 +16,9 @@ from sqlalchemy import event, select
 
 from elearn.extensions import db
 from elearn.models import QuizAnswer, QuizAttempt
-from elearn.testing import login
 
 from kit import (
-    PASSWORD, attempt_row, csrf, make_site, right_answer_form, study_everything,
-    write_quiz_course,
+    attempt_row, csrf, make_site, right_answer_form, studied_learner, write_quiz_course,
 )
 
 SLUG = "khoa-quiz"
@@ -36,10 +34,7 @@ def site(make_app, course_root):
 
 @pytest.fixture
 def learner(site):
-    client = site.test_client()
-    login(client, "hocvien", PASSWORD)
-    study_everything(site, client, SLUG)
-    return client
+    return studied_learner(site, SLUG)
 
 
 @contextmanager

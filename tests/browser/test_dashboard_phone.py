@@ -60,14 +60,19 @@ def served(tmp_path, sqlite_template):
         db.engine.dispose()
 
 
-def test_dashboard_chart_reads_on_a_360_px_phone(served, browser):  # noqa: F811
-    browser.get(f"{served}/login")
+def _open_dashboard_as_officer(browser, served: str) -> None:
+    """Sign in through the form already on screen (/login) and open the province's board."""
     browser.find_element(By.NAME, "username").send_keys("tuyengiao")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form "
                                           "input[type=submit]").click()
     WebDriverWait(browser, 15).until(lambda d: "/login" not in d.current_url)
     browser.get(f"{served}/dashboard/?unit=P&year={local_today().year}")
+
+
+def test_dashboard_chart_reads_on_a_360_px_phone(served, browser):  # noqa: F811
+    browser.get(f"{served}/login")
+    _open_dashboard_as_officer(browser, served)
     folder = PROJECT_ROOT / "test-output" / "browser" / "dashboard"
     folder.mkdir(parents=True, exist_ok=True)
     height = browser.execute_script("return Math.ceil(document.documentElement.scrollHeight)")
@@ -105,12 +110,7 @@ def test_dashboard_table_reads_on_a_360_px_phone(served, browser, language):  # 
         browser.find_element(By.CSS_SELECTOR, f"header button[lang={language}]").click()
         WebDriverWait(browser, 15).until(
             lambda d: d.execute_script("return document.documentElement.lang") == language)
-    browser.find_element(By.NAME, "username").send_keys("tuyengiao")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit], main form "
-                                          "input[type=submit]").click()
-    WebDriverWait(browser, 15).until(lambda d: "/login" not in d.current_url)
-    browser.get(f"{served}/dashboard/?unit=P&year={local_today().year}")
+    _open_dashboard_as_officer(browser, served)
     folder = PROJECT_ROOT / "test-output" / "browser" / "dashboard"
     folder.mkdir(parents=True, exist_ok=True)
     box = browser.find_element(By.CSS_SELECTOR, "div.scroll:has(> #chart-figures)")
