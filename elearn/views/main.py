@@ -20,6 +20,7 @@ from ..models import Role
 from ..security import PUBLIC, held_roles, permission, scope_paths
 from ..services.orgs import units_within
 from ..urls import public_url_for
+from .menu import is_current, site_menu
 
 bp = Blueprint("main", __name__)
 
@@ -120,6 +121,8 @@ def register_context(app: Flask) -> None:
     app.add_template_filter(format_moment, "datetimeformat")
     app.add_template_global(held_roles, "held_roles")
     app.add_template_global(menu_url, "menu_url")
+    app.add_template_global(site_menu, "site_menu")
+    app.add_template_global(is_current, "is_current")
     app.add_template_global(public_url_for, "public_url_for")
     app.add_template_global(units_in_scope, "units_in_scope")
     app.add_template_filter(level_label, "level_label")
