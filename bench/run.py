@@ -657,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
         log("collecting bench people, lesson pages and codes from the database")
         fixtures = collect_fixtures(database.url, args.connections)
         hello = start_server("hello", "hello:app", BENCH, env, rundir, stack)
-        app = start_server("elearn", "elearn:create_app()", ROOT, env, rundir, stack)
+        app = start_server("elearn", "wsgi:app", ROOT, env, rundir, stack)  # as deployed
         if "dashboard" in wanted:
             timings["dashboard_first_request"] = first_dashboard_request(app.port, fixtures)
 
