@@ -92,9 +92,11 @@ def _course_facts(course: Course | None) -> tuple | None:
 
 def _standing(normal: str) -> tuple | None:
     """Everything a remembered answer depends on, as it stands now (None: no such code)."""
-    # On the session's connection, not through the session: a Core row needs none of the
-    # ORM's result machinery, which cost more than the query itself (profile_routes verify).
-    row = db.session.connection().execute(_check_query(), {"code": normal}).first()
+    # A Core row on a connection of its own, not through the session: neither the ORM's
+    # result machinery nor its transaction bookkeeping is needed for one read, and each cost
+    # more than the query itself (profile_routes verify).
+    with db.engine.connect() as connection:
+        row = connection.execute(_check_query(), {"code": normal}).first()
     if row is None:
         return None
     return (tuple(row), keyring.fingerprint("completion"),

@@ -103,14 +103,16 @@ def units_in_scope(roles: list[str]) -> list:
     return units_within([path for role in roles for path in scope_paths(current_user, Role(role))])
 
 
-def menu_url(endpoint: str) -> str:
-    """Template global: `url_for(endpoint)` for an endpoint that takes no arguments, built
-    once per app, endpoint and script root (the header builds about ten on every page)."""
-    built = current_app.extensions.setdefault("elearn.menu_urls", {})
-    key = (endpoint, request.script_root)
+def fixed_url(endpoint: str, **values: str) -> str:
+    """Template global: `url_for(endpoint, **values)`, built once per app, script root and
+    arguments. Only for arguments from a small fixed set (the catalogue's course and lesson
+    slugs, static file names): the header and a lesson page build about fifteen links on
+    every view, and each `url_for` cost as much as a database read (bench/floor.py)."""
+    built = current_app.extensions.setdefault("elearn.fixed_urls", {})
+    key = (endpoint, request.script_root, *values.items())
     url = built.get(key)
     if url is None:
-        url = built[key] = url_for(endpoint)
+        url = built[key] = url_for(endpoint, **values)
     return url
 
 
@@ -120,7 +122,7 @@ def register_context(app: Flask) -> None:
     app.add_template_filter(format_day, "dateformat")
     app.add_template_filter(format_moment, "datetimeformat")
     app.add_template_global(held_roles, "held_roles")
-    app.add_template_global(menu_url, "menu_url")
+    app.add_template_global(fixed_url, "fixed_url")
     app.add_template_global(site_menu, "site_menu")
     app.add_template_global(is_current, "is_current")
     app.add_template_global(public_url_for, "public_url_for")
