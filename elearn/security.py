@@ -105,19 +105,28 @@ def held_roles(user: Any) -> list[tuple[str, Unit]]:
     return pairs
 
 
+def held_paths(user: Any) -> tuple[tuple[str, str], ...] | list[tuple[str, str]]:
+    """(role, unit path) pairs, as `held_roles`: from the sign-in look-up when it ran for this
+    request (no query), else from the person's grants and seats."""
+    snapshot = getattr(user, "request_held_paths", None)
+    if snapshot is not None:
+        return snapshot
+    return [(held, on.path) for held, on in held_roles(user)]
+
+
 def has_role(user: Any, role: Role, unit: Unit | None = None) -> bool:
     """Does `user` hold `role` on `unit` (through it or an ancestor)? Without a unit: anywhere."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return any(held == role and (unit is None or unit.path.startswith(on.path))
-               for held, on in held_roles(user))
+    return any(held == role and (unit is None or unit.path.startswith(path))
+               for held, path in held_paths(user))
 
 
 def scope_paths(user: Any, role: Role) -> list[str]:
     """Paths of the subtrees where `user` holds `role` (for filtering lists in SQL)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return [on.path for held, on in held_roles(user) if held == role]
+    return [path for held, path in held_paths(user) if held == role]
 
 
 def declared_permission(app: Flask, endpoint: str) -> str | None:

@@ -146,3 +146,42 @@ def test_the_menu_follows_a_role_granted_and_revoked_between_two_pages(demo):
         revoke_role(grant, by=find_user("admin"))
     assert 'href="/dashboard/' not in client.get("/").get_data(as_text=True)
     assert client.get("/dashboard/").status_code == 403
+
+
+def test_permission_checks_read_the_roles_and_units_loaded_with_the_sign_in(demo):
+    """The sign-in look-up brings each role with the path of its unit, committee seats as
+    reviewer (services/sessions.py): the same pairs as the grant and seat rows, so a scoped
+    check on a staff page needs no further query. People holding roles on several units and
+    seats are among those checked."""
+    from sqlalchemy import event, select
+
+    from elearn.models import CommitteeSeat, RoleGrant, Unit, User
+    from elearn.security import has_role, held_roles
+    from elearn.services.sessions import load_session, start_session
+
+    with demo.app_context():
+        holders = db.session.scalars(select(User).where(
+            User.id.in_(select(RoleGrant.user_id)) | User.id.in_(select(CommitteeSeat.user_id))
+        )).all()
+        assert any(person.seats for person in holders)
+        expected = {person.id: sorted((str(role), unit.path) for role, unit in held_roles(person))
+                    for person in holders}
+        tokens = {person.id: start_session(person) for person in holders}
+    statements: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    for person_id, token in tokens.items():
+        with demo.test_request_context("/"):
+            user = load_session(token)
+            assert sorted(user.request_held_paths) == expected[person_id]
+            units = {path: db.session.scalar(select(Unit).where(Unit.path == path))
+                     for _role, path in expected[person_id]}
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                for role, path in expected[person_id]:
+                    assert has_role(user, role, units[path])
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+    assert statements == []

@@ -66,20 +66,24 @@ class User(UserMixin, db.Model):
     # Set per request by the session loader: which sign-in this request belongs to.
     session_token = None  # str | None; not a column
     request_locale = None  # str | None; the language chosen, as read when the request began ("" none)
-    request_role_names = None  # frozenset[str] | None; role names, as read when the request began
+    # (role, unit path) pairs held, grants and committee seats (as reviewer), as read when the
+    # request began: permission checks need no grant or seat objects (security.held_paths).
+    request_held_paths = None  # tuple[tuple[str, str], ...] | None
 
     @staticmethod
-    def role_names_from(grant_roles: str | None, seated: bool) -> frozenset[str]:
-        """Role names from the session query's comma-joined grants and whether a seat exists."""
-        names = set(filter(None, (grant_roles or "").split(",")))
-        return frozenset(names | ({Role.REVIEWER.value} if seated else set()))
+    def held_paths_from(grants: str | None, seat_paths: str | None
+                        ) -> tuple[tuple[str, str], ...]:
+        """The session query's comma-joined "role:path" grants and seat paths, as pairs."""
+        pairs = [tuple(item.split(":", 1)) for item in (grants or "").split(",") if item]
+        pairs += [(Role.REVIEWER.value, path) for path in (seat_paths or "").split(",") if path]
+        return tuple(pairs)
 
     @property
     def role_names(self) -> frozenset[str]:
         """The roles held anywhere (a committee seat is the reviewer role), for menus only:
         permission checks read grants with their units (`security.held_roles`)."""
-        if self.request_role_names is not None:
-            return self.request_role_names
+        if self.request_held_paths is not None:
+            return frozenset(role for role, _path in self.request_held_paths)
         return frozenset({grant.role for grant in self.grants}
                          | ({Role.REVIEWER.value} if self.seats else set()))
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from flask import current_app
 from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, exists, func, select, update
+from sqlalchemy import Select, String, bindparam, cast, delete, func, select, update
 
 from ..extensions import db
-from ..models import CommitteeSeat, RoleGrant, User, UserSession
+from ..models import CommitteeSeat, RoleGrant, Unit, User, UserSession
 from ..clock import utcnow
 
 # Touching last_seen_at on every request would turn every page view into a write.
@@ -49,15 +49,19 @@ def _session_query() -> Select:
     """Built once: this runs on every signed-in request, and putting the statement and its
     loader options together again each time cost about a third of the look-up.
 
-    One row: the sign-in's times (columns, not an ORM object), the person, and the names of
-    the roles they hold, which is all the page header needs. Grants and seats with their units
-    load only where a permission check reads them (`security.held_roles`): eager-loading that
-    graph on every request cost more than the rest of the look-up (bench/profile_routes.py)."""
-    role_names = (select(func.aggregate_strings(RoleGrant.role, ","))
-                  .where(RoleGrant.user_id == User.id).scalar_subquery())
-    seated = exists().where(CommitteeSeat.user_id == User.id)
+    One row: the sign-in's times (columns, not an ORM object), the person, and the roles they
+    hold with the paths of the units they hold them on, which is all the page header and the
+    permission checks need (`security.held_paths`). Loading grant and seat objects with
+    their units on every request cost more than the rest of the look-up, and loading them
+    lazily on staff pages took two more queries (bench/profile_routes.py)."""
+    grants = (select(func.aggregate_strings(cast(RoleGrant.role, String) + ":" + Unit.path, ","))
+              .select_from(RoleGrant).join(Unit, RoleGrant.unit_id == Unit.id)
+              .where(RoleGrant.user_id == User.id).scalar_subquery())
+    seats = (select(func.aggregate_strings(Unit.path, ","))
+             .select_from(CommitteeSeat).join(Unit, CommitteeSeat.unit_id == Unit.id)
+             .where(CommitteeSeat.user_id == User.id).scalar_subquery())
     return (select(UserSession.id, UserSession.created_at, UserSession.last_seen_at, User,
-                   role_names, seated)
+                   grants, seats)
             .join(User, UserSession.user_id == User.id)
             .where(UserSession.token_hash == bindparam("digest")))
 
@@ -66,7 +70,7 @@ def load_session(token: str) -> User | None:
     row = db.session.execute(_session_query(), {"digest": _digest(token)}).first()
     if row is None:
         return None
-    record_id, created_at, last_seen_at, user, role_names, seated = row
+    record_id, created_at, last_seen_at, user, grants, seats = row
     if not user.active:
         return None
     now = utcnow()
@@ -81,7 +85,7 @@ def load_session(token: str) -> User | None:
                            .values(last_seen_at=now))
         db.session.commit()
     user.session_token = token
-    user.request_role_names = User.role_names_from(role_names, seated)
+    user.request_held_paths = User.held_paths_from(grants, seats)
     # A snapshot for the request's language: reading `user.locale` after a commit would reload
     # the whole row just to pick the language of a flash message. "" is "read: none chosen"
     # (None would send select_locale back to the expired column).
