@@ -225,3 +225,32 @@ def test_people_renaming_themselves_at_the_same_moment_all_show_at_once(make_app
             holders = {username: public.get(f"/api/v1/verify/{code}").get_json()["holder"]
                        for username, code in shown.items()}
             assert holders == {username: mask_name(name) for username, name in names.items()}
+
+
+def test_a_remembered_answer_costs_one_statement_and_no_transaction(make_app):
+    """The public look-up that finds its answer remembered sends the database one statement,
+    outside any transaction (on PostgreSQL no BEGIN and ROLLBACK: three round trips were one
+    query's worth of work)."""
+    from sqlalchemy import event
+
+    app = make_app(VERIFY_CACHE_SECONDS=300)
+    code, _completion_id = issued(app)
+    public = app.test_client()
+    assert public.get(f"/api/v1/verify/{code}").status_code == 200
+    seen: list[tuple[str, bool]] = []
+
+    def record(connection, _cursor, statement, *_args) -> None:
+        driver = connection.connection.driver_connection
+        open_transaction = (driver.info.transaction_status != 0  # psycopg: IDLE
+                            if connection.dialect.name == "postgresql" else driver.in_transaction)
+        seen.append((statement.split()[0], open_transaction))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        for _ in range(3):
+            assert public.get(f"/api/v1/verify/{code}").get_json()["status"] == "valid"
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert seen == [("SELECT", False)] * 3
