@@ -157,6 +157,16 @@ def track_event(event: "Event") -> None:
 
 
 @hookspec
+def header_figures() -> "Mapping[str, Any]":
+    """Return {name: SQL scalar sub-select} of small per-person figures for the page header
+    (the built-in notifications: the unread count), each correlated on `User.id`. They are
+    read in the sign-in look-up's own statement on every signed-in page, so a figure costs no
+    query of its own; read one as `current_user.request_figures.get(name)` (None when the
+    look-up did not run, as for a request with an API token: then ask the database). A figure
+    whose SQL fails is listed on /admin/plugins and dropped; sign-in carries on without it."""
+
+
+@hookspec
 def register_notification_channels() -> "list[NotificationChannel | type[NotificationChannel]]":
     """Return notification channels (instances, or classes made with no arguments): each has a
     `name`, a translated `label` and `deliver(message)`, raising `DeliveryFailed` (retry later)

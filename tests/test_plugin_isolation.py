@@ -515,3 +515,46 @@ def test_a_raising_completion_rule_issues_nothing_and_studying_keeps_working(
     assert rows and {(row.kind, row.subject) for row in rows} == {
         ("completion_rule", "luat-hong")}
     assert rows[0].location == f"{path}:{line_of(path, 'RAISES HERE')}"
+
+
+# -- header figures ------------------------------------------------------------------------------
+
+def test_hook_header_figures_are_read_with_the_sign_in_and_a_broken_one_is_dropped(
+        make_app, plugin_module):
+    """A plugin's header figure arrives with the sign-in look-up (no query of its own). A
+    figure whose SQL fails is listed on /admin/plugins and dropped: pages keep working, with
+    the other figures (the notification centre's unread count) still read with the sign-in."""
+    from elearn.builtins.notifications.store import unread_count
+    from elearn.services.sessions import load_session, start_session
+
+    name, path = plugin_module("figures_plugin", """
+        from sqlalchemy import func, literal_column
+        from elearn.api import User, hookimpl
+
+        @hookimpl
+        def header_figures():
+            return {"name_length": func.length(User.full_name),
+                    "broken": literal_column("(SELECT count(*) FROM no_such_table)")}
+        """)
+    app = make_app(PLUGINS=[name])
+    with app.app_context():
+        build_world()
+        token = start_session(find_user("nguoi.a"))
+    client = app.test_client()
+    assert login(client, "nguoi.a", WORLD_PASSWORD).status_code == 302
+    assert client.get("/").status_code == 200      # the first look-up meets the broken figure
+    assert client.get("/profile/").status_code == 200
+    reported = failures(app, name)
+    assert [(row.kind, row.subject) for row in reported] == [("header_figures", "broken")]
+    assert "no_such_table" in reported[0].error
+    assert reported[0].location.startswith(f"{path}:")  # the plugin's hook
+    with app.app_context():
+        unread = unread_count(find_user("nguoi.a").id)
+    with app.test_request_context("/"):
+        statements = []
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda *args: statements.append(args[2]), named=False)
+        user = load_session(token)
+        assert user.request_figures == {"name_length": len("Người A"),
+                                        "unread_notifications": unread}
+    assert len(statements) == 1

@@ -69,6 +69,8 @@ class User(UserMixin, db.Model):
     # (role, unit path) pairs held, grants and committee seats (as reviewer), as read when the
     # request began: permission checks need no grant or seat objects (security.held_paths).
     request_held_paths = None  # tuple[tuple[str, str], ...] | None
+    # The plugins' header figures (hook `header_figures`), read with the sign-in.
+    request_figures = None  # dict[str, Any] | None
 
     @staticmethod
     def held_paths_from(grants: str | None, seat_paths: str | None

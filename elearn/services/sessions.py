@@ -6,13 +6,16 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from functools import cache
+from functools import lru_cache
 
 from sqlalchemy import Select, String, bindparam, cast, delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from ..models import CommitteeSeat, RoleGrant, Unit, User, UserSession
 from ..clock import utcnow
+from . import header_figures
+from .header_figures import Figure
 
 # Touching last_seen_at on every request would turn every page view into a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -44,8 +47,8 @@ def start_session(user: User, address: str = "", user_agent: str = "") -> str:
     return token
 
 
-@cache
-def _session_query() -> Select:
+@lru_cache(maxsize=32)  # one per app's set of header figures
+def _session_query(figures: tuple[Figure, ...] = ()) -> Select:
     """Built once: this runs on every signed-in request, and putting the statement and its
     loader options together again each time cost about a third of the look-up.
 
@@ -53,7 +56,8 @@ def _session_query() -> Select:
     hold with the paths of the units they hold them on, which is all the page header and the
     permission checks need (`security.held_paths`). Loading grant and seat objects with
     their units on every request cost more than the rest of the look-up, and loading them
-    lazily on staff pages took two more queries (bench/profile_routes.py)."""
+    lazily on staff pages took two more queries (bench/profile_routes.py). Then the plugins'
+    header figures (`header_figures`), which would otherwise be a query each."""
     grants = (select(func.aggregate_strings(cast(RoleGrant.role, String) + ":" + Unit.path, ","))
               .select_from(RoleGrant).join(Unit, RoleGrant.unit_id == Unit.id)
               .where(RoleGrant.user_id == User.id).scalar_subquery())
@@ -61,16 +65,26 @@ def _session_query() -> Select:
              .select_from(CommitteeSeat).join(Unit, CommitteeSeat.unit_id == Unit.id)
              .where(CommitteeSeat.user_id == User.id).scalar_subquery())
     return (select(UserSession.id, UserSession.created_at, UserSession.last_seen_at, User,
-                   grants, seats)
+                   grants, seats, *(figure.column for figure in figures))
             .join(User, UserSession.user_id == User.id)
             .where(UserSession.token_hash == bindparam("digest")))
 
 
 def load_session(token: str) -> User | None:
-    row = db.session.execute(_session_query(), {"digest": _digest(token)}).first()
+    params = {"digest": _digest(token)}
+    figures = header_figures.figures()
+    try:
+        row = db.session.execute(_session_query(figures), params).first()
+    except DBAPIError as error:
+        if not figures:
+            raise
+        db.session.rollback()
+        header_figures.drop_failing(db.session, _session_query, params, error)
+        figures = header_figures.figures()
+        row = db.session.execute(_session_query(figures), params).first()
     if row is None:
         return None
-    record_id, created_at, last_seen_at, user, grants, seats = row
+    record_id, created_at, last_seen_at, user, grants, seats = row[:6]
     if not user.active:
         return None
     now = utcnow()
@@ -86,6 +100,7 @@ def load_session(token: str) -> User | None:
         db.session.commit()
     user.session_token = token
     user.request_held_paths = User.held_paths_from(grants, seats)
+    user.request_figures = {figure.name: value for figure, value in zip(figures, row[6:])}
     # A snapshot for the request's language: reading `user.locale` after a commit would reload
     # the whole row just to pick the language of a flash message. "" is "read: none chosen"
     # (None would send select_locale back to the expired column).

@@ -50,6 +50,11 @@ def track_event(event: Event) -> None:
 
 
 @hookimpl
+def header_figures():
+    return {store.UNREAD_FIGURE: store.unread_figure()}
+
+
+@hookimpl
 def startup(app):
     # Daily at 00:00 UTC = 07:00 in Vietnam: reminders arrive in the morning.
     from .reminders import send_reminders

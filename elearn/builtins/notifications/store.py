@@ -65,6 +65,16 @@ def _unread_query() -> Select:
         Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
 
 
+UNREAD_FIGURE = "unread_notifications"
+
+
+def unread_figure() -> Any:
+    """The unread count as a header figure: read with the sign-in, no query of its own."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
 def unread_count(user_id: int) -> int:
     """One COUNT on the (user_id, read_at) index, for the header. Run on the session's
     connection, not through the ORM: no objects come back, and the ORM's statement machinery

@@ -40,7 +40,12 @@ def by_field(name: str, channel: str) -> str:
 @bp.app_context_processor
 def header_count():
     def unread() -> int:
-        return store.unread_count(current_user.id) if current_user.is_authenticated else 0
+        if not current_user.is_authenticated:
+            return 0
+        figures = current_user.request_figures  # read with the sign-in (header_figures)
+        if figures is not None and store.UNREAD_FIGURE in figures:
+            return figures[store.UNREAD_FIGURE] or 0
+        return store.unread_count(current_user.id)
     return {"unread_notifications": unread}
 
 
