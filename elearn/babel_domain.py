@@ -14,7 +14,6 @@ otherwise go through three Jinja calls and two of Flask-Babel's look-ups per mes
 from __future__ import annotations
 
 from functools import cached_property
-
 from typing import Any
 
 from babel.support import NullTranslations, Translations

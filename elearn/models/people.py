@@ -83,7 +83,7 @@ class User(UserMixin, db.Model):
     @property
     def role_names(self) -> frozenset[str]:
         """The roles held anywhere (a committee seat is the reviewer role), for menus only:
-        permission checks read grants with their units (`security.held_roles`)."""
+        permission checks read them with their units' paths (`security.held_paths`)."""
         if self.request_held_paths is not None:
             return frozenset(role for role, _path in self.request_held_paths)
         return frozenset({grant.role for grant in self.grants}

@@ -21,8 +21,9 @@ from ..models import LessonView, User
 from . import completions, counter_marks
 from .learner_record import lesson_views, quiz_results, studied_by_course, studied_lessons
 
-__all__ = ["Progress", "Reading", "StudyResult", "course_progress", "lesson_views", "mark_studied",
-           "open_lesson", "progress_for", "reading_seconds_left", "studied_lessons"]
+__all__ = ["Progress", "Reading", "StudyResult", "course_progress", "lesson_views",
+           "mark_studied", "open_lesson", "progress_for", "reading_seconds_left",
+           "studied_lessons"]
 
 
 @dataclass(frozen=True)
