@@ -385,7 +385,9 @@ def collect_fixtures(url: str, connections: int) -> Fixtures:
             select(User.username).where(
                 User.audience == "cadre", User.username.like("bench.u%"),
                 User.id.in_(studied), User.id.not_in(select(QuizAttempt.user_id)))
-            .order_by(User.id).limit(24 * connections)))
+            # 48 per connection: at ~150 flows/s a smaller pool ran out of attempts within a
+            # run (2026-12-04: 138 starts of one run found nobody with an attempt left).
+            .order_by(User.id).limit(48 * connections)))
         codes = list(db.session.scalars(select(Completion.code).order_by(func.random())
                                         .limit(2000)))
         db.session.remove()
