@@ -4,7 +4,6 @@ audited and idempotent (a duplicate request changes nothing and writes no second
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from functools import cache
 
 from sqlalchemy import bindparam, select

@@ -33,9 +33,8 @@ def issuer_name(completion: Completion, course: Course | None, language: str) ->
     """Who issues the certificate: the course's `issuer` (the training centre or school that
     owns it), else the top unit of the holder's organisation tree, which runs the study.
     Never the learner's own cell or class: they did not teach the course."""
-    if course is not None and course.issuer is not None:
-        return course.issuer.get(language)
-    return orgs.root_name(completion.unit)
+    names = issuer_names(completion, course)
+    return names[1] if language == "en" else names[0]
 
 
 def issuer_names(completion: Completion, course: Course | None) -> tuple[str, str]:

@@ -59,8 +59,8 @@ def notify(session: Session, kind: str, key: str, user_ids: Iterable[int],
 
 @cache
 def _unread_query() -> Select:
-    """Built once: the header asks on every signed-in page, and composing the statement cost
-    as much as running it (bench/profile_routes.py lesson)."""
+    """Built once (composing the statement cost as much as running it): the API's list and
+    the header of an API-token request ask."""
     return select(func.count()).select_from(Notification).where(
         Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
 
@@ -76,10 +76,9 @@ def unread_figure() -> Any:
 
 
 def unread_count(user_id: int) -> int:
-    """One COUNT on the (user_id, read_at) index, for the header. Run on the session's
-    connection, not through the ORM: no objects come back, and the ORM's statement machinery
-    was half of this call's cost on every signed-in page (bench/floor.py)."""
-    return db_session().connection().execute(_unread_query(), {"user_id": user_id}).scalar() or 0
+    """One COUNT on the (user_id, read_at) index, for the header when the sign-in look-up
+    did not bring it (`unread_figure`)."""
+    return db_session().scalar(_unread_query(), {"user_id": user_id}) or 0
 
 
 @dataclass(frozen=True)
