@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import jobqueue, question_templates, security, shared_state, web_input
+from . import jobqueue, lookup_limits, question_templates, security, shared_state, web_input
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    lookup_limits.init_app(app)
     cache.init_app(app)
     shared_state.announce_host(app)
     _init_login(app)

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
-from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
-from flask import request
 from flask_caching import Cache
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
@@ -53,42 +51,34 @@ class BearerAwareCSRF(CSRFProtect):
 
 
 csrf = BearerAwareCSRF()
-# Per-address limits on public lookups, counted in memory by default (per worker) so a lookup
-# costs no database write; with ELEARN_REDIS_URL (or RATELIMIT_STORAGE_URI) the counts live
-# in Redis, shared between workers and hosts (see shared_state).
-limiter = Limiter(key_func=get_remote_address, default_limits=[], application_limits=[
+class TokenBudgetLimiter(Limiter):
+    """Flask-Limiter, whose check before every request has one limit to count: the per-token
+    budget. A request without a token skips it at once (resolving the empty set of limits
+    first cost ~20 µs on every page; `_nothing_to_count` gives the same answer if a later
+    Flask-Limiter stops calling this method)."""
+
+    def _check_request_limit(self, callable_name: str | None = None,
+                             in_middleware: bool = True) -> None:
+        if in_middleware and bearer.presented_secret() is None:
+            return None
+        return super()._check_request_limit(callable_name, in_middleware)
+
+
+# Rate-limit counts, in memory by default (per worker) so counting costs no database write;
+# with ELEARN_REDIS_URL (or RATELIMIT_STORAGE_URI) in Redis, shared between workers and hosts
+# (see shared_state). Public look-ups are counted in the same storage by `lookup_limits`.
+limiter = TokenBudgetLimiter(key_func=get_remote_address, default_limits=[], application_limits=[
     # Every API token has its own budget (ELEARN_API_TOKEN_RATE_LIMIT), counted by token.
     ApplicationLimit(limit_provider=bearer.token_rate_limit, key_function=bearer.rate_key,
                      exempt_when=bearer.without_token, scope="api-token")])
 
 
-IN_LIMITED_VIEW = "elearn.in_rate_limited_view"
-
-
-def rate_limited(limit_value: Any, **options: Any) -> Callable:
-    """`limiter.limit`, counted by the check its decorator makes inside the view (which this
-    marks for `_nothing_to_count`)."""
-    def decorate(view: Callable) -> Callable:
-        limited = limiter.limit(limit_value, **options)(view)
-
-        @wraps(limited)
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            request.environ[IN_LIMITED_VIEW] = True
-            return limited(*args, **kwargs)
-        return counted
-    return decorate
-
-
 @limiter.request_filter
 def _nothing_to_count() -> bool:
-    """Flask-Limiter checks twice: before every request (the application-wide limits: here
-    only the per-token one) and inside a view decorated with a limit (that view's limits).
-    Without an API token the first has nothing to count, so it is skipped, as is every request
-    to a view without a limit: resolving empty sets of limits cost ~0.4 ms on every page and
-    a quarter of a public look-up."""
-    if bearer.presented_secret() is not None:
-        return False
-    return not request.environ.get(IN_LIMITED_VIEW, False)
+    """Flask-Limiter's only limits are application-wide: the per-token budget, which a request
+    without an API token does not use."""
+    return bearer.presented_secret() is None
+
 
 # Cached figures: per worker (SimpleCache) by default, Redis with ELEARN_REDIS_URL.
 cache = Cache()

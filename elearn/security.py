@@ -16,7 +16,8 @@ from flask_smorest import abort as api_abort
 from .bearer import SCOPE_NAMES, presented_secret
 
 # Re-exported for views: the web layer's extensions, so views never import `extensions` (db).
-from .extensions import limiter, login_manager, rate_limited  # noqa: F401
+from .extensions import limiter, login_manager  # noqa: F401
+from .lookup_limits import rate_limited  # noqa: F401
 from .models import Role, Unit
 
 PUBLIC = "public"

@@ -116,6 +116,36 @@ def test_lookups_are_rate_limited_per_address(make_app):
     assert other.status_code == 200
 
 
+def test_the_page_and_the_api_share_one_count_and_say_how_much_is_left(make_app):
+    app = make_app(VERIFY_LOOKUPS_PER_MINUTE=3)
+    client = app.test_client()
+    code = codes.display(codes.new_code())
+    address = {"REMOTE_ADDR": "10.2.2.2"}
+    answers = [client.get(f"/api/v1/verify/{code}", environ_base=address),
+               client.get(f"/verify/{code}", environ_base=address),
+               client.get(f"/api/v1/verify/{code}", environ_base=address),
+               client.get(f"/verify/{code}", environ_base=address)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["2", "1", "0", "0"]
+    assert {answer.headers["X-RateLimit-Limit"] for answer in answers} == {"3"}
+    assert "Retry-After" not in answers[0].headers
+    assert 1 <= int(answers[3].headers["Retry-After"]) <= 60
+    assert "thử quá nhiều lần" in answers[3].get_data(as_text=True)  # the translated page
+
+
+def test_lookups_are_still_answered_and_counted_when_the_shared_storage_is_down(make_app,
+                                                                                 caplog):
+    # Nothing listens on port 9: every Redis call is refused at once.
+    app = make_app(VERIFY_LOOKUPS_PER_MINUTE=2, RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")
+    client = app.test_client()
+    code = codes.display(codes.new_code())
+    address = {"REMOTE_ADDR": "10.3.3.3"}
+    statuses = [client.get(f"/api/v1/verify/{code}", environ_base=address).status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert "rate-limit storage unavailable" in caplog.text
+
+
 def test_certificate_pdf_has_the_name_with_diacritics_the_code_and_a_qr(centre):
     with centre.app_context():
         code = codes.display(complete().code)
