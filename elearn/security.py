@@ -144,6 +144,12 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+_SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+                     ("X-Content-Type-Options", "nosniff"),
+                     ("Referrer-Policy", "same-origin"),
+                     ("X-Frame-Options", "DENY"))
+
+
 def _is_personal(endpoint: str | None) -> bool:
     """Is this response for a signed-in person? (Static files are the same for everyone.)"""
     if endpoint == "static" or (endpoint or "").endswith(".static"):
@@ -156,10 +162,11 @@ def _is_personal(endpoint: str | None) -> bool:
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        headers = response.headers
+        # One look at the headers a view set (a course file sets its own policy), not four
+        # case-insensitive searches of the list: this runs on every response.
+        own = {name.lower() for name, _value in headers.items()}
+        headers.extend([pair for pair in _SECURITY_HEADERS if pair[0].lower() not in own])
         if response.status_code == 401 and presented_secret() is not None:
             # RFC 6750: tell the client the token is what was refused.
             response.headers["WWW-Authenticate"] = 'Bearer realm="elearn", error="invalid_token"'

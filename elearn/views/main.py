@@ -4,8 +4,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Flask, current_app, redirect, render_template, request, send_from_directory,
-    url_for,
+    Blueprint, Flask, current_app, has_request_context, redirect, render_template, request,
+    send_from_directory, url_for,
 )
 from flask_babel import get_locale
 from flask_login import current_user
@@ -103,17 +103,37 @@ def units_in_scope(roles: list[str]) -> list:
     return units_within([path for role in roles for path in scope_paths(current_user, Role(role))])
 
 
+class FixedUrls:
+    """`url_for(endpoint, **values)`, built once per app, script root and arguments. Only for
+    arguments from a small fixed set (the catalogue's course and lesson slugs, static file
+    names): the header and a lesson page build about twenty links on every view, and each
+    `url_for` cost as much as a database read (bench/floor.py)."""
+
+    def __init__(self) -> None:
+        self._built: dict[tuple, str] = {}
+
+    def __call__(self, endpoint: str, **values: str) -> str:
+        key = (endpoint, *values.items())
+        url = self._built.get(key)
+        if url is None:
+            url = self._built[key] = url_for(endpoint, **values)
+        return url
+
+
+def fixed_urls() -> FixedUrls:
+    """The fixed links of this app under the request's script root."""
+    by_root = current_app.extensions.setdefault("elearn.fixed_urls", {})
+    root = request.script_root if has_request_context() else ""
+    urls = by_root.get(root)
+    if urls is None:
+        urls = by_root.setdefault(root, FixedUrls())
+    return urls
+
+
 def fixed_url(endpoint: str, **values: str) -> str:
-    """Template global: `url_for(endpoint, **values)`, built once per app, script root and
-    arguments. Only for arguments from a small fixed set (the catalogue's course and lesson
-    slugs, static file names): the header and a lesson page build about fifteen links on
-    every view, and each `url_for` cost as much as a database read (bench/floor.py)."""
-    built = current_app.extensions.setdefault("elearn.fixed_urls", {})
-    key = (endpoint, request.script_root, *values.items())
-    url = built.get(key)
-    if url is None:
-        url = built[key] = url_for(endpoint, **values)
-    return url
+    """Template global: see FixedUrls (pages get the request's own instance from the context
+    processor below, which spares each call the look-ups of the app and the request)."""
+    return fixed_urls()(endpoint, **values)
 
 
 def register_context(app: Flask) -> None:
@@ -139,4 +159,5 @@ def register_context(app: Flask) -> None:
         return {
             "current_language": str(get_locale() or "vi"),
             "languages": app.config["LANGUAGES"],
+            "fixed_url": fixed_urls(),
         }
