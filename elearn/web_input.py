@@ -82,8 +82,9 @@ def _refuse_hostile_values() -> None:
             raise
     path_values = [(key, value) for key, value in (request.view_args or {}).items()
                    if isinstance(value, str)]  # e.g. a unit code in the URL itself
+    query = request.args.items(multi=True) if request.query_string else ()
     for pairs, limit in ((path_values, MAX_QUERY_VALUE),
-                         (request.args.items(multi=True), MAX_QUERY_VALUE),
+                         (query, MAX_QUERY_VALUE),
                          (form, MAX_FORM_VALUE)):
         for key, value in pairs:
             if "\x00" in key or "\x00" in value:

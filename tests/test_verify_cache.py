@@ -243,17 +243,19 @@ def _statements_sent(engine, tmp_path, run) -> list[str]:
         else:
             dbapi_connection.set_trace_callback(lambda sql: sent.append(sql.split()[0].upper()))
 
+    def unwatch(dbapi_connection, _record) -> None:  # back in the pool: the pool's own work
+        if engine.dialect.name == "postgresql":
+            dbapi_connection.pgconn.untrace()
+        else:
+            dbapi_connection.set_trace_callback(None)
+
     event.listen(engine, "checkout", watch)
+    event.listen(engine, "checkin", unwatch)
     try:
         run()
     finally:
         event.remove(engine, "checkout", watch)
-        for record in list(engine.pool._pool.queue):  # noqa: SLF001 (test only)
-            driver = record.dbapi_connection
-            if engine.dialect.name == "postgresql":
-                driver.pgconn.untrace()
-            else:
-                driver.set_trace_callback(None)
+        event.remove(engine, "checkin", unwatch)
     if engine.dialect.name == "postgresql":
         trace.seek(0)
         # Frontend messages: 'Query' (simple protocol) or 'Parse' (extended) carry the SQL.
