@@ -259,6 +259,15 @@ class Server:
         except OSError:
             return []
 
+    def worker_cpu_ticks(self) -> int:
+        """User and system CPU time of the workers so far, in clock ticks (/proc/PID/stat)."""
+        ticks = 0
+        for pid in self.workers():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks
+
     def worker_rss_mb(self) -> list[float]:
         sizes = []
         for pid in self.workers():
@@ -424,7 +433,10 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
         wrk(server.port, script, fixture, args.warmup, args.connections)
     log(f"{name}: measuring {args.duration}s at {args.connections} connections")
     spy = start_py_spy(name, server, fixture.parent, args) if args.py_spy else None
+    workers_before, machine_before = server.worker_cpu_ticks(), cpu_times()
     raw = wrk(server.port, script, fixture, args.duration, args.connections)
+    workers_ticks, machine = server.worker_cpu_ticks() - workers_before, [
+        after - before for after, before in zip(cpu_times(), machine_before)]
     if spy is not None:
         finish_py_spy(name, *spy)
     seconds = raw["duration_us"] / 1e6
@@ -438,6 +450,12 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
         "ok": raw["ok"], "bad": raw["bad"], "bad_statuses": raw["bad_statuses"].strip(),
         "socket_errors": {k: v for k, v in raw["errors"].items() if v},
         "worker_rss_mb": server.worker_rss_mb(),
+        # Where the machine's time went: the app's workers' CPU per request (compare with
+        # bench/floor.py's in-process figures: the difference is the server and the load),
+        # and how busy both cores were (wrk and the kernel included).
+        "worker_cpu_ms_per_request": round(
+            1000 * workers_ticks / CLOCK_TICKS / max(1, raw["requests"]), 3),
+        "machine_busy_pct": round(100 * (1 - (machine[3] + machine[4]) / max(1, sum(machine))), 1),
     }
     if script == "quiz.lua":
         result["flows"] = raw["flows"]
@@ -447,7 +465,8 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
             result["warning"] = (f"{raw['exhausted']} start requests found a person with no "
                                  "attempt left (cheap redirects): seed more people")
     log(f"{name}: {result['rps']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-        f"bad {result['bad']}, RSS {result['worker_rss_mb']} MB")
+        f"bad {result['bad']}, RSS {result['worker_rss_mb']} MB, worker CPU "
+        f"{result['worker_cpu_ms_per_request']} ms/request, machine {result['machine_busy_pct']}% busy")
     return result
 
 
@@ -517,6 +536,7 @@ def steal_since(before: list[int]) -> float:
 # Issue #15 item 7: throughput against hello world, and for every scenario p99 and RSS.
 TARGETS = {"lesson": 0.20, "quiz": 0.08, "verify": 0.35}
 P99_TARGET_MS = 100
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 RSS_TARGET_MB = 150
 
 
