@@ -476,7 +476,7 @@ def start_py_spy(name: str, server: Server, rundir: Path, args):
     pid = server.workers()[0]
     out = rundir / f"py-spy-{name}-{pid}.txt"
     process = subprocess.Popen(
-        [str(BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(args.duration),
+        [str(BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(args.duration), *(["--gil"] if os.environ.get("X_GIL") else []),
          "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, out

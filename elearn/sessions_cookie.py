@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -10,3 +11,13 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         # Behind a TLS-terminating proxy, ProxyFix (PROXY_FIX_X_FOR) makes is_secure true.
         return bool(app.config["SESSION_COOKIE_SECURE"]
                     or (has_request_context() and request.is_secure))
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, made once per secret key (and fallbacks) instead of twice a
+        request: building it derives nothing, but cost as much as checking the signature."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        made = app.extensions.get("elearn.session_serializer")
+        if made is None or made[0] != keys:
+            made = app.extensions["elearn.session_serializer"] = (
+                keys, super().get_signing_serializer(app))
+        return made[1]
