@@ -53,6 +53,39 @@ def test_forms_without_a_csrf_token_are_refused_with_a_translated_message(client
     assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
 
 
+def test_a_page_token_is_reused_for_a_few_minutes_and_always_accepted(make_app, monkeypatch):
+    """Pages reuse the session's signed CSRF token for up to five minutes (elearn/csrf_tokens):
+    each one is still accepted, another session never gets it, and a new window signs anew."""
+    import time
+    import types
+
+    from elearn import csrf_tokens
+
+    from itsdangerous import timed
+
+    # One clock for choosing the window and for signing, at the start of a window.
+    now = [float(int(time.time()) // csrf_tokens.REUSE_SECONDS * csrf_tokens.REUSE_SECONDS)]
+    clock = types.SimpleNamespace(time=lambda: now[0])
+    monkeypatch.setattr(csrf_tokens, "time", clock)
+    monkeypatch.setattr(timed, "time", clock)
+    app = make_app()
+    reader, other = app.test_client(), app.test_client()
+    for client in (reader, other):
+        csrf_token(client, "/")  # the first page of a session makes its secret
+    first = csrf_token(reader, "/")
+    now[0] += 10  # Flask-WTF alone would sign anew, with this second in the token
+    assert csrf_token(reader, "/") == first
+    assert csrf_token(other, "/") != first
+    now[0] += csrf_tokens.REUSE_SECONDS
+    later = csrf_token(reader, "/")
+    assert later != first
+    for token in (first, later):  # both signed for this session, both within the time limit
+        response = reader.post("/language", data={"csrf_token": token, "language": "vi",
+                                                   "next": "/login"})
+        assert response.status_code == 302, token
+    assert other.post("/language", data={"csrf_token": first, "language": "vi"}).status_code == 400
+
+
 def test_unknown_pages_get_a_translated_404(client):
     response = client.get("/khong-co-trang-nay")
     assert response.status_code == 404

@@ -17,6 +17,7 @@ from ..services import accounts, catalogue, next_steps
 from ..services.progress import progress_for
 from ..labels import course_title, level_label, role_label
 from ..models import Role
+from ..csrf_tokens import page_csrf_token
 from ..security import PUBLIC, held_roles, permission, scope_paths
 from ..services.orgs import units_within
 from ..urls import public_url_for
@@ -160,4 +161,5 @@ def register_context(app: Flask) -> None:
             "current_language": str(get_locale() or "vi"),
             "languages": app.config["LANGUAGES"],
             "fixed_url": fixed_urls(),
+            "csrf_token": page_csrf_token,  # in place of Flask-WTF's: see csrf_tokens
         }
