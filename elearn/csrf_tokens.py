@@ -17,26 +17,25 @@ from flask import current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
 REUSE_SECONDS = 300
+FIELD = "csrf_token"  # Flask-WTF's default WTF_CSRF_FIELD_NAME, which elearn keeps
 
 
 def page_csrf_token() -> str:
     """Template global `csrf_token()`: this session's signed token, reused for a while."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    signed = g.get(field)
+    signed = g.get(FIELD)
     if signed is not None:
         return signed
-    secret = session.get(field)
+    secret = session.get(FIELD)
     if not isinstance(secret, str):  # no token yet in this session: Flask-WTF makes one
         return generate_csrf()
-    key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    signed = _signed(key, field, secret, int(time.time() // REUSE_SECONDS))
-    setattr(g, field, signed)
+    signed = _signed(current_app.secret_key, secret, int(time.time() // REUSE_SECONDS))
+    setattr(g, FIELD, signed)
     return signed
 
 
 @lru_cache(maxsize=4096)  # ~1 MB: the sessions active in the last few minutes
-def _signed(_key: str | bytes, field: str, _secret: str, _window: int) -> str:
-    # Flask-WTF signs the session's secret (what `_secret` is) with the key (`_key`); both are
-    # in the cache key so that a new secret key or a new session's secret is signed anew.
-    g.pop(field, None)
+def _signed(_app_key: str | bytes, _secret: str, _window: int) -> str:
+    # Flask-WTF signs the session's secret (what `_secret` is) with the app's key; both are
+    # in the cache key so that another app or another session's secret is signed anew.
+    g.pop(FIELD, None)
     return generate_csrf()

@@ -13,11 +13,10 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
                     or (has_request_context() and request.is_secure))
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        """Flask's serializer, made once per secret key (and fallbacks) instead of twice a
-        request: building it derives nothing, but cost as much as checking the signature."""
-        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        """Flask's serializer, made once per secret key instead of twice a request: building
+        it derives nothing, but cost as much as checking the signature."""
         made = app.extensions.get("elearn.session_serializer")
-        if made is None or made[0] != keys:
+        if made is None or made[0] != app.secret_key:
             made = app.extensions["elearn.session_serializer"] = (
-                keys, super().get_signing_serializer(app))
+                app.secret_key, super().get_signing_serializer(app))
         return made[1]
