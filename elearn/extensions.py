@@ -51,6 +51,8 @@ class BearerAwareCSRF(CSRFProtect):
 
 
 csrf = BearerAwareCSRF()
+
+
 class TokenBudgetLimiter(Limiter):
     """Flask-Limiter, whose check before every request has one limit to count: the per-token
     budget. A request without a token skips it at once (resolving the empty set of limits

@@ -52,7 +52,7 @@ def start_session(user: User, address: str = "", user_agent: str = "") -> str:
 class comma_joined(FunctionElement):  # lower case, as SQL functions are
     """The values of a column joined with commas (an aggregate). SQLAlchemy's
     `aggregate_strings` sends its separator as a value rendered into the SQL text at every
-    execution, which cost ~10 µs of each signed-in request; here the comma is part of the
+    execution, which cost ~20 µs of each signed-in request; here the comma is part of the
     statement, which is then compiled once."""
     type = String()
     inherit_cache = True
