@@ -476,8 +476,8 @@ def start_py_spy(name: str, server: Server, rundir: Path, args):
     pid = server.workers()[0]
     out = rundir / f"py-spy-{name}-{pid}.txt"
     process = subprocess.Popen(
-        [str(BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(args.duration), *(["--gil"] if os.environ.get("X_GIL") else []),
-         "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"],
+        [str(BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(args.duration),
+         *(["--gil"] if args.py_spy_gil else []), "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, out
 
@@ -641,6 +641,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="sample one elearn worker with py-spy during each scenario and "
                              "print where it spends its time (the raw file stays in the run's "
                              "folder)")
+    parser.add_argument("--py-spy-gil", action="store_true",
+                        help="with --py-spy: only samples of the thread holding the GIL, i.e. "
+                             "where the worker's CPU goes rather than where it waits")
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:

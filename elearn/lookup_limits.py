@@ -57,28 +57,33 @@ def _count(item: RateLimitItem, scope: str) -> None:
         return
     key = get_remote_address()
     try:
-        allowed, (reset_at, remaining) = _hit(limiter.limiter, item, scope, key)
+        allowed, window = _hit(limiter.limiter, item, scope, key)
     except (RedisError, StorageError, OSError) as error:
         log.warning("rate-limit storage unavailable, counting %s in this process: %s",
                     scope, error)
-        fallback = current_app.extensions[_FALLBACK]
-        allowed, (reset_at, remaining) = _hit(fallback, item, scope, key)
-    g.setdefault(_WINDOW, (item.amount, remaining, int(reset_at), allowed))
+        allowed, window = _hit(current_app.extensions[_FALLBACK], item, scope, key)
+    if window is not None:
+        reset_at, remaining = window
+        g.setdefault(_WINDOW, (item.amount, remaining, int(reset_at), allowed))
     if not allowed:
         abort(429)
 
 
 def _hit(strategy: RateLimiter, item: RateLimitItem, scope: str,
-         key: str) -> tuple[bool, tuple[float, int]]:
+         key: str) -> tuple[bool, tuple[float, int] | None]:
+    """Count one look-up; the window's (reset time, remaining) only when the headers will show
+    them (a second storage call: a Redis round trip)."""
     allowed = strategy.hit(item, scope, key)
+    if not current_app.config.get("RATELIMIT_HEADERS_ENABLED"):
+        return allowed, None
     return allowed, tuple(strategy.get_window_stats(item, scope, key))  # type: ignore[return-value]
 
 
 def _headers(response: Response) -> Response:
     window = g.get(_WINDOW)
-    if window is None or not current_app.config.get("RATELIMIT_HEADERS_ENABLED"):
+    if window is None:
         return response
-    amount, remaining, reset_at, allowed = window
+    amount, remaining, reset_at, allowed = window  # only set when headers are enabled
     headers = response.headers
     headers.setdefault("X-RateLimit-Limit", str(amount))
     headers.setdefault("X-RateLimit-Remaining", str(remaining))

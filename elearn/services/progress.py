@@ -84,10 +84,8 @@ def _view(user: User, course: Course, lesson: Lesson) -> LessonView | None:
 
 @cache
 def _reading_query() -> Select:
-    return select(LessonView.opened_at, LessonView.studied_at).where(
-        LessonView.user_id == bindparam("user_id"),
-        LessonView.course_slug == bindparam("course_slug"),
-        LessonView.lesson_slug == bindparam("lesson_slug"))
+    """`_view_query`'s row, two columns of it."""
+    return _view_query().with_only_columns(LessonView.opened_at, LessonView.studied_at)
 
 
 def open_lesson(user: User, course: Course, lesson: Lesson) -> Reading:
