@@ -82,7 +82,9 @@ def test_the_issuer_is_the_school_named_by_the_course_never_the_cell(site):
     page, pdf = certificate(site, "sinh.vien", ISSUED, language="en")
     assert "Thu Provincial Political School" in page
     assert "THU PROVINCIAL POLITICAL SCHOOL" in pdf
-    assert "K45" not in page and "K45" not in pdf
+    # The class's name, whole: a bare "K45" can turn up inside a random verification code.
+    for text in (page, pdf):
+        assert "gdth k45" not in text.lower()
 
 
 def test_without_an_issuer_the_top_of_the_tree_issues(site):
