@@ -12,7 +12,8 @@ from flask_login import current_user
 from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import jobqueue, lookup_limits, question_templates, security, shared_state, web_input
+from . import jobqueue, lookup_limits, question_templates, read_only_commit, security, shared_state
+from . import web_input
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
@@ -41,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.session_interface = HttpsAwareSessionInterface()
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            read_only_commit.install(engine)
     counters.install(FlaskSession)  # dashboard counters move in the changing transaction
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)

@@ -272,6 +272,60 @@ def test_a_type_that_cannot_present_its_question_leaves_it_out_and_the_quiz_work
     assert rows[0].location == f"{path}:{line_of(path, 'RAISES HERE')}"
 
 
+COUNTED_BANK = "questions:\n" + "".join(
+    f'  - {{id: q{n}, type: counted, prompt: "Câu {n}?"}}\n' for n in (1, 2, 3))
+
+
+def test_the_question_page_makes_the_view_of_its_own_question_only(
+        make_app, plugin_module, course_root):
+    """Every attempt shows each question in its own arrangement, but the question page shows
+    one: once a type has shown a question (in any attempt), another attempt's pages number it
+    without making its view; the view made is the page's own question's."""
+    write_course(course_root, "dem", course=FRAGILE_COURSE.replace("de-vo", "dem").replace(
+        "draw: 2", "draw: 3").replace("time_limit_minutes: 10", "time_limit_minutes: 0"),
+        bank=COUNTED_BANK)
+    name, _path = plugin_module("counted_plugin", """
+        from elearn.api import Grade, QuestionType, hookimpl
+        MADE = []
+        class Counted(QuestionType):
+            name = "counted"
+            def parse(self, raw, ctx):
+                return {}
+            def public_view(self, question, language):
+                MADE.append(question.id)
+                return {}
+            def grade(self, question, answer):
+                return Grade.of(1.0)
+        @hookimpl
+        def register_question_types():
+            return [Counted]
+        """)
+    app = make_app(PLUGINS=[name], COURSE_DIRS=[str(course_root)])
+    with app.app_context():
+        unit = create_unit("T", "Tỉnh thử", "province")
+        for username in ("hoc.vien.a", "hoc.vien.b"):
+            create_user(username, "Học Viên", PASSWORD, unit)
+        db.session.commit()
+    made = importlib.import_module(name).MADE
+    first, second = app.test_client(), app.test_client()
+    login(first, "hoc.vien.a", PASSWORD)
+    login(second, "hoc.vien.b", PASSWORD)
+    first_attempt = start_attempt(first, "dem")
+    assert first.get(f"/courses/dem/quiz/{first_attempt}/1").status_code == 200
+    assert sorted(made) == ["q1", "q2", "q3"]  # nothing shown before: every view is made
+
+    made.clear()
+    attempt_id = start_attempt(second, "dem")
+    page = second.get(f"/courses/dem/quiz/{attempt_id}/3")
+    assert page.status_code == 200 and "Câu 3?" in page.get_data(as_text=True)
+    assert made == ["q3"]
+    assert ">1</button>" in page.get_data(as_text=True)  # still numbered in the list
+    assert second.get(f"/courses/dem/quiz/{attempt_id}/summary").status_code == 200
+    assert second.get(f"/courses/dem/quiz/{attempt_id}/3").status_code == 200
+    assert made == ["q3"]  # the same attempt's view is kept
+    assert second.get(f"/courses/dem/quiz/{attempt_id}/4").status_code == 404
+
+
 @pytest.mark.parametrize("broken", ["field", "parse_answer"])
 def test_a_type_whose_answer_field_fails_leaves_the_other_questions_answerable(
         make_app, plugin_module, course_root, broken):

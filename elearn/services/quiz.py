@@ -29,7 +29,9 @@ from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Insert, Select, Update, bindparam, insert, or_, select, update
+from sqlalchemy import (Float, Insert, Integer, Select, String, Update, bindparam, func, insert,
+                        or_, select, update)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -285,11 +287,7 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
                 data={"course": course.slug, "number": attempt.number})
     try:
         db.session.flush()  # the attempt's id, for its answer rows
-        # The empty answer rows in one executemany (the ORM inserted them one by one on
-        # SQLite, each returning an id nobody reads).
-        db.session.execute(_answers_insert(), [
-            {"attempt_id": attempt.id, "question_id": qid, "position": index}
-            for index, qid in enumerate(ids)])
+        _insert_answer_rows(attempt.id, ids)
         _commit_keeping(attempt)
     except IntegrityError:
         # Two tabs started at once: the unique (user, course, number) let one through.
@@ -301,9 +299,33 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
     return attempt
 
 
+# The empty answer rows, and later their grades, are one row per question. On PostgreSQL each
+# batch is one statement over arrays: psycopg's executemany runs a pipeline step (a poll and
+# its results) per row, which cost the worker ~3× the CPU of one statement, more under load
+# (bench/README.md, 2026-12-05). SQLite runs in the worker: its executemany is the cheap way.
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _insert_answer_rows(attempt_id: int, question_ids: list[str]) -> None:
+    if _postgresql():
+        db.session.execute(_answer_rows_from_arrays(), {"the_attempt": attempt_id,
+                                                        "question_ids": question_ids})
+    else:
+        db.session.execute(insert(QuizAnswer.__table__), [
+            {"attempt_id": attempt_id, "question_id": qid, "position": index}
+            for index, qid in enumerate(question_ids)])
+
+
 @cache
-def _answers_insert() -> Insert:
-    return insert(QuizAnswer.__table__)
+def _answer_rows_from_arrays() -> Insert:
+    answers = QuizAnswer.__table__
+    drawn = (func.unnest(bindparam("question_ids", type_=postgresql.ARRAY(String)))
+             .table_valued("question_id", with_ordinality="ordinal").render_derived("drawn"))
+    return insert(answers).from_select(
+        ["attempt_id", "question_id", "position"],
+        select(bindparam("the_attempt", type_=Integer), drawn.c.question_id,
+               drawn.c.ordinal - 1))
 
 
 # -- showing questions -----------------------------------------------------------------------
@@ -331,9 +353,29 @@ class Presented:
     question: Question
     qtype: QuestionType
     arrangement: Arrangement
-    view: dict[str, Any]
     saved: SavedAnswers
-    field: Any = None  # the type's unbound WTForms field for this view
+    language: str | None = None
+    subject: str = ""
+    """Names the question in plugin failure reports: course/question."""
+    made: tuple[Any, Any] | None = None
+    """(view, the type's unbound WTForms field) once made: by `present`, or on first read."""
+
+    @property
+    def view(self) -> dict[str, Any]:
+        return self._made()[0]
+
+    @property
+    def field(self) -> Any:
+        return self._made()[1]
+
+    def _made(self) -> tuple[Any, Any]:
+        if self.made is None:
+            self.made = _views.get(self.qtype, self.question, self.language, self.arrangement,
+                                   self.subject)
+            if self.made is None:  # a type that showed this question before fails now
+                raise QuizError(_l("This question cannot be shown right now; the problem has "
+                                   "been reported."))
+        return self.made
 
     @property
     def answer(self) -> Any:
@@ -360,15 +402,25 @@ class _Views:
     deterministic: a reload shows the same attempt). Every page of an attempt and every
     autosave shows all its questions (their numbers skip a type that fails), so without this
     each request made them all again. Bounded (oldest out first); failures are not kept, so
-    a failing type is still flagged on each request, as before."""
+    a failing type is still flagged on each request, as before.
+
+    Also which questions their type has shown in a language (for any attempt): the question
+    page numbers those without making their views (`present(lazy=True)`)."""
 
     # About 2.6 KB an entry (measured with tracemalloc): 512 keep ~1.3 MB per worker, the
     # questions of some 40 attempts in progress at once; an older one is made again.
     SIZE = 512
+    SHOWN_SIZE = 8192  # (type, question, language) keys: every bank's questions, twice over
 
     def __init__(self):
         self._entries: dict[tuple, tuple] = {}
+        self._shown: dict[tuple, tuple] = {}
         self._lock = threading.Lock()
+
+    def shown_before(self, qtype: QuestionType, question: Question,
+                     language: str | None) -> bool:
+        entry = self._shown.get((id(qtype), id(question), language))
+        return entry is not None and entry[0] is qtype and entry[1] is question
 
     def get(self, qtype: QuestionType, question: Question, language: str | None,
             arranged: Arrangement, subject: str) -> tuple[Any, Any] | None:
@@ -382,32 +434,44 @@ class _Views:
                             subject=subject)
         field = None if view is None else run_optional("field", qtype, qtype.field, question,
                                                        view, subject=subject)
-        if field is None:
-            return None
         with self._lock:
+            if field is None:
+                self._shown.pop(key[:3], None)
+                return None
             self._entries[key] = (qtype, question, view, field)
-            while len(self._entries) > self.SIZE:
-                del self._entries[next(iter(self._entries))]
+            self._shown[key[:3]] = (qtype, question)
+            for kept, size in ((self._entries, self.SIZE), (self._shown, self.SHOWN_SIZE)):
+                while len(kept) > size:
+                    del kept[next(iter(kept))]
         return view, field
 
 
 _views = _Views()
 
 
-def present(course: Course, attempt: QuizAttempt, language: str | None) -> list[Presented]:
+def present(course: Course, attempt: QuizAttempt, language: str | None, *,
+            lazy: bool = False, current: int | None = None) -> list[Presented]:
+    """The attempt's questions in its order, numbered from 1; one whose type fails to show it
+    is left out (flagged), like a retired question.
+
+    `lazy`: for pages that show one question (`current`, the question page and its autosave)
+    or none (overview, summary). A question whose type has shown it before (in any attempt)
+    is then numbered without making its view: on an attempt's first page, making every
+    question's view cost a third of the request (bench/README.md, 2026-12-05)."""
     registry = current_registry()
     saved = SavedAnswers(attempt)
     presented = []
     for question in attempt_questions(course, attempt):
         qtype = registry.question_type(question.type)
-        arranged = arrangement(course, attempt, question)
-        made = _views.get(qtype, question, language, arranged, f"{course.slug}/{question.id}")
-        if made is None:  # its type failed (flagged): left out like a retired question
-            continue
-        view, field = made
-        presented.append(Presented(
-            number=len(presented) + 1, question=question, qtype=qtype, arrangement=arranged,
-            view=view, saved=saved, field=field))
+        item = Presented(number=len(presented) + 1, question=question, qtype=qtype,
+                         arrangement=arrangement(course, attempt, question), saved=saved,
+                         language=language, subject=f"{course.slug}/{question.id}")
+        if not lazy or item.number == current \
+                or not _views.shown_before(qtype, question, language):
+            item.made = _views.get(qtype, question, language, item.arrangement, item.subject)
+            if item.made is None:  # its type failed (flagged): left out
+                continue
+        presented.append(item)
     return presented
 
 
@@ -524,7 +588,8 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
     # Still in the transaction that closed the attempt: grade and commit together. Every
     # save that got the attempt row before us is committed and seen; later ones are refused.
     answers = list(db.session.scalars(_answers_query(), {"the_attempt": attempt.id}))
-    points, max_points = _grade_answers(course, answers)
+    # The loaded answers are left as they were: the commit below expires them.
+    points, max_points = _store_grades(_grade_answers(course, answers))
     score = score_percent(points, max_points)
     values = {"points": points, "max_points": max_points, "score": score,
               "passed": passes(score, course.quiz.pass_mark),
@@ -576,10 +641,11 @@ def _answers_query() -> Select:
             .execution_options(populate_existing=True))
 
 
-def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, float]:
-    """Grade each saved answer with its question type's pure grade(); returns the totals."""
+def _grade_answers(course: Course, answers: list[QuizAnswer]) -> dict[QuizAnswer, tuple]:
+    """Grade each saved answer with its question type's pure grade(): (fraction, points,
+    max points) by answer."""
     registry = current_registry()
-    points = max_points = 0.0
+    grades = {}
     for answer in answers:
         question = course.quiz.question(answer.question_id)
         if question is None:  # retired from the bank since: neither counts nor costs
@@ -588,11 +654,42 @@ def _grade_answers(course: Course, answers: list[QuizAnswer]) -> tuple[float, fl
         # A grader that raises scores 0 and is flagged on /admin/plugins; the attempt finishes.
         grade = run_grade(qtype, question, answer.response, f"{course.slug}/{question.id}")[0] \
             if answer.response is not None else Grade.of(0.0)
-        answer.fraction = grade.fraction
-        answer.points = answer_points(grade.fraction, question.points)
-        points += answer.points
-        max_points += question.points
-    return round(points, 4), max_points
+        grades[answer] = (grade.fraction, answer_points(grade.fraction, question.points),
+                          question.points)
+    return grades
+
+
+def _store_grades(grades: dict[QuizAnswer, tuple]) -> tuple[float, float]:
+    """Write every graded answer's fraction and points (see `_insert_answer_rows`); returns
+    the attempt's points and maximum."""
+    rows = [{"answer_id": answer.id, "new_fraction": fraction, "new_points": points}
+            for answer, (fraction, points, _most) in grades.items()]
+    if rows and _postgresql():
+        db.session.execute(_grades_from_arrays(), {
+            name: [row[name] for row in rows] for name in rows[0]})
+    elif rows:
+        db.session.execute(_grade_update_one(), rows)
+    return (round(sum(g[1] for g in grades.values()), 4),
+            float(sum(g[2] for g in grades.values())))
+
+
+@cache
+def _grade_update_one() -> Update:
+    answers = QuizAnswer.__table__
+    return (update(answers).where(answers.c.id == bindparam("answer_id"))
+            .values(fraction=bindparam("new_fraction", type_=answers.c.fraction.type),
+                    points=bindparam("new_points", type_=answers.c.points.type)))
+
+
+@cache
+def _grades_from_arrays() -> Update:
+    answers = QuizAnswer.__table__
+    graded = (func.unnest(bindparam("answer_id", type_=postgresql.ARRAY(Integer)),
+                          bindparam("new_fraction", type_=postgresql.ARRAY(Float)),
+                          bindparam("new_points", type_=postgresql.ARRAY(Float)))
+              .table_valued("id", "fraction", "points").render_derived("graded"))
+    return (update(answers).where(answers.c.id == graded.c.id)
+            .values(fraction=graded.c.fraction, points=graded.c.points))
 
 
 # -- after the attempt -----------------------------------------------------------------------

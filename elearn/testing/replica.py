@@ -119,7 +119,7 @@ class Standby:
 
     def wait_for_replay(self, timeout: float = 30) -> None:
         """Wait until the standby has replayed everything the primary has written so far."""
-        target = _scalar(_plain(self.primary_url), "SELECT pg_current_wal_lsn()::text")
+        target = _flushed_wal_position(_plain(self.primary_url))
         deadline = time.monotonic() + timeout
         while not self.query("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
                              params=(target,)):
@@ -138,6 +138,21 @@ class Standby:
 
     def resume_replay(self) -> None:
         self.query("SELECT pg_wal_replay_resume()")
+
+
+def _flushed_wal_position(url: str) -> str:
+    """Everything the primary has written so far, flushed: with synchronous_commit off (the
+    test servers') a commit can wait in the WAL buffers, past pg_current_wal_lsn(), and a
+    wait on that position passed before the standby had it (a flaky dashboard test). One
+    transaction that commits synchronously flushes the WAL up to its own commit record."""
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=5) as connection:
+        connection.execute("SET LOCAL synchronous_commit = on")
+        connection.execute("SELECT txid_current()")  # an xid: the commit writes a record
+        connection.commit()
+        connection.autocommit = True
+        return connection.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
 
 
 def _scalar(url: str, sql: str, params: Any = None) -> Any:
