@@ -66,5 +66,5 @@ def _info(connection: Any) -> dict | None:
 
 def _note_write(connection, _cursor, statement: str, _parameters, _context,
                 _executemany) -> None:
-    if not statement.lstrip()[:6].upper() == "SELECT":
+    if statement.lstrip()[:6].upper() != "SELECT":
         connection.info[WROTE] = True
