@@ -456,8 +456,9 @@ def present(course: Course, attempt: QuizAttempt, language: str | None, *,
 
     `lazy`: for pages that show one question (`current`, the question page and its autosave)
     or none (overview, summary). A question whose type has shown it before (in any attempt)
-    is then numbered without making its view: on an attempt's first page, making every
-    question's view cost a third of the request (bench/README.md, 2026-12-05)."""
+    is then numbered without making its view: on an attempt's first page, making all twelve
+    views of the benchmark's quiz was ~14 % of the request (cProfile, bench/README.md,
+    2026-12-05)."""
     registry = current_registry()
     saved = SavedAnswers(attempt)
     presented = []
@@ -662,13 +663,15 @@ def _grade_answers(course: Course, answers: list[QuizAnswer]) -> dict[QuizAnswer
 def _store_grades(grades: dict[QuizAnswer, tuple]) -> tuple[float, float]:
     """Write every graded answer's fraction and points (see `_insert_answer_rows`); returns
     the attempt's points and maximum."""
-    rows = [{"answer_id": answer.id, "new_fraction": fraction, "new_points": points}
-            for answer, (fraction, points, _most) in grades.items()]
-    if rows and _postgresql():
+    if grades and _postgresql():
         db.session.execute(_grades_from_arrays(), {
-            name: [row[name] for row in rows] for name in rows[0]})
-    elif rows:
-        db.session.execute(_grade_update_one(), rows)
+            "answer_id": [answer.id for answer in grades],
+            "new_fraction": [fraction for fraction, _points, _most in grades.values()],
+            "new_points": [points for _fraction, points, _most in grades.values()]})
+    elif grades:
+        db.session.execute(_grade_update_one(), [
+            {"answer_id": answer.id, "new_fraction": fraction, "new_points": points}
+            for answer, (fraction, points, _most) in grades.items()])
     return (round(sum(g[1] for g in grades.values()), 4),
             float(sum(g[2] for g in grades.values())))
 
