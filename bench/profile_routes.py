@@ -38,6 +38,8 @@ def main() -> int:
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     parser.add_argument("--flat", type=int, metavar="N",
                         help="instead: cProfile, the N functions with the most own time")
+    parser.add_argument("--callers", metavar="REGEX",
+                        help="with --flat: also who calls the functions matching REGEX")
     args = parser.parse_args()
     os.environ.setdefault("ELEARN_VERIFY_LOOKUPS_PER_MINUTE", "1000000000")
 
@@ -112,6 +114,8 @@ def main() -> int:
         print(f"{args.scenario}: {count} requests, {stats.total_calls / count:,.0f} Python "
               f"calls and {1000 * cpu / count:.2f} ms CPU per request (under cProfile)")
         stats.sort_stats("tottime").print_stats(args.flat)
+        if args.callers:
+            stats.print_callers(args.callers)
         return 0
     profiler = Profiler(interval=0.0005)
     started, cpu = time.perf_counter(), time.process_time()

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from flask import current_app
 from functools import lru_cache
+from typing import Any, Sequence
 
 from sqlalchemy import Select, String, bindparam, cast, delete, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -68,45 +70,72 @@ def _string_agg(element: comma_joined, compiler, **kw) -> str:
     return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
 
 
+# The person's columns, read as plain values and put on a User by `_person_from`.
+_PERSON_COLUMNS = tuple(User.__table__.c)
+_PERSON_ATTRIBUTES = tuple(User.__mapper__.get_property_by_column(column).key
+                           for column in _PERSON_COLUMNS)
+_ID, _ACTIVE = _PERSON_ATTRIBUTES.index("id"), _PERSON_ATTRIBUTES.index("active")
+
+
 @lru_cache(maxsize=32)  # one per app's set of header figures
 def _session_query(figures: tuple[Figure, ...] = ()) -> Select:
     """Built once: this runs on every signed-in request, and putting the statement and its
     loader options together again each time cost about a third of the look-up.
 
-    One row: the sign-in's times (columns, not an ORM object), the person, and the roles they
-    hold with the paths of the units they hold them on, which is all the page header and the
-    permission checks need (`security.held_paths`). Loading grant and seat objects with
-    their units on every request cost more than the rest of the look-up, and loading them
-    lazily on staff pages took two more queries (bench/profile_routes.py). Then the plugins'
-    header figures (`header_figures`), which would otherwise be a query each."""
+    One row, plain columns: the sign-in's times, the roles the person holds with the paths of
+    the units they hold them on, which is all the page header and the permission checks need
+    (`security.held_paths`), the plugins' header figures (`header_figures`), which would
+    otherwise be a query each, and last the person's own columns. Loading grant and seat
+    objects with their units on every request cost more than the rest of the look-up, and
+    loading them lazily on staff pages took two more queries (bench/profile_routes.py)."""
     grants = (select(comma_joined(cast(RoleGrant.role, String) + ":" + Unit.path))
               .select_from(RoleGrant).join(Unit, RoleGrant.unit_id == Unit.id)
               .where(RoleGrant.user_id == User.id).scalar_subquery())
     seats = (select(comma_joined(Unit.path))
              .select_from(CommitteeSeat).join(Unit, CommitteeSeat.unit_id == Unit.id)
              .where(CommitteeSeat.user_id == User.id).scalar_subquery())
-    return (select(UserSession.id, UserSession.created_at, UserSession.last_seen_at, User,
-                   grants, seats, *(figure.column for figure in figures))
+    return (select(UserSession.id, UserSession.created_at, UserSession.last_seen_at,
+                   grants, seats, *(figure.column for figure in figures), *_PERSON_COLUMNS)
             .join(User, UserSession.user_id == User.id)
             .where(UserSession.token_hash == bindparam("digest")))
+
+
+def _person_from(values: Sequence[Any]) -> User:
+    """The signed-in person as a persistent User of this request's session, built from the
+    look-up's columns. The ORM's own loading of the same row (statement set-up, loader, row
+    processing) cost ~45 µs more on every signed-in request (bench/floor.py). Public API only:
+    a transient instance made detached with its identity, then added (attached as loaded
+    from the database, no write). A person already in the session is returned as it is, as
+    a query would."""
+    session = db.session()
+    person = session.identity_map.get(session.identity_key(User, values[_ID]))
+    if person is None:
+        person = User.__mapper__.class_manager.new_instance()
+        person.__dict__.update(zip(_PERSON_ATTRIBUTES, values))
+        make_transient_to_detached(person)
+        session.add(person)
+    return person
 
 
 def load_session(token: str) -> User | None:
     params = {"digest": _digest(token)}
     figures = header_figures.figures()
+    connection = db.session.connection()
     try:
-        row = db.session.execute(_session_query(figures), params).first()
+        # On the session's connection as plain columns (see _person_from).
+        row = connection.execute(_session_query(figures), params).first()
     except DBAPIError as error:
         if not figures:
             raise
         db.session.rollback()
         header_figures.drop_failing(db.session, _session_query, params, error)
         figures = header_figures.figures()
-        row = db.session.execute(_session_query(figures), params).first()
+        row = db.session.connection().execute(_session_query(figures), params).first()
     if row is None:
         return None
-    record_id, created_at, last_seen_at, user, grants, seats = row[:6]
-    if not user.active:
+    record_id, created_at, last_seen_at, grants, seats = row[:5]
+    values = row[5 + len(figures):]
+    if not values[_ACTIVE]:
         return None
     now = utcnow()
     idle, max_age = _lifetimes()
@@ -119,9 +148,10 @@ def load_session(token: str) -> User | None:
         db.session.execute(update(UserSession).where(UserSession.id == record_id)
                            .values(last_seen_at=now))
         db.session.commit()
+    user = _person_from(values)
     user.session_token = token
     user.request_held_paths = User.held_paths_from(grants, seats)
-    user.request_figures = {figure.name: value for figure, value in zip(figures, row[6:])}
+    user.request_figures = {figure.name: value for figure, value in zip(figures, row[5:])}
     # A snapshot for the request's language: reading `user.locale` after a commit would reload
     # the whole row just to pick the language of a flash message. "" is "read: none chosen"
     # (None would send select_locale back to the expired column).
