@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from elearn_bench.seeding import QUIZ_POOL  # bench/ is this script's folder: on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -69,8 +71,9 @@ def seed_args(sizes: dict[str, int]) -> list[str]:
 
 def size_tag(sizes: dict[str, int]) -> str:
     letters = {"units": "u", "people": "p", "completions": "c", "attempts": "a", "pledges": "g"}
+    # "q3000": the quiz pool's size, so a seed cached with a smaller pool is rebuilt.
     return "-".join(f"{sizes[name]}{letter}" for name, letter in letters.items()) + (
-        "-copy" if COPY_SEED else "")
+        f"-q{QUIZ_POOL}") + ("-copy" if COPY_SEED else "")
 
 
 def with_bench_plugin(env: dict[str, str]) -> dict[str, str]:
@@ -149,6 +152,11 @@ def sqlite_database(sizes: dict[str, int], stamp: str, reseed: bool, keep: bool,
         connection.close()
     run_path = RESULTS / f"run-{stamp}.sqlite3"
     shutil.copyfile(seed_path, run_path)
+    # The copy leaves ~700 MB of dirty pages: written back now, not by the kernel during the
+    # first scenarios (that made hello world ~19 % slower at the start of a run than at its
+    # end, and the scenario after it slower still).
+    with open(run_path, "rb+") as copied:
+        os.fsync(copied.fileno())
     if not keep:
         stack.callback(lambda: [Path(f"{run_path}{s}").unlink(missing_ok=True)
                                 for s in ("", "-wal", "-shm")])
@@ -394,9 +402,10 @@ def collect_fixtures(url: str, connections: int) -> Fixtures:
             select(User.username).where(
                 User.audience == "cadre", User.username.like("bench.u%"),
                 User.id.in_(studied), User.id.not_in(select(QuizAttempt.user_id)))
-            # 48 per connection: at ~150 flows/s a smaller pool ran out of attempts within a
-            # run (2026-12-04: 138 starts of one run found nobody with an attempt left).
-            .order_by(User.id).limit(48 * connections)))
+            # 64 per connection (2,048 of the seed's QUIZ_POOL), each signed in over HTTP
+            # (~17 a second): at ~150 flows/s 1,000 people ran out of attempts within a run
+            # (2026-12-05: 1,349 starts found nobody with one left).
+            .order_by(User.id).limit(64 * connections)))
         codes = list(db.session.scalars(select(Completion.code).order_by(func.random())
                                         .limit(2000)))
         db.session.remove()

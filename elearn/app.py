@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import jobqueue, lookup_limits, question_templates, read_only_commit, security, shared_state
 from . import web_input
+from .application import ElearnFlask
 from .cli import make_cli
 from .config import load_config
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
@@ -31,8 +32,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # ELEARN_INSTANCE_PATH puts the database, secret key and local courses elsewhere.
-    app = Flask(__name__, instance_relative_config=True,
-                instance_path=os.environ.get("ELEARN_INSTANCE_PATH") or None)
+    app = ElearnFlask(__name__, instance_relative_config=True,
+                      instance_path=os.environ.get("ELEARN_INSTANCE_PATH") or None)
     load_config(app, test_config)
     web_input.init_app(app)  # converters first: blueprints' routes are built with them
     if app.config["PROXY_FIX_X_FOR"]:
