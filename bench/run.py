@@ -229,6 +229,9 @@ def postgres_database(sizes: dict[str, int], stamp: str, reseed: bool, keep: boo
         migrate(_with_db(admin, seed_name))
     run_name = f"elearn_bench_run_{stamp.replace('-', '_')}"
     _pg(admin, f'CREATE DATABASE "{run_name}" TEMPLATE "{seed_name}"')
+    # The copy goes through the WAL and shared buffers (PostgreSQL 15's WAL_LOG strategy):
+    # flushed now, not by a checkpoint in the middle of a scenario (as SQLite's copy is).
+    _pg(admin, "CHECKPOINT")
     if not keep:
         stack.callback(lambda: _pg(admin, f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)'))
     version = _pg(admin, "SHOW server_version", fetch=True)[0][0]
@@ -405,7 +408,7 @@ def collect_fixtures(url: str, connections: int) -> Fixtures:
             # 64 per connection (2,048 of the seed's QUIZ_POOL), each signed in over HTTP
             # (~17 a second): at ~150 flows/s 1,000 people ran out of attempts within a run
             # (2026-12-05: 1,349 starts found nobody with one left).
-            .order_by(User.id).limit(64 * connections)))
+            .order_by(User.id).limit(int(os.environ.get("BENCH_QUIZ_PEOPLE_PER_CONNECTION", "64")) * connections)))
         codes = list(db.session.scalars(select(Completion.code).order_by(func.random())
                                         .limit(2000)))
         db.session.remove()
