@@ -6,7 +6,9 @@ answer as it changes (the same POST, asking for JSON) and runs the countdown.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
+)
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -142,8 +144,22 @@ def question(slug: str, attempt_id: int, number: int):
             return jsonify(saved=False, message=error), 400
     return render_template("quiz_question.html", course=course, attempt=attempt,
                            questions=questions, current=current, form=form, error=error,
-                           seconds_left=quiz_service.seconds_left(attempt)), \
+                           seconds_left=quiz_service.seconds_left(attempt),
+                           question_labels=_question_labels(len(questions))), \
         400 if error else 200
+
+
+def _question_labels(count: int) -> tuple[str, ...]:
+    """"Question 1" … "Question <count>" in the reader's language, for the page's button per
+    question: made once per language and count, not translated and formatted again for every
+    button of every view (a third of the page's translations)."""
+    made = current_app.extensions.setdefault("elearn.question_labels", {})
+    key = (str(get_locale()), count)
+    labels = made.get(key)
+    if labels is None:
+        labels = made[key] = tuple(_("Question %(num)d", num=number)
+                                   for number in range(1, count + 1))
+    return labels
 
 
 def _after_save(course, attempt, number: int, count: int):
