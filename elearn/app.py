@@ -12,8 +12,7 @@ from flask_login import current_user
 from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import jobqueue, lookup_limits, psycopg_description, question_templates, read_only_commit
-from . import security, shared_state
+from . import engine_tuning, jobqueue, lookup_limits, question_templates, security, shared_state
 from . import web_input
 from .application import ElearnFlask
 from .cli import make_cli
@@ -46,8 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
-            read_only_commit.install(engine)
-            psycopg_description.install(engine)
+            engine_tuning.install(engine)
     counters.install(FlaskSession)  # dashboard counters move in the changing transaction
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)

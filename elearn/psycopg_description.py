@@ -8,7 +8,7 @@ statement. A quiz request reads ~45 columns (the sign-in look-up alone is ~22), 
 quiz on PostgreSQL). Here `description` says the same (None, or a sequence of the same
 length), and makes psycopg's own list on first use of an item.
 
-Installed on each PostgreSQL engine by the app factory (and on the read replica's).
+Installed on each engine by `engine_tuning` (the primary's and the read replica's).
 """
 from __future__ import annotations
 

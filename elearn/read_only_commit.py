@@ -9,7 +9,7 @@ ran nothing but SELECTs ends the same with COMMIT as with ROLLBACK: it changed n
 both release its locks. Anything else (a write, DDL, a text statement that is not a SELECT,
 a transaction in error) still rolls back.
 
-Installed on each PostgreSQL engine by the app factory (and on the read replica's).
+Installed on each engine by `engine_tuning` (the primary's and the read replica's).
 """
 from __future__ import annotations
 

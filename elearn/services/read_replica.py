@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from .. import psycopg_description, read_only_commit
+from .. import engine_tuning
 from ..read_routing import replica_engine
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,7 @@ def init_app(app: Flask) -> None:
                              f"{make_url(value).get_backend_name()}")
     engine = create_engine(url, pool_pre_ping=True, pool_recycle=1800,
                            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
-    read_only_commit.install(engine)
-    psycopg_description.install(engine)
+    engine_tuning.install(engine)
     app.extensions[EXTENSION] = Replica(engine)
 
 

@@ -120,10 +120,9 @@ def _person_from(values: Sequence[Any]) -> User:
 def load_session(token: str) -> User | None:
     params = {"digest": _digest(token)}
     figures = header_figures.figures()
-    connection = db.session.connection()
     try:
-        # On the session's connection as plain columns (see _person_from).
-        row = connection.execute(_session_query(figures), params).first()
+        # On the session's connection: plain columns (see _person_from).
+        row = db.session.connection().execute(_session_query(figures), params).first()
     except DBAPIError as error:
         if not figures:
             raise
