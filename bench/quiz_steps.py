@@ -59,7 +59,8 @@ def main() -> int:
             counts[step[0] + " commit"] += 1
 
         @event.listens_for(db.engine, "rollback")
-        def _rollback(_conn):  # on PostgreSQL read_only_commit may end it with COMMIT
+        def _rollback(_conn):  # SQLAlchemy's end of the session: on PostgreSQL a no-op when
+            # every statement was a plain read (elearn/psycopg_reads.py: no transaction)
             counts[step[0] + " rollback"] += 1
 
     cpu: collections.Counter = collections.Counter()

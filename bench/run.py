@@ -28,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -279,6 +280,25 @@ class Server:
                 ticks += int(fields[11]) + int(fields[12])  # utime, stime
         return ticks
 
+    def connections_per_worker(self) -> list[int]:
+        """Open client connections each worker holds (its sockets that are established TCP
+        connections on the server's port). Kept-alive connections stay with the worker that
+        accepted them, so an uneven split is an uneven load for the whole run."""
+        established = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(OSError):
+                for line in Path(table).read_text().splitlines()[1:]:
+                    fields = line.split()
+                    if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == self.port:
+                        established.add(f"socket:[{fields[9]}]")
+        counts = []
+        for pid in self.workers():
+            with contextlib.suppress(OSError):
+                fds = Path(f"/proc/{pid}/fd")
+                counts.append(sum(1 for fd in fds.iterdir()
+                                  if _readlink(fd) in established))
+        return counts
+
     def worker_rss_mb(self) -> list[float]:
         sizes = []
         for pid in self.workers():
@@ -287,6 +307,13 @@ class Server:
                     if line.startswith("VmRSS:"):
                         sizes.append(round(int(line.split()[1]) / 1024, 1))
         return sizes
+
+
+def _readlink(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
 
 
 def start_server(name: str, app: str, chdir: Path, env: dict[str, str], logdir: Path,
@@ -446,9 +473,14 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
     log(f"{name}: measuring {args.duration}s at {args.connections} connections")
     spy = start_py_spy(name, server, fixture.parent, args) if args.py_spy else None
     workers_before, machine_before = server.worker_cpu_ticks(), cpu_times()
+    split: list[int] = []
+    sampler = threading.Timer(min(2.0, args.duration / 2),
+                              lambda: split.extend(server.connections_per_worker()))
+    sampler.start()
     raw = wrk(server.port, script, fixture, args.duration, args.connections)
     workers_ticks, machine = server.worker_cpu_ticks() - workers_before, [
         after - before for after, before in zip(cpu_times(), machine_before)]
+    sampler.cancel()
     if spy is not None:
         finish_py_spy(name, *spy)
     seconds = raw["duration_us"] / 1e6
@@ -462,6 +494,7 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
         "ok": raw["ok"], "bad": raw["bad"], "bad_statuses": raw["bad_statuses"].strip(),
         "socket_errors": {k: v for k, v in raw["errors"].items() if v},
         "worker_rss_mb": server.worker_rss_mb(),
+        "connections_per_worker": split,
         # Where the machine's time went: the app's workers' CPU per request (compare with
         # bench/floor.py's in-process figures: the difference is the server and the load),
         # and how busy both cores were (wrk and the kernel included).
@@ -477,7 +510,8 @@ def measure(name: str, server: Server, script: str, fixture: Path, args) -> dict
             result["warning"] = (f"{raw['exhausted']} start requests found a person with no "
                                  "attempt left (cheap redirects): seed more people")
     log(f"{name}: {result['rps']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-        f"bad {result['bad']}, RSS {result['worker_rss_mb']} MB, worker CPU "
+        f"bad {result['bad']}, connections {'/'.join(map(str, split))}, "
+        f"RSS {result['worker_rss_mb']} MB, worker CPU "
         f"{result['worker_cpu_ms_per_request']} ms/request, machine {result['machine_busy_pct']}% busy")
     return result
 
@@ -680,8 +714,9 @@ def main(argv: list[str] | None = None) -> int:
         database = maker(sizes, stamp, args.reseed, args.keep_db, stack)
         # Other ELEARN_* settings pass through (experiments such as
         # ELEARN_DASHBOARD_CACHE_SECONDS=0); the database is this run's copy.
-        env = {"ELEARN_VERIFY_LOOKUPS_PER_MINUTE": "1000000000", **os.environ,
-               "ELEARN_DATABASE_URL": database.url}
+        env = {"ELEARN_VERIFY_LOOKUPS_PER_MINUTE": "1000000000",
+               "BENCH_WORKER_CONNECTIONS": str(worker_connection_cap(args.connections)),
+               **os.environ, "ELEARN_DATABASE_URL": database.url}
         settings = {k: v for k, v in env.items()
                     if k.startswith("ELEARN_") and k not in ("ELEARN_DATABASE_URL",)
                     and "KEY" not in k}
@@ -712,7 +747,8 @@ def main(argv: list[str] | None = None) -> int:
             scenarios[key]["cpu_steal_pct"] = steal_since(cpu_before)
         gunicorn_settings = (f"{os.environ.get('BENCH_WORKERS', '2')} workers "
                              f"{os.environ.get('BENCH_WORKER_CLASS', 'gthread')} × "
-                             f"{os.environ.get('BENCH_THREADS_PER_WORKER', '2')} threads")
+                             f"{os.environ.get('BENCH_THREADS_PER_WORKER', '2')} threads, "
+                             f"at most {env['BENCH_WORKER_CONNECTIONS']} connections each")
         results = {
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "db": {"kind": database.kind, "version": database.version,
@@ -747,6 +783,17 @@ def first_dashboard_request(port: int, fixtures: Fixtures) -> dict[str, Any]:
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     log(f"dashboard, first request after start: {status} in {elapsed} ms")
     return {"status": status, "ms": elapsed}
+
+
+def worker_connection_cap(connections: int) -> int:
+    """gunicorn's worker_connections for a run at `connections`: each worker's fair share,
+    plus its threads (gthread keeps that many fewer connections alive; see gunicorn.conf.py).
+    Without a cap the worker that wakes first takes more of wrk's connections, and kept-alive
+    connections never move: splits of 22/10 and 20/12 were measured, and the busier worker's
+    requests queue longer, which is the run's p99."""
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    threads = int(os.environ.get("BENCH_THREADS_PER_WORKER", "2"))
+    return -(-connections // workers) + threads
 
 
 def run_scenario(name: str, hello: Server, app: Server, fixtures: Fixtures, rundir: Path,

@@ -1,12 +1,30 @@
 """What every database engine of the app gets once made: the primary's (the app factory) and
-the read replica's (`services/read_replica`). Both changes apply to psycopg engines only."""
+the read replica's (`services/read_replica`). psycopg engines only: their connections make
+cursors that run leading plain SELECTs outside a transaction (`psycopg_reads`) and describe a
+result only when asked (`psycopg_description`)."""
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import psycopg_description, read_only_commit
+from . import psycopg_description, psycopg_reads
+
+INSTALLED = "elearn.engine_tuning"
+_CURSOR_CLASS: Any = None
 
 
 def install(engine: Engine) -> None:
-    read_only_commit.install(engine)  # a transaction that only read ends with COMMIT
-    psycopg_description.install(engine)  # cursors describe a result only when asked
+    global _CURSOR_CLASS
+    if engine.dialect.driver != "psycopg" or getattr(engine.dialect, INSTALLED, False):
+        return
+    if _CURSOR_CLASS is None:
+        _CURSOR_CLASS = type("ElearnCursor", (psycopg_reads.mixin(),
+                                              psycopg_description.cursor_class()), {})
+
+    @event.listens_for(engine, "connect")
+    def _use_elearn_cursor(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.cursor_factory = _CURSOR_CLASS
+
+    setattr(engine.dialect, INSTALLED, True)

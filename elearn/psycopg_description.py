@@ -8,17 +8,12 @@ statement. A quiz request reads ~45 columns (the sign-in look-up alone is ~22), 
 quiz on PostgreSQL). Here `description` says the same (None, or a sequence of the same
 length), and makes psycopg's own list on first use of an item.
 
-Installed on each engine by `engine_tuning` (the primary's and the read replica's).
+Used on each engine by `engine_tuning` (the primary's and the read replica's).
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
-INSTALLED = "elearn.lazy_description"
 
 
 class _Description(Sequence):
@@ -53,7 +48,9 @@ _PLAIN_DESCRIPTION: Any = None
 _CURSOR_CLASS: Any = None
 
 
-def _cursor_class() -> Any:
+def cursor_class() -> Any:
+    """psycopg's Cursor with the lazy description (psycopg, the postgres extra, imported
+    on first use)."""
     global _PLAIN_DESCRIPTION, _CURSOR_CLASS
     if _CURSOR_CLASS is None:
         import psycopg  # the postgres extra
@@ -76,15 +73,3 @@ def _cursor_class() -> Any:
         _CURSOR_CLASS = LazyDescriptionCursor
     return _CURSOR_CLASS
 
-
-def install(engine: Engine) -> None:
-    """Give `engine`'s psycopg connections the cursor above."""
-    if engine.dialect.driver != "psycopg" or getattr(engine.dialect, INSTALLED, False):
-        return
-    cursor_class = _cursor_class()
-
-    @event.listens_for(engine, "connect")
-    def _use_lazy_description(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.cursor_factory = cursor_class
-
-    setattr(engine.dialect, INSTALLED, True)

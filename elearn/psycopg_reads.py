@@ -1,0 +1,67 @@
+"""PostgreSQL: a plain SELECT that comes before a transaction's first write runs on its own,
+outside a transaction; the transaction begins with the first statement that may write or lock.
+
+psycopg opens a transaction with a round trip of its own (BEGIN) before a connection's first
+statement, and the session ends it with another (COMMIT or ROLLBACK). A page that only reads
+(the quiz's question page, a lesson, a verification look-up, a dashboard) paid four round
+trips for its two SELECTs, each a wake-up of the worker and of a PostgreSQL backend on a busy
+machine. ROLLBACK also made psycopg drop the connection's prepared statements.
+
+Nothing the app relies on changes. PostgreSQL's default isolation, READ COMMITTED, gives each
+statement a snapshot of its own inside a transaction too, and SQLite (pysqlite's default
+transaction handling) already begins only at the first INSERT, UPDATE or DELETE, so every
+service is written and tested for this. What must stay inside the transaction does: a
+locking read (FOR UPDATE / FOR SHARE), a transaction-scoped advisory lock or setting, any
+statement that is not a SELECT (writes, DDL, SAVEPOINT, CTEs that may write), and everything
+after the first of those. Server-side cursors (streamed exports) are psycopg's ServerCursor
+and begin as before.
+
+Installed on each engine by `engine_tuning` (the primary's and the read replica's), as a
+mix-in of the engine's psycopg cursor class.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+# Words after which a SELECT locks rows or changes transaction-scoped state.
+_KEEPS_TRANSACTION = re.compile(
+    r"\bFOR\s+(NO\s+KEY\s+)?(UPDATE|SHARE|KEY\s+SHARE)\b|\bpg_advisory_xact|\bset_config\b",
+    re.IGNORECASE)
+
+
+@lru_cache(maxsize=2048)
+def plain_read(statement: str) -> bool:
+    """True for a SELECT that neither locks nor sets anything for the transaction.
+    (Statements repeat, compiled once by SQLAlchemy: the answer is kept per text.)"""
+    return (statement.lstrip()[:6].upper() == "SELECT"
+            and _KEEPS_TRANSACTION.search(statement) is None)
+
+
+class ReadsOutsideTransactionMixin:
+    """For a psycopg Cursor: run a plain SELECT in autocommit when no transaction is open."""
+
+    def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        connection = self.connection  # type: ignore[attr-defined]
+        if (isinstance(query, str) and not connection.autocommit
+                and connection.info.transaction_status == _IDLE and plain_read(query)):
+            connection.autocommit = True  # no round trip: psycopg only notes it
+            try:
+                return super().execute(query, *args, **kwargs)  # type: ignore[misc]
+            finally:
+                connection.autocommit = False
+        return super().execute(query, *args, **kwargs)  # type: ignore[misc]
+
+
+_IDLE: Any = None
+
+
+def mixin() -> type:
+    """The mix-in, with psycopg (the postgres extra) imported on first use."""
+    global _IDLE
+    if _IDLE is None:
+        from psycopg.pq import TransactionStatus
+
+        _IDLE = TransactionStatus.IDLE
+    return ReadsOutsideTransactionMixin

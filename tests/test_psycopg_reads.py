@@ -1,0 +1,136 @@
+"""elearn.psycopg_reads: on PostgreSQL a plain SELECT before a transaction's first write runs
+outside a transaction (no BEGIN and COMMIT round trips for a page that only reads); writes,
+locking reads and everything after them stay in one transaction that commits or rolls back
+whole."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from elearn.extensions import db
+from elearn.models import Unit
+from elearn.psycopg_reads import plain_read
+from elearn.services.orgs import create_unit
+
+on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+def _names(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(Unit.name).order_by(Unit.code)))
+
+
+def _transaction_open() -> bool:
+    from psycopg.pq import TransactionStatus
+
+    raw = db.session.connection().connection.dbapi_connection
+    return raw.info.transaction_status != TransactionStatus.IDLE
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT units.id FROM units WHERE units.code = %(code)s",
+    "  select 1",
+    "SELECT formulas.for_update FROM formulas",  # words that only look like a lock
+])
+def test_a_plain_read(statement):
+    assert plain_read(statement)
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT units.id FROM units WHERE units.id = %(id)s FOR UPDATE",
+    "SELECT units.id FROM units FOR NO KEY UPDATE SKIP LOCKED",
+    "select id from units for share",
+    "SELECT id FROM units FOR KEY SHARE",
+    "SELECT pg_advisory_xact_lock(42)",
+    "SELECT set_config('app.actor', '7', true)",
+    "WITH gone AS (DELETE FROM units RETURNING id) SELECT count(*) FROM gone",
+    "UPDATE units SET name = 'x'",
+    "SAVEPOINT sa_1",
+])
+def test_what_keeps_its_transaction(statement):
+    assert not plain_read(statement)
+
+
+def test_a_rollback_still_undoes_every_kind_of_write(app):
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.commit()
+        # A read first (outside any transaction on PostgreSQL), then each kind of write.
+        assert db.session.scalar(select(func.count()).select_from(Unit)) == 1
+        db.session.add(Unit(code="T-X", name="Thêm bằng ORM", level="district", path="/T/X/"))
+        db.session.flush()
+        assert db.session.scalar(select(func.count()).select_from(Unit)) == 2  # its own write
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Unit)) == 1
+        db.session.execute(update(Unit).values(name="Đổi bằng Core"))
+        db.session.rollback()
+        db.session.execute(text("UPDATE units SET name = 'Đổi bằng SQL'"))
+        db.session.rollback()
+        db.session.execute(text("  update units set name = 'chữ thường, có khoảng trắng'"))
+        db.session.rollback()
+    assert _names(app) == ["Tỉnh thử"]
+
+
+@on_postgresql
+def test_reads_open_no_transaction_and_the_first_write_does(app):
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.commit()
+        assert db.session.scalar(select(Unit.name)) == "Tỉnh thử"
+        assert not _transaction_open()
+        db.session.execute(update(Unit).values(name="Đang sửa"))
+        assert _transaction_open()
+        # After the first write, reads are in the transaction and see its change.
+        assert db.session.scalar(select(Unit.name)) == "Đang sửa"
+        db.session.commit()
+        assert not _transaction_open()
+    assert _names(app) == ["Đang sửa"]
+
+
+@on_postgresql
+def test_a_locking_read_holds_its_lock_until_the_transaction_ends(app):
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.commit()
+        unit = db.session.scalars(select(Unit).with_for_update()).one()
+        assert _transaction_open()
+        nowait = text("SELECT id FROM units WHERE id = :id FOR UPDATE NOWAIT")
+        with db.engine.connect() as other:
+            with pytest.raises(DBAPIError, match="could not obtain lock"):
+                other.execute(nowait, {"id": unit.id})
+            other.rollback()
+            db.session.rollback()
+            assert other.execute(nowait, {"id": unit.id}).scalar() == unit.id
+
+
+@on_postgresql
+def test_a_read_only_request_keeps_the_connections_prepared_statements(app):
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.commit()
+        # psycopg prepares a statement on its 6th run on a connection (a ROLLBACK would make
+        # it forget them); each run here is a read-only request, ended as every request's is.
+        for _ in range(7):
+            assert db.session.scalar(select(Unit.name).where(Unit.code == "T")) == "Tỉnh thử"
+            db.session.rollback()
+        prepared = db.session.scalar(text(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%units.code%'"))
+        assert prepared == 1
+
+
+@on_postgresql
+def test_a_failed_statement_loses_nothing_saved_and_the_connection_goes_on(app):
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.commit()
+        with pytest.raises(DBAPIError):  # a failed read outside a transaction
+            db.session.execute(text("SELECT 1 / 0"))
+        db.session.rollback()
+        db.session.execute(update(Unit).values(name="Không được lưu"))
+        with pytest.raises(DBAPIError):  # a failed read inside one: all of it rolls back
+            db.session.execute(text("SELECT 1 / 0"))
+        db.session.rollback()
+        assert db.session.scalar(select(Unit.name)) == "Tỉnh thử"
+        db.session.rollback()
+    assert _names(app) == ["Tỉnh thử"]
