@@ -3,9 +3,10 @@ outside a transaction; the transaction begins with the first statement that may 
 
 psycopg opens a transaction with a round trip of its own (BEGIN) before a connection's first
 statement, and the session ends it with another (COMMIT or ROLLBACK). A page that only reads
-(the quiz's question page, a lesson, a verification look-up, a dashboard) paid four round
-trips for its two SELECTs, each a wake-up of the worker and of a PostgreSQL backend on a busy
-machine. ROLLBACK also made psycopg drop the connection's prepared statements.
+(the quiz's question page, a lesson, a verification look-up, a dashboard) paid two round
+trips more than its SELECTs (four for the question page's two), each a wake-up of the worker
+and of a PostgreSQL backend on a busy machine. ROLLBACK also made psycopg drop the
+connection's prepared statements.
 
 Nothing the app relies on changes. PostgreSQL's default isolation, READ COMMITTED, gives each
 statement a snapshot of its own inside a transaction too, and SQLite (pysqlite's default
