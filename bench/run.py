@@ -745,9 +745,10 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{name}: {scenarios[key]['skipped']}")
             scenarios[key]["loadavg_before"] = float(load)
             scenarios[key]["cpu_steal_pct"] = steal_since(cpu_before)
-        gunicorn_settings = (f"{os.environ.get('BENCH_WORKERS', '2')} workers "
+        workers, threads = gunicorn_shape()
+        gunicorn_settings = (f"{workers} workers "
                              f"{os.environ.get('BENCH_WORKER_CLASS', 'gthread')} × "
-                             f"{os.environ.get('BENCH_THREADS_PER_WORKER', '2')} threads, "
+                             f"{threads} threads, "
                              f"at most {env['BENCH_WORKER_CONNECTIONS']} connections each")
         results = {
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -791,9 +792,14 @@ def worker_connection_cap(connections: int) -> int:
     Without a cap the worker that wakes first takes more of wrk's connections, and kept-alive
     connections never move: splits of 22/10 and 20/12 were measured, and the busier worker's
     requests queue longer, which is the run's p99."""
-    workers = int(os.environ.get("BENCH_WORKERS", "2"))
-    threads = int(os.environ.get("BENCH_THREADS_PER_WORKER", "2"))
+    workers, threads = gunicorn_shape()
     return -(-connections // workers) + threads
+
+
+def gunicorn_shape() -> tuple[int, int]:
+    """Workers and threads per worker, as bench/gunicorn.conf.py reads them."""
+    return (int(os.environ.get("BENCH_WORKERS", "2")),
+            int(os.environ.get("BENCH_THREADS_PER_WORKER", "2")))
 
 
 def run_scenario(name: str, hello: Server, app: Server, fixtures: Fixtures, rundir: Path,

@@ -4,6 +4,7 @@ cursors that run leading plain SELECTs outside a transaction (`psycopg_reads`) a
 result only when asked (`psycopg_description`)."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import event
@@ -12,19 +13,20 @@ from sqlalchemy.engine import Engine
 from . import psycopg_description, psycopg_reads
 
 INSTALLED = "elearn.engine_tuning"
-_CURSOR_CLASS: Any = None
+
+
+@cache
+def _cursor_class() -> type:
+    return type("ElearnCursor", (psycopg_reads.mixin(), psycopg_description.cursor_class()), {})
 
 
 def install(engine: Engine) -> None:
-    global _CURSOR_CLASS
     if engine.dialect.driver != "psycopg" or getattr(engine.dialect, INSTALLED, False):
         return
-    if _CURSOR_CLASS is None:
-        _CURSOR_CLASS = type("ElearnCursor", (psycopg_reads.mixin(),
-                                              psycopg_description.cursor_class()), {})
+    cursor_class = _cursor_class()
 
     @event.listens_for(engine, "connect")
     def _use_elearn_cursor(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.cursor_factory = _CURSOR_CLASS
+        dbapi_connection.cursor_factory = cursor_class
 
     setattr(engine.dialect, INSTALLED, True)

@@ -13,6 +13,7 @@ Used on each engine by `engine_tuning` (the primary's and the read replica's).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any
 
 
@@ -45,31 +46,29 @@ class _Description(Sequence):
 
 
 _PLAIN_DESCRIPTION: Any = None
-_CURSOR_CLASS: Any = None
 
 
+@cache
 def cursor_class() -> Any:
     """psycopg's Cursor with the lazy description (psycopg, the postgres extra, imported
     on first use)."""
-    global _PLAIN_DESCRIPTION, _CURSOR_CLASS
-    if _CURSOR_CLASS is None:
-        import psycopg  # the postgres extra
-        from psycopg import pq
+    global _PLAIN_DESCRIPTION
+    import psycopg  # the postgres extra
+    from psycopg import pq
 
-        _PLAIN_DESCRIPTION = psycopg.Cursor.description.fget
-        with_rows = {pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE}
-        if hasattr(pq.ExecStatus, "TUPLES_CHUNK"):  # psycopg 3.2
-            with_rows.add(pq.ExecStatus.TUPLES_CHUNK)
+    _PLAIN_DESCRIPTION = psycopg.Cursor.description.fget
+    with_rows = {pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE}
+    if hasattr(pq.ExecStatus, "TUPLES_CHUNK"):  # psycopg 3.2
+        with_rows.add(pq.ExecStatus.TUPLES_CHUNK)
 
-        class LazyDescriptionCursor(psycopg.Cursor):
-            @property
-            def description(self) -> Sequence | None:
-                # psycopg's own test: columns, or a statement that said it returned rows
-                result = self.pgresult
-                if result and (result.nfields or result.status in with_rows):
-                    return _Description(self, result.nfields)
-                return None
+    class LazyDescriptionCursor(psycopg.Cursor):
+        @property
+        def description(self) -> Sequence | None:
+            # psycopg's own test: columns, or a statement that said it returned rows
+            result = self.pgresult
+            if result and (result.nfields or result.status in with_rows):
+                return _Description(self, result.nfields)
+            return None
 
-        _CURSOR_CLASS = LazyDescriptionCursor
-    return _CURSOR_CLASS
+    return LazyDescriptionCursor
 

@@ -23,7 +23,7 @@ mix-in of the engine's psycopg cursor class.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 # Words after which a SELECT locks rows or changes transaction-scoped state.
@@ -40,29 +40,24 @@ def plain_read(statement: str) -> bool:
             and _KEEPS_TRANSACTION.search(statement) is None)
 
 
-class ReadsOutsideTransactionMixin:
-    """For a psycopg Cursor: run a plain SELECT in autocommit when no transaction is open."""
-
-    def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
-        connection = self.connection  # type: ignore[attr-defined]
-        if (isinstance(query, str) and not connection.autocommit
-                and connection.info.transaction_status == _IDLE and plain_read(query)):
-            connection.autocommit = True  # no round trip: psycopg only notes it
-            try:
-                return super().execute(query, *args, **kwargs)  # type: ignore[misc]
-            finally:
-                connection.autocommit = False
-        return super().execute(query, *args, **kwargs)  # type: ignore[misc]
-
-
-_IDLE: Any = None
-
-
+@cache
 def mixin() -> type:
-    """The mix-in, with psycopg (the postgres extra) imported on first use."""
-    global _IDLE
-    if _IDLE is None:
-        from psycopg.pq import TransactionStatus
+    """For a psycopg Cursor: run a plain SELECT in autocommit when no transaction is open.
+    (Made on first use: psycopg is the postgres extra.)"""
+    from psycopg.pq import TransactionStatus
 
-        _IDLE = TransactionStatus.IDLE
+    idle = TransactionStatus.IDLE
+
+    class ReadsOutsideTransactionMixin:
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            connection = self.connection  # type: ignore[attr-defined]
+            if (isinstance(query, str) and not connection.autocommit
+                    and connection.pgconn.transaction_status == idle and plain_read(query)):
+                connection.autocommit = True  # no round trip: psycopg only notes it
+                try:
+                    return super().execute(query, *args, **kwargs)  # type: ignore[misc]
+                finally:
+                    connection.autocommit = False
+            return super().execute(query, *args, **kwargs)  # type: ignore[misc]
+
     return ReadsOutsideTransactionMixin
