@@ -174,7 +174,9 @@ def _pg(url: str, sql: str, fetch: bool = False):
 
 
 def _with_db(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
+    """The same server's database `name` (a URL may name a Unix socket: ?host=/run/…)."""
+    from sqlalchemy.engine import make_url
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def start_postgres(stack: contextlib.ExitStack) -> str:

@@ -17,6 +17,12 @@ statement that is not a SELECT (writes, DDL, SAVEPOINT, CTEs that may write), an
 after the first of those. Server-side cursors (streamed exports) are psycopg's ServerCursor
 and begin as before.
 
+A write that is a whole unit of work in one statement (the quiz's autosave and start, each
+written as one statement with data-modifying CTEs) is marked by the service with
+`whole_unit(statement)`: with no transaction open it runs in autocommit too, a round trip
+instead of three (BEGIN, the statement, COMMIT). It is atomic on its own, the session's
+commit after it is a no-op, and inside an open transaction it simply joins it.
+
 Installed on each engine by `engine_tuning` (the primary's and the read replica's), as a
 mix-in of the engine's psycopg cursor class.
 """
@@ -24,7 +30,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 # Words after which a SELECT locks rows or changes transaction-scoped state.
 _KEEPS_TRANSACTION = re.compile(
@@ -32,17 +38,32 @@ _KEEPS_TRANSACTION = re.compile(
     re.IGNORECASE)
 
 
+# In the statement's text (SQLAlchemy compiles a statement once): seen in the server's log too.
+WHOLE_UNIT = "/* whole unit */"
+
+Statement = TypeVar("Statement")
+
+
+def whole_unit(statement: Statement) -> Statement:
+    """Mark a write that is a whole unit of work on its own (see the module's docstring); the
+    caller commits right after it. Statements with a CTE carry the mark after it."""
+    return statement.prefix_with(WHOLE_UNIT)  # type: ignore[attr-defined]
+
+
 @lru_cache(maxsize=2048)
-def plain_read(statement: str) -> bool:
-    """True for a SELECT that neither locks nor sets anything for the transaction.
-    (Statements repeat, compiled once by SQLAlchemy: the answer is kept per text.)"""
-    return (statement.lstrip()[:6].upper() == "SELECT"
-            and _KEEPS_TRANSACTION.search(statement) is None)
+def runs_on_its_own(statement: str) -> bool:
+    """True for a SELECT that neither locks nor sets anything for the transaction, or a
+    statement marked `whole_unit`. (Statements repeat, compiled once by SQLAlchemy: the
+    answer is kept per text.)"""
+    return ((statement.lstrip()[:6].upper() == "SELECT"
+             and _KEEPS_TRANSACTION.search(statement) is None)
+            or WHOLE_UNIT in statement)
 
 
 @cache
 def mixin() -> type:
-    """For a psycopg Cursor: run a plain SELECT in autocommit when no transaction is open.
+    """For a psycopg Cursor: run a plain SELECT (or a whole unit) in autocommit when no
+    transaction is open.
     (Made on first use: psycopg is the postgres extra.)"""
     from psycopg.pq import TransactionStatus
 
@@ -52,7 +73,7 @@ def mixin() -> type:
         def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
             connection = self.connection  # type: ignore[attr-defined]
             if (isinstance(query, str) and not connection.autocommit
-                    and connection.pgconn.transaction_status == idle and plain_read(query)):
+                    and connection.pgconn.transaction_status == idle and runs_on_its_own(query)):
                 connection.autocommit = True  # no round trip: psycopg only notes it
                 try:
                     return super().execute(query, *args, **kwargs)  # type: ignore[misc]

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from elearn.extensions import db
 from elearn.models import Unit
-from elearn.psycopg_reads import plain_read
+from elearn.psycopg_reads import runs_on_its_own, whole_unit
 from elearn.services.orgs import create_unit
 
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -31,10 +31,11 @@ def _transaction_open() -> bool:
 @pytest.mark.parametrize("statement", [
     "SELECT units.id FROM units WHERE units.code = %(code)s",
     "  select 1",
+    "WITH gone AS (DELETE FROM units RETURNING id) SELECT /* whole unit */ count(*) FROM gone",
     "SELECT formulas.for_update FROM formulas",  # words that only look like a lock
 ])
 def test_a_plain_read(statement):
-    assert plain_read(statement)
+    assert runs_on_its_own(statement)
 
 
 @pytest.mark.parametrize("statement", [
@@ -49,7 +50,7 @@ def test_a_plain_read(statement):
     "SAVEPOINT sa_1",
 ])
 def test_what_keeps_its_transaction(statement):
-    assert not plain_read(statement)
+    assert not runs_on_its_own(statement)
 
 
 def test_a_rollback_still_undoes_every_kind_of_write(app):
@@ -134,3 +135,45 @@ def test_a_failed_statement_loses_nothing_saved_and_the_connection_goes_on(app):
         assert db.session.scalar(select(Unit.name)) == "Tỉnh thử"
         db.session.rollback()
     assert _names(app) == ["Tỉnh thử"]
+
+
+def _renamed(name: str):
+    return whole_unit(update(Unit).values(name=name))
+
+
+@on_postgresql
+def test_a_whole_unit_write_runs_on_its_own_with_no_transaction_open(app):
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.commit()
+        assert db.session.scalar(select(Unit.name)) == "Tỉnh thử"
+        db.session.execute(_renamed("Một câu lệnh"))
+        assert not _transaction_open()  # already committed: nothing holds its row lock
+        with db.engine.connect() as other:
+            assert other.execute(select(Unit.name)).scalar() == "Một câu lệnh"
+        db.session.commit()  # the service's commit after it: nothing left to send
+    assert _names(app) == ["Một câu lệnh"]
+
+
+@on_postgresql
+def test_a_whole_unit_write_after_another_write_joins_its_transaction(app):
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.commit()
+        db.session.add(Unit(code="T-X", name="Thêm", level="district", path="/T/X/"))
+        db.session.flush()
+        db.session.execute(_renamed("Cùng giao dịch"))
+        assert _transaction_open()
+        db.session.rollback()  # both undone
+    assert _names(app) == ["Tỉnh thử"]
+
+
+def test_a_whole_unit_write_that_fails_saves_nothing(app):
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.add(Unit(code="T-X", name="Thêm", level="district", path="/T/X/"))
+        db.session.commit()
+        with pytest.raises(IntegrityError):  # the second row's new code collides
+            db.session.execute(whole_unit(update(Unit).values(code="T")))
+        db.session.rollback()
+    assert _names(app) == ["Tỉnh thử", "Thêm"]

@@ -60,17 +60,25 @@ def reads(statements: list[str], table: str) -> list[str]:
 
 
 def test_each_quiz_step_sends_only_the_statements_it_needs(site, learner):
+    # PostgreSQL writes the attempt with its answer rows, the autosave's claim with its
+    # answer, and the grades with the attempt's totals, each as one statement.
+    postgresql = site.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     token = csrf(learner, f"{QUIZ}/")
     with quiz_statements(site) as start:
         response = learner.post(f"{QUIZ}/start", data={"csrf_token": token})
     assert response.status_code == 303
     path = response.headers["Location"].rsplit("/", 1)[0]
     attempt_id = int(path.rsplit("/", 1)[1])
-    # The attempts (read once for the deadline check and the status), the lessons studied,
-    # the accommodation; the attempt and its five empty answers (one executemany).
-    assert len(start) == 5, start
-    assert [s.split(" (")[0] for s in start if s.startswith("INSERT")] == [
-        "INSERT INTO quiz_attempts", "INSERT INTO quiz_answers"]
+    # The attempts (read once for the deadline check and the status) with the lessons
+    # studied and the accommodation, in one statement; the attempt and its five empty
+    # answers (on SQLite one executemany).
+    writes = [s.split(" (")[0] for s in start if not s.startswith("SELECT")]
+    if postgresql:
+        assert len(start) == 2, start
+        assert writes == ["WITH new_attempt AS"]
+    else:
+        assert len(start) == 3, start
+        assert writes == ["INSERT INTO quiz_attempts", "INSERT INTO quiz_answers"]
 
     with quiz_statements(site) as page:
         assert learner.get(f"{path}/1").status_code == 200
@@ -83,14 +91,14 @@ def test_each_quiz_step_sends_only_the_statements_it_needs(site, learner):
                              headers={"Accept": "application/json"})
     assert saved.status_code == 200 and saved.get_json()["saved"] is True
     # Find the attempt, claim its row, write the answer: no answer read, nothing re-read.
-    assert len(save) == 3, save
+    assert len(save) == (2 if postgresql else 3), save
     assert not reads(save, "quiz_answers")
 
     with quiz_statements(site) as submit:
         done = learner.post(f"{path}/submit", data={"csrf_token": token})
     assert done.status_code == 303 and done.headers["Location"].endswith("/result")
     # Find, claim, read the answers (after the claim), grade them, record the grade.
-    assert len(submit) == 5, submit
+    assert len(submit) == (4 if postgresql else 5), submit
     assert len(reads(submit, "quiz_attempts")) == 1
 
     # And the flow did what it always did: the saved answer was graded.

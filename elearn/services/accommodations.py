@@ -1,6 +1,7 @@
 """Accommodations: extra time or extra attempts a training centre grants one person on one
-course's quiz, with the reason. The quiz engine reads them through `allowance`; granting is
-audited and idempotent (a duplicate request changes nothing and writes no second entry)."""
+course's quiz, with the reason. The quiz engine reads them with a person's attempts
+(`allowance_columns`, `allowance_from`); granting is audited and idempotent (a duplicate
+request changes nothing and writes no second entry)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,17 +36,27 @@ class Allowance:
 NONE = Allowance()
 
 
-def allowance(user_id: int, course_slug: str) -> Allowance:
-    row = db.session.execute(_allowance_query(), {
-        "user_id": user_id, "course_slug": course_slug}).first()
-    if row is None:
+def allowance_from(extra_minutes: int | None, extra_attempts: int | None,
+                   reason: str | None) -> Allowance:
+    """From `allowance_columns`' values (all None: nothing granted)."""
+    if extra_minutes is None:
         return NONE
-    return Allowance(row.extra_minutes, row.extra_attempts, row.reason)
+    return Allowance(extra_minutes, extra_attempts or 0, reason or "")
+
+
+@cache
+def allowance_columns() -> tuple:
+    """The allowance's three values as columns of another statement (same parameters:
+    user_id, course_slug), for `allowance_from`: starting a quiz reads them with the
+    person's attempts."""
+    query = _allowance_query()
+    return tuple(query.with_only_columns(column).scalar_subquery().label(column.key)
+                 for column in query.selected_columns)
 
 
 @cache
 def _allowance_query():
-    """Built once, three columns, no ORM object: starting a quiz asks on every start."""
+    """Built once, three columns, no ORM object."""
     return select(Accommodation.extra_minutes, Accommodation.extra_attempts,
                   Accommodation.reason).where(
         Accommodation.user_id == bindparam("user_id"),

@@ -16,6 +16,7 @@ from ..content.model import Course
 from ..extensions import db
 from ..interfaces import LearnerRecord
 from ..models import AttemptState, LessonView, QuizAttempt, User
+from ..sql_functions import comma_joined
 
 
 def lesson_views(user: User, course: Course) -> dict[str, LessonView]:
@@ -26,9 +27,23 @@ def lesson_views(user: User, course: Course) -> dict[str, LessonView]:
 
 def studied_lessons(user: User, course: Course) -> set[str]:
     """Lessons of the course as it is now that the person studied (retired ones don't count)."""
+    return studied_among(course, db.session.scalars(_studied_query(), {
+        "user_id": user.id, "course_slug": course.slug}))
+
+
+def studied_among(course: Course, slugs: Iterable[str]) -> set[str]:
+    """The lessons of `slugs` (read as studied) that the course has now."""
     current = {lesson.slug for lesson in course.lessons}
-    return {slug for slug in db.session.scalars(_studied_query(), {
-        "user_id": user.id, "course_slug": course.slug}) if slug in current}
+    return {slug for slug in slugs if slug in current}
+
+
+@cache
+def studied_column():
+    """`studied_lessons`' slugs joined with commas, as a column of another statement (same
+    parameters: user_id, course_slug); None when there are none. Lesson slugs have no
+    commas (they are path segments)."""
+    return (_studied_query().with_only_columns(comma_joined(LessonView.lesson_slug))
+            .scalar_subquery())
 
 
 @cache

@@ -29,8 +29,8 @@ from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (Float, Insert, Integer, Select, String, Update, bindparam, func, insert,
-                        or_, select, update)
+from sqlalchemy import (Float, Insert, Integer, Select, String, Update, and_, bindparam, func,
+                        insert, or_, select, true, update)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -43,10 +43,12 @@ from ..extensions import db
 from ..interfaces import Arrangement, Grade, InvalidAnswer, QuestionType
 from ..models import AttemptState, QuizAnswer, QuizAttempt, User
 from ..plugin_guard import owner_of, report, run_grade, run_optional
+from ..psycopg_reads import whole_unit
 from ..registry import current_registry
 from . import accommodations, completions
 from .accommodations import NONE as NO_ACCOMMODATION, Allowance
-from .learner_record import studied_lessons
+from .learner_record import studied_among, studied_column
+from .unit_of_work import as_loaded
 
 CLOSED_BY_SUBMIT = "submit"
 CLOSED_BY_DEADLINE = "deadline"
@@ -143,12 +145,23 @@ def _attempts_query() -> Select:
             .order_by(QuizAttempt.number.desc()))
 
 
-def status(user: User, course: Course, attempts: list[QuizAttempt] | None = None) -> QuizStatus:
+def status(user: User, course: Course) -> QuizStatus:
     """The person's attempts at the course's quiz, as stored (call `close_expired` first to
-    see an attempt past its deadline as finished and graded). `attempts`: the caller's fresh
-    `_attempts`, so they are not read twice."""
-    attempts = _attempts(user, course) if attempts is None else attempts
-    studied = studied_lessons(user, course)
+    see an attempt past its deadline as finished and graded)."""
+    return _status(course, *_attempts_and_more(user, course))
+
+
+def current_status(user: User, course: Course) -> QuizStatus:
+    """`close_expired`, then `status`, reading the attempts once (a second time only when
+    one had run out and was graded just now)."""
+    attempts, studied, allowance = _attempts_and_more(user, course)
+    if sum(close_if_expired(course, a) for a in attempts if a.in_progress):
+        attempts = _attempts(user, course)
+    return _status(course, attempts, studied, allowance)
+
+
+def _status(course: Course, attempts: list[QuizAttempt], studied: set[str],
+            allowance: Allowance) -> QuizStatus:
     return QuizStatus(
         course=course,
         attempts=attempts,
@@ -156,22 +169,32 @@ def status(user: User, course: Course, attempts: list[QuizAttempt] | None = None
         finished=[a for a in attempts if not a.in_progress],
         lessons_studied=len(studied),
         lessons_total=len(course.lessons),
-        accommodation=accommodation(user, course),
+        accommodation=allowance,
     )
 
 
-def current_status(user: User, course: Course) -> QuizStatus:
-    """`close_expired`, then `status`, reading the attempts once (a second time only when
-    one had run out and was graded just now)."""
-    attempts = _attempts(user, course)
-    if sum(close_if_expired(course, a) for a in attempts if a.in_progress):
-        attempts = _attempts(user, course)
-    return status(user, course, attempts)
+def _attempts_and_more(user: User, course: Course
+                       ) -> tuple[list[QuizAttempt], set[str], Allowance]:
+    """The person's attempts (newest first), the lessons they studied and their allowance,
+    in one statement: three round trips were most of starting a quiz."""
+    rows = db.session.execute(_attempts_and_more_query(), {
+        "user_id": user.id, "course_slug": course.slug}).all()
+    studied, *allowance = rows[0][:4]  # the same on every row; there is always one
+    return ([row[4] for row in rows if row[4] is not None],
+            studied_among(course, (studied or "").split(",")),
+            accommodations.allowance_from(*allowance))
 
 
-def accommodation(user: User, course: Course) -> Allowance:
-    """The person's extra time and attempts on this course (granted by a training centre)."""
-    return accommodations.allowance(user.id, course.slug)
+@cache
+def _attempts_and_more_query() -> Select:
+    """One row of the person's figures (a SELECT without a table), each attempt joined to
+    it; the row alone (attempt None) when there is none yet."""
+    person = select(studied_column().label("studied"),
+                    *accommodations.allowance_columns()).subquery("person")
+    return (select(*person.c, QuizAttempt).select_from(person)
+            .outerjoin(QuizAttempt, and_(QuizAttempt.user_id == bindparam("user_id"),
+                                         QuizAttempt.course_slug == bindparam("course_slug")))
+            .order_by(QuizAttempt.number.desc()))
 
 
 def open_attempt(user: User, course: Course, attempt_id: int, *,
@@ -272,22 +295,28 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
     seed = secrets.randbits(62)
     started = clock.utcnow()
     ids = draw_questions(course, seed)
-    attempt = QuizAttempt(
-        user_id=user.id, course_slug=course.slug, course_version=course.version,
-        content_hash=course.content_hash, number=current.attempts_used + 1, seed=seed,
-        question_ids=ids, state=AttemptState.IN_PROGRESS, started_at=started,
-        deadline=(started + timedelta(minutes=quiz.time_limit_minutes
-                                      + current.accommodation.extra_minutes)
-                  if quiz.time_limit_minutes else None))
-    db.session.add(attempt)
+    values = {
+        "user_id": user.id, "course_slug": course.slug, "course_version": course.version,
+        "content_hash": course.content_hash, "number": current.attempts_used + 1, "seed": seed,
+        "question_ids": ids, "state": AttemptState.IN_PROGRESS.value, "started_at": started,
+        "deadline": (started + timedelta(minutes=quiz.time_limit_minutes
+                                         + current.accommodation.extra_minutes)
+                     if quiz.time_limit_minutes else None),
+        **dict.fromkeys(_NOT_YET, None)}
     # Keyed like the unique (person, course, number): two tabs starting at once are one event.
     events.emit("attempt.started",
-                key=f"attempt.started:user:{user.id}:{course.slug}:{attempt.number}",
+                key=f"attempt.started:user:{user.id}:{course.slug}:{values['number']}",
                 person_id=user.id, actor_id=user.id, unit_id=user.unit_id,
-                data={"course": course.slug, "number": attempt.number})
+                data={"course": course.slug, "number": values["number"]})
     try:
-        db.session.flush()  # the attempt's id, for its answer rows
-        _insert_answer_rows(attempt.id, ids)
+        if _postgresql():  # the attempt and its empty answer rows in one statement
+            attempt_id = db.session.scalar(_start_in_one(), {**values, "drawn_ids": ids})
+        else:
+            attempt_id = db.session.scalar(_attempt_insert(), values)
+            db.session.execute(insert(QuizAnswer.__table__), [
+                {"attempt_id": attempt_id, "question_id": qid, "position": index}
+                for index, qid in enumerate(ids)])
+        attempt = as_loaded(QuizAttempt, {"id": attempt_id, **values})
         _commit_keeping(attempt)
     except IntegrityError:
         # Two tabs started at once: the unique (user, course, number) let one through.
@@ -299,6 +328,20 @@ def start_attempt(user: User, course: Course) -> QuizAttempt:
     return attempt
 
 
+# What an attempt has not got when it starts.
+_NOT_YET = ("last_saved_at", "finished_at", "closed_by", "points", "max_points", "score",
+            "passed")
+
+
+@cache
+def _attempt_insert() -> Insert:
+    """Every column but the id (`start_attempt`'s values), which comes back."""
+    attempts = QuizAttempt.__table__
+    return insert(attempts).values({
+        column.name: bindparam(column.name, type_=column.type)
+        for column in attempts.c if column.name != "id"}).returning(attempts.c.id)
+
+
 # The empty answer rows, and later their grades, are one row per question. On PostgreSQL each
 # batch is one statement over arrays: psycopg's executemany runs a pipeline step (a poll and
 # its results) per row, which cost the worker ~3× the CPU of one statement, more under load
@@ -307,25 +350,19 @@ def _postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _insert_answer_rows(attempt_id: int, question_ids: list[str]) -> None:
-    if _postgresql():
-        db.session.execute(_answer_rows_from_arrays(), {"the_attempt": attempt_id,
-                                                        "question_ids": question_ids})
-    else:
-        db.session.execute(insert(QuizAnswer.__table__), [
-            {"attempt_id": attempt_id, "question_id": qid, "position": index}
-            for index, qid in enumerate(question_ids)])
-
-
 @cache
-def _answer_rows_from_arrays() -> Insert:
-    answers = QuizAnswer.__table__
-    drawn = (func.unnest(bindparam("question_ids", type_=postgresql.ARRAY(String)))
+def _start_in_one() -> Select:
+    """PostgreSQL: the attempt's row and its empty answer rows (one per drawn question, from
+    the array `drawn_ids`), inserted by one statement that returns the attempt's id: a whole
+    unit of work, so it runs without BEGIN and COMMIT round trips (`psycopg_reads`)."""
+    new_attempt = _attempt_insert().cte("new_attempt")
+    drawn = (func.unnest(bindparam("drawn_ids", type_=postgresql.ARRAY(String)))
              .table_valued("question_id", with_ordinality="ordinal").render_derived("drawn"))
-    return insert(answers).from_select(
+    answer_rows = insert(QuizAnswer.__table__).from_select(
         ["attempt_id", "question_id", "position"],
-        select(bindparam("the_attempt", type_=Integer), drawn.c.question_id,
-               drawn.c.ordinal - 1))
+        select(new_attempt.c.id, drawn.c.question_id, drawn.c.ordinal - 1)
+        .select_from(new_attempt.join(drawn, true())))
+    return whole_unit(select(new_attempt.c.id).add_cte(answer_rows.cte("answer_rows")))
 
 
 # -- showing questions -----------------------------------------------------------------------
@@ -504,16 +541,19 @@ def save_answer(course: Course, attempt: QuizAttempt, question: Question, answer
     """Save one answer while the attempt is open and before its deadline. False otherwise
     (the attempt is then closed if its time ran out)."""
     at = clock.utcnow()
-    claimed = db.session.execute(_claim_for_save(), {"attempt_id": attempt.id, "at": at})
-    if claimed.rowcount != 1:
+    params = {"the_attempt": attempt.id, "at": at, "the_question": question.id,
+              "new_response": answer, "new_saved_at": at}
+    if _postgresql():  # claim and save in one statement, a whole unit of work
+        claimed = db.session.scalar(_save_in_one(), params) == 1
+    else:
+        claimed = db.session.execute(_claim_for_save(), params).rowcount == 1
+        if claimed:  # holding the attempt row now: a submit waits for this commit
+            db.session.execute(_answer_update(), params)
+    if not claimed:
         db.session.rollback()
         close_if_expired(course, attempt)
         db.session.refresh(attempt)
         return False
-    # Holding the attempt row now: a submit waits for this commit (and then grades it).
-    db.session.execute(_answer_update(), {
-        "the_attempt": attempt.id, "the_question": question.id, "new_response": answer,
-        "new_saved_at": clock.utcnow()})
     _commit_keeping(attempt, last_saved_at=at)
     return True
 
@@ -525,10 +565,26 @@ def _claim_for_save() -> Update:
     attempts = QuizAttempt.__table__
     at = bindparam("at", type_=attempts.c.last_saved_at.type)
     return (update(attempts)
-            .where(attempts.c.id == bindparam("attempt_id"),
+            .where(attempts.c.id == bindparam("the_attempt"),
                    attempts.c.state == AttemptState.IN_PROGRESS,
                    or_(attempts.c.deadline.is_(None), attempts.c.deadline > at))
             .values(last_saved_at=at))
+
+
+@cache
+def _save_in_one() -> Select:
+    """PostgreSQL: `_claim_for_save` and the answer's update in one statement, which counts
+    the claimed attempt rows (1, or 0 when the attempt is closed or past its deadline: then
+    nothing is saved). The update joins the claim's row, so it waits for and follows the
+    claim as the two statements did."""
+    attempts, answers = QuizAttempt.__table__, QuizAnswer.__table__
+    claimed = _claim_for_save().returning(attempts.c.id).cte("claimed")
+    saved = (update(answers)
+             .where(answers.c.attempt_id == claimed.c.id,
+                    answers.c.question_id == bindparam("the_question"))
+             .values(response=bindparam("new_response", type_=answers.c.response.type),
+                     saved_at=bindparam("new_saved_at", type_=answers.c.saved_at.type)))
+    return whole_unit(select(func.count()).select_from(claimed).add_cte(saved.cte("saved")))
 
 
 @cache
@@ -590,14 +646,15 @@ def _finish(course: Course, attempt: QuizAttempt, closed_by: str, at: datetime) 
     # save that got the attempt row before us is committed and seen; later ones are refused.
     answers = list(db.session.scalars(_answers_query(), {"the_attempt": attempt.id}))
     # The loaded answers are left as they were: the commit below expires them.
-    points, max_points = _store_grades(_grade_answers(course, answers))
+    grades = _grade_answers(course, answers)
+    points = round(sum(g[1] for g in grades.values()), 4)
+    max_points = float(sum(g[2] for g in grades.values()))
     score = score_percent(points, max_points)
     values = {"points": points, "max_points": max_points, "score": score,
               "passed": passes(score, course.quiz.pass_mark),
               # A submit: the moment we held the row, after every saved answer.
               "finished_at": finished_at if by_deadline else clock.utcnow()}
-    db.session.execute(_grade_update(), {"the_attempt": attempt.id,
-                                         **{f"new_{k}": v for k, v in values.items()}})
+    _store_grades(attempt.id, grades, values)
     events.emit("attempt.graded", key=f"attempt.graded:attempt:{attempt.id}",
                 person_id=attempt.user_id,
                 actor_id=attempt.user_id if closed_by == CLOSED_BY_SUBMIT else None,
@@ -660,20 +717,23 @@ def _grade_answers(course: Course, answers: list[QuizAnswer]) -> dict[QuizAnswer
     return grades
 
 
-def _store_grades(grades: dict[QuizAnswer, tuple]) -> tuple[float, float]:
-    """Write every graded answer's fraction and points (see `_insert_answer_rows`); returns
-    the attempt's points and maximum."""
+def _store_grades(attempt_id: int, grades: dict[QuizAnswer, tuple],
+                  totals: dict[str, Any]) -> None:
+    """Write every graded answer's fraction and points and the attempt's `totals` (see
+    `_postgresql`): on PostgreSQL one statement."""
+    params = {"the_attempt": attempt_id, **{f"new_{k}": v for k, v in totals.items()}}
     if grades and _postgresql():
-        db.session.execute(_grades_from_arrays(), {
-            "answer_id": [answer.id for answer in grades],
-            "new_fraction": [fraction for fraction, _points, _most in grades.values()],
-            "new_points": [points for _fraction, points, _most in grades.values()]})
-    elif grades:
+        db.session.execute(_grades_and_totals(), {
+            **params,
+            "graded_ids": [answer.id for answer in grades],
+            "graded_fractions": [fraction for fraction, _points, _most in grades.values()],
+            "graded_points": [points for _fraction, points, _most in grades.values()]})
+        return
+    if grades:
         db.session.execute(_grade_update_one(), [
             {"answer_id": answer.id, "new_fraction": fraction, "new_points": points}
             for answer, (fraction, points, _most) in grades.items()])
-    return (round(sum(g[1] for g in grades.values()), 4),
-            float(sum(g[2] for g in grades.values())))
+    db.session.execute(_grade_update(), params)
 
 
 @cache
@@ -685,14 +745,17 @@ def _grade_update_one() -> Update:
 
 
 @cache
-def _grades_from_arrays() -> Update:
+def _grades_and_totals() -> Update:
+    """PostgreSQL: the answers' grades from arrays (one statement, not a row each) and the
+    attempt's totals (`_grade_update`), together."""
     answers = QuizAnswer.__table__
-    graded = (func.unnest(bindparam("answer_id", type_=postgresql.ARRAY(Integer)),
-                          bindparam("new_fraction", type_=postgresql.ARRAY(Float)),
-                          bindparam("new_points", type_=postgresql.ARRAY(Float)))
+    graded = (func.unnest(bindparam("graded_ids", type_=postgresql.ARRAY(Integer)),
+                          bindparam("graded_fractions", type_=postgresql.ARRAY(Float)),
+                          bindparam("graded_points", type_=postgresql.ARRAY(Float)))
               .table_valued("id", "fraction", "points").render_derived("graded"))
-    return (update(answers).where(answers.c.id == graded.c.id)
-            .values(fraction=graded.c.fraction, points=graded.c.points))
+    grades = (update(answers).where(answers.c.id == graded.c.id)
+              .values(fraction=graded.c.fraction, points=graded.c.points))
+    return _grade_update().add_cte(grades.cte("grades"))
 
 
 # -- after the attempt -----------------------------------------------------------------------

@@ -11,15 +11,14 @@ from typing import Any, Sequence
 
 from sqlalchemy import Select, String, bindparam, cast, delete, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import CommitteeSeat, RoleGrant, Unit, User, UserSession
 from ..clock import utcnow
+from ..sql_functions import comma_joined
 from . import header_figures
 from .header_figures import Figure
+from .unit_of_work import as_loaded
 
 # Touching last_seen_at on every request would turn every page view into a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -51,30 +50,11 @@ def start_session(user: User, address: str = "", user_agent: str = "") -> str:
     return token
 
 
-class comma_joined(FunctionElement):  # lower case, as SQL functions are
-    """The values of a column joined with commas (an aggregate). SQLAlchemy's
-    `aggregate_strings` sends its separator as a value rendered into the SQL text at every
-    execution, which cost ~20 µs of each signed-in request; here the comma is part of the
-    statement, which is then compiled once."""
-    type = String()
-    inherit_cache = True
-
-
-@compiles(comma_joined, "sqlite")
-def _group_concat(element: comma_joined, compiler, **kw) -> str:
-    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
-
-
-@compiles(comma_joined)
-def _string_agg(element: comma_joined, compiler, **kw) -> str:
-    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
-
-
 # The person's columns, read as plain values and put on a User by `_person_from`.
 _PERSON_COLUMNS = tuple(User.__table__.c)
 _PERSON_ATTRIBUTES = tuple(User.__mapper__.get_property_by_column(column).key
                            for column in _PERSON_COLUMNS)
-_ID, _ACTIVE = _PERSON_ATTRIBUTES.index("id"), _PERSON_ATTRIBUTES.index("active")
+_ACTIVE = _PERSON_ATTRIBUTES.index("active")
 
 
 @lru_cache(maxsize=32)  # one per app's set of header figures
@@ -102,19 +82,9 @@ def _session_query(figures: tuple[Figure, ...] = ()) -> Select:
 
 def _person_from(values: Sequence[Any]) -> User:
     """The signed-in person as a persistent User of this request's session, built from the
-    look-up's columns. The ORM's own loading of the same row (statement set-up, loader, row
-    processing) cost ~45 µs more on every signed-in request (bench/floor.py). Public API only:
-    a transient instance made detached with its identity, then added (attached as loaded
-    from the database, no write). A person already in the session is returned as it is, as
-    a query would."""
-    session = db.session()
-    person = session.identity_map.get(session.identity_key(User, values[_ID]))
-    if person is None:
-        person = User.__mapper__.class_manager.new_instance()
-        person.__dict__.update(zip(_PERSON_ATTRIBUTES, values))
-        make_transient_to_detached(person)
-        session.add(person)
-    return person
+    look-up's columns (`as_loaded`: the ORM's own loading of the same row cost ~45 µs more on
+    every signed-in request, bench/floor.py)."""
+    return as_loaded(User, dict(zip(_PERSON_ATTRIBUTES, values)))
 
 
 def load_session(token: str) -> User | None:
