@@ -40,8 +40,8 @@ def studied_among(course: Course, slugs: Iterable[str]) -> set[str]:
 @cache
 def studied_column():
     """`studied_lessons`' slugs joined with commas, as a column of another statement (same
-    parameters: user_id, course_slug); None when there are none. Lesson slugs have no
-    commas (they are path segments)."""
+    parameters: user_id, course_slug); None when there are none. A lesson's slug has no
+    comma (`content.loader.SLUG`)."""
     return (_studied_query().with_only_columns(comma_joined(LessonView.lesson_slug))
             .scalar_subquery())
 
