@@ -158,7 +158,9 @@ def stale_since() -> datetime | None:
     if replica is None or replica.down_since is not None:
         return None
     try:
-        primary_lsn = db.session.execute(text("SELECT pg_current_wal_lsn()")).scalar()
+        # The insert position: with synchronous_commit off a commit's record can wait in the
+        # WAL buffers, past pg_current_wal_lsn(), and the replica looked current without it.
+        primary_lsn = db.session.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar()
         with replica.engine.connect() as connection:
             behind, replayed_at = connection.execute(text(
                 "SELECT pg_wal_lsn_diff(CAST(:primary AS pg_lsn), pg_last_wal_replay_lsn()) > 0,"

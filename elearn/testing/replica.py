@@ -152,7 +152,9 @@ def _flushed_wal_position(url: str) -> str:
         connection.execute("SELECT txid_current()")  # an xid: the commit writes a record
         connection.commit()
         connection.autocommit = True
-        return connection.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+        # The insert position: every record any session has put in the WAL so far, written
+        # out or not (the wait then also covers commits still in the WAL writer's buffers).
+        return connection.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
 
 
 def _scalar(url: str, sql: str, params: Any = None) -> Any:
