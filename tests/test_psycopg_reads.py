@@ -34,7 +34,7 @@ def _transaction_open() -> bool:
     "WITH gone AS (DELETE FROM units RETURNING id) SELECT /* whole unit */ count(*) FROM gone",
     "SELECT formulas.for_update FROM formulas",  # words that only look like a lock
 ])
-def test_a_plain_read(statement):
+def test_a_plain_read_or_a_whole_unit_runs_on_its_own(statement):
     assert runs_on_its_own(statement)
 
 
