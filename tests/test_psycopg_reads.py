@@ -16,6 +16,15 @@ from elearn.services.orgs import create_unit
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
+@pytest.fixture
+def site(app):
+    """The app with one committed unit, "Tỉnh thử" (code T)."""
+    with app.app_context():
+        create_unit("T", "Tỉnh thử", "province")
+        db.session.commit()
+    return app
+
+
 def _names(app) -> list[str]:
     with app.app_context():
         return list(db.session.scalars(select(Unit.name).order_by(Unit.code)))
@@ -53,10 +62,8 @@ def test_what_keeps_its_transaction(statement):
     assert not runs_on_its_own(statement)
 
 
-def test_a_rollback_still_undoes_every_kind_of_write(app):
-    with app.app_context():
-        create_unit("T", "Tỉnh thử", "province")
-        db.session.commit()
+def test_a_rollback_still_undoes_every_kind_of_write(site):
+    with site.app_context():
         # A read first (outside any transaction on PostgreSQL), then each kind of write.
         assert db.session.scalar(select(func.count()).select_from(Unit)) == 1
         db.session.add(Unit(code="T-X", name="Thêm bằng ORM", level="district", path="/T/X/"))
@@ -70,14 +77,12 @@ def test_a_rollback_still_undoes_every_kind_of_write(app):
         db.session.rollback()
         db.session.execute(text("  update units set name = 'chữ thường, có khoảng trắng'"))
         db.session.rollback()
-    assert _names(app) == ["Tỉnh thử"]
+    assert _names(site) == ["Tỉnh thử"]
 
 
 @on_postgresql
-def test_reads_open_no_transaction_and_the_first_write_does(app):
-    with app.app_context():
-        create_unit("T", "Tỉnh thử", "province")
-        db.session.commit()
+def test_reads_open_no_transaction_and_the_first_write_does(site):
+    with site.app_context():
         assert db.session.scalar(select(Unit.name)) == "Tỉnh thử"
         assert not _transaction_open()
         db.session.execute(update(Unit).values(name="Đang sửa"))
@@ -86,14 +91,12 @@ def test_reads_open_no_transaction_and_the_first_write_does(app):
         assert db.session.scalar(select(Unit.name)) == "Đang sửa"
         db.session.commit()
         assert not _transaction_open()
-    assert _names(app) == ["Đang sửa"]
+    assert _names(site) == ["Đang sửa"]
 
 
 @on_postgresql
-def test_a_locking_read_holds_its_lock_until_the_transaction_ends(app):
-    with app.app_context():
-        create_unit("T", "Tỉnh thử", "province")
-        db.session.commit()
+def test_a_locking_read_holds_its_lock_until_the_transaction_ends(site):
+    with site.app_context():
         unit = db.session.scalars(select(Unit).with_for_update()).one()
         assert _transaction_open()
         nowait = text("SELECT id FROM units WHERE id = :id FOR UPDATE NOWAIT")
@@ -106,10 +109,8 @@ def test_a_locking_read_holds_its_lock_until_the_transaction_ends(app):
 
 
 @on_postgresql
-def test_a_read_only_request_keeps_the_connections_prepared_statements(app):
-    with app.app_context():
-        create_unit("T", "Tỉnh thử", "province")
-        db.session.commit()
+def test_a_read_only_request_keeps_the_connections_prepared_statements(site):
+    with site.app_context():
         # psycopg prepares a statement on its 6th run on a connection (a ROLLBACK would make
         # it forget them); each run here is a read-only request, ended as every request's is.
         for _ in range(7):
@@ -121,10 +122,8 @@ def test_a_read_only_request_keeps_the_connections_prepared_statements(app):
 
 
 @on_postgresql
-def test_a_failed_statement_loses_nothing_saved_and_the_connection_goes_on(app):
-    with app.app_context():
-        create_unit("T", "Tỉnh thử", "province")
-        db.session.commit()
+def test_a_failed_statement_loses_nothing_saved_and_the_connection_goes_on(site):
+    with site.app_context():
         with pytest.raises(DBAPIError):  # a failed read outside a transaction
             db.session.execute(text("SELECT 1 / 0"))
         db.session.rollback()
@@ -134,7 +133,7 @@ def test_a_failed_statement_loses_nothing_saved_and_the_connection_goes_on(app):
         db.session.rollback()
         assert db.session.scalar(select(Unit.name)) == "Tỉnh thử"
         db.session.rollback()
-    assert _names(app) == ["Tỉnh thử"]
+    assert _names(site) == ["Tỉnh thử"]
 
 
 def _renamed(name: str):
@@ -142,38 +141,33 @@ def _renamed(name: str):
 
 
 @on_postgresql
-def test_a_whole_unit_write_runs_on_its_own_with_no_transaction_open(app):
-    with app.app_context():
-        create_unit("T", "Tỉnh thử", "province")
-        db.session.commit()
+def test_a_whole_unit_write_runs_on_its_own_with_no_transaction_open(site):
+    with site.app_context():
         assert db.session.scalar(select(Unit.name)) == "Tỉnh thử"
         db.session.execute(_renamed("Một câu lệnh"))
         assert not _transaction_open()  # already committed: nothing holds its row lock
         with db.engine.connect() as other:
             assert other.execute(select(Unit.name)).scalar() == "Một câu lệnh"
         db.session.commit()  # the service's commit after it: nothing left to send
-    assert _names(app) == ["Một câu lệnh"]
+    assert _names(site) == ["Một câu lệnh"]
 
 
 @on_postgresql
-def test_a_whole_unit_write_after_another_write_joins_its_transaction(app):
-    with app.app_context():
-        create_unit("T", "Tỉnh thử", "province")
-        db.session.commit()
+def test_a_whole_unit_write_after_another_write_joins_its_transaction(site):
+    with site.app_context():
         db.session.add(Unit(code="T-X", name="Thêm", level="district", path="/T/X/"))
         db.session.flush()
         db.session.execute(_renamed("Cùng giao dịch"))
         assert _transaction_open()
         db.session.rollback()  # both undone
-    assert _names(app) == ["Tỉnh thử"]
+    assert _names(site) == ["Tỉnh thử"]
 
 
-def test_a_whole_unit_write_that_fails_saves_nothing(app):
-    with app.app_context():
-        create_unit("T", "Tỉnh thử", "province")
+def test_a_whole_unit_write_that_fails_saves_nothing(site):
+    with site.app_context():
         db.session.add(Unit(code="T-X", name="Thêm", level="district", path="/T/X/"))
         db.session.commit()
         with pytest.raises(IntegrityError):  # the second row's new code collides
             db.session.execute(whole_unit(update(Unit).values(code="T")))
         db.session.rollback()
-    assert _names(app) == ["Tỉnh thử", "Thêm"]
+    assert _names(site) == ["Tỉnh thử", "Thêm"]

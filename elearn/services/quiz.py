@@ -541,14 +541,17 @@ def save_answer(course: Course, attempt: QuizAttempt, question: Question, answer
     """Save one answer while the attempt is open and before its deadline. False otherwise
     (the attempt is then closed if its time ran out)."""
     at = clock.utcnow()
-    params = {"the_attempt": attempt.id, "at": at, "the_question": question.id,
-              "new_response": answer, "new_saved_at": at}
+    # Each statement gets only its own parameters: a Core UPDATE takes a parameter named as
+    # one of its table's columns (quiz_answers.attempt_id) as a value to SET.
+    claim = {"the_attempt": attempt.id, "at": at}
+    answer_row = {"the_attempt": attempt.id, "the_question": question.id,
+                  "new_response": answer, "new_saved_at": at}
     if _postgresql():  # claim and save in one statement, a whole unit of work
-        claimed = db.session.scalar(_save_in_one(), params) == 1
+        claimed = db.session.scalar(_save_in_one(), claim | answer_row) == 1
     else:
-        claimed = db.session.execute(_claim_for_save(), params).rowcount == 1
+        claimed = db.session.execute(_claim_for_save(), claim).rowcount == 1
         if claimed:  # holding the attempt row now: a submit waits for this commit
-            db.session.execute(_answer_update(), params)
+            db.session.execute(_answer_update(), answer_row)
     if not claimed:
         db.session.rollback()
         close_if_expired(course, attempt)
